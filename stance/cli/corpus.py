@@ -1,0 +1,135 @@
+"""``stance corpus`` and ``stance codebook``."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from stance.cli._common import console, fail, print_frame
+
+__all__ = ["codebook", "corpus"]
+
+
+def _snapshot_path(source: Path) -> Path:
+    from hashlib import sha256
+
+    from stance.config import settings
+
+    key = sha256(str(source.resolve()).encode()).hexdigest()[:12]
+    return settings().cache_dir / "passages" / f"{key}.json"
+
+
+def corpus(
+    path: Path | None = typer.Argument(
+        None, help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: seeds/."
+    ),
+    passages: bool = typer.Option(
+        False, "--passages", help="Also list every passage with its id and boilerplate reason."
+    ),
+    set_aside: bool = typer.Option(
+        False, "--set-aside", help="List the passages marked as boilerplate, with the reason."
+    ),
+) -> None:
+    """Validate a corpus and print a summary: documents, dates, passages, words.
+
+    Also reports which passage ids changed since the last run (edited, moved, added or
+    removed paragraphs), so labels can be re-anchored.
+    """
+    from stance.corpus import diff_passages, load_corpus
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = load_corpus(path)
+    for w in caught:
+        console.print(f"[yellow]warning:[/yellow] {w.message}", soft_wrap=True)
+    summary = c.summary()
+    print_frame(
+        summary[["doc_id", "published", "outlet", "passages", "analysable", "sentences", "words"]],
+        title=f"Corpus {c.source}",
+    )
+    n_aside = int((~c.passages["analysable"]).sum())
+    n_kept = int(c.passages["analysable"].sum())
+    first, last = summary["published"].min(), summary["published"].max()
+    console.print(
+        f"{len(c.documents)} documents, {first:%Y-%m-%d} to {last:%Y-%m-%d}; "
+        f"{len(c.passages)} passages ({n_kept} analysable, {n_aside} set aside as boilerplate); "
+        f"{int(summary['words'].sum())} words."
+        if summary["published"].notna().any()
+        else f"{len(c.documents)} documents; {len(c.passages)} passages; {int(summary['words'].sum())} words."
+    )
+    if set_aside or passages:
+        rows = c.passages if passages else c.passages[~c.passages["analysable"]]
+        show = rows[["passage_id", "reason", "text"]].copy()
+        show["text"] = show["text"].str.slice(0, 70)
+        print_frame(show, title="Passages" if passages else "Set aside as boilerplate")
+    snap = _snapshot_path(c.source)
+    current = c.passages[["passage_id", "doc_id", "para_index", "text_hash"]]
+    if snap.is_file():
+        old = pd.DataFrame(json.loads(snap.read_text(encoding="utf-8")))
+        diff = diff_passages(old, current)
+        changed = diff[diff["status"] != "unchanged"]
+        if changed.empty:
+            console.print("Passage ids: unchanged since the last run.")
+        else:
+            console.print(f"[yellow]Passage ids changed since the last run ({len(changed)}):[/yellow]")
+            print_frame(changed)
+    snap.parent.mkdir(parents=True, exist_ok=True)
+    snap.write_text(json.dumps(current.to_dict("list")), encoding="utf-8")
+
+
+def codebook(
+    path: Path | None = typer.Argument(None, help="Codebook YAML. Default: codebook/codebook.yaml."),
+    check: bool = typer.Option(
+        False, "--check", help="Validate only; exit non-zero with file, line and field on error."
+    ),
+    full: bool = typer.Option(False, "--full", help="Print rules, cues and examples for every label."),
+) -> None:
+    """Print the codebook (labels and definitions), or validate it with --check."""
+    from stance.codebook import Codebook
+
+    cb = Codebook.load(path)
+    if check:
+        n = {task: len(cb.task_labels(task)) for task in cb.tasks}
+        console.print(
+            f"[green]ok[/green] {cb.path}: codebook {cb.name!r} v{cb.version}, hash {cb.hash[:12]}; "
+            + ", ".join(f"{task}: {k} labels" for task, k in n.items())
+            + f"; {len(cb.actors)} actors"
+        )
+        return
+    console.print(f"[bold]{cb.name}[/bold] v{cb.version} (hash {cb.hash[:12]})")
+    if cb.description:
+        console.print(cb.description, soft_wrap=True)
+    for task in cb.tasks:
+        rows = []
+        for lab in cb.labels(task):
+            rows.append(
+                {
+                    "label": lab.name,
+                    "definition": lab.definition if full else lab.definition[:110],
+                    "cues": len(lab.cues),
+                    "examples": f"{len(lab.positive_examples)}+/{len(lab.negative_examples)}-",
+                }
+            )
+        print_frame(pd.DataFrame(rows), title=task)
+        if full:
+            for lab in cb.labels(task):
+                console.print(f"[bold]{task} / {lab.name}[/bold]")
+                for rule in lab.include:
+                    console.print(f"  + {rule}", soft_wrap=True)
+                for rule in lab.exclude:
+                    console.print(f"  - {rule}", soft_wrap=True)
+                if lab.cues:
+                    console.print(f"  cues: {', '.join(lab.cues)}", soft_wrap=True)
+    if cb.actors:
+        print_frame(
+            pd.DataFrame(
+                [{"actor": a.name, "display": a.display, "aliases": ", ".join(a.aliases[:8])} for a in cb.actors]
+            ),
+            title="actors",
+        )
+    if not cb.tasks:
+        fail("codebook defines no tasks")

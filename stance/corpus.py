@@ -1,0 +1,655 @@
+"""Load a corpus, split it into passages and sentences, and mark boilerplate.
+
+A corpus is either a folder of UTF-8 text files with a ``manifest.csv`` (one row per
+document), or a single CSV / JSONL / Parquet table with ``doc_id`` and ``text`` columns.
+:func:`load_corpus` returns a :class:`Corpus` with three tidy DataFrames: documents,
+passages (paragraphs) and sentences.
+
+Cleaning never deletes text: boilerplate passages (cookie banners, language menus,
+licence numbers, hotlines, photo captions, bylines, datelines, repeated headlines) stay
+in the passage table with ``analysable=False`` and a ``reason``.
+
+Passage ids are ``<doc_id>:p<paragraph index>:<8 hex of the text hash>``, so an edited
+paragraph gets a new id, and :func:`diff_passages` tells which ids changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from stance.errors import StanceInputError
+
+__all__ = [
+    "BOILERPLATE_RULES",
+    "MANIFEST_COLUMNS",
+    "BoilerplateRule",
+    "Corpus",
+    "StanceDataWarning",
+    "diff_passages",
+    "load_corpus",
+    "normalise_text",
+    "read_text_file",
+    "split_paragraphs",
+    "split_sentences",
+    "text_hash",
+]
+
+MANIFEST_COLUMNS = [
+    "id",
+    "file",
+    "outlet",
+    "published",
+    "date_evidence",
+    "title",
+    "author",
+    "url",
+    "language",
+    "country",
+    "kind",
+    "sha256",
+]
+_REQUIRED_MANIFEST = ["id", "file", "published"]
+DOCUMENT_COLUMNS = [
+    "doc_id",
+    "file",
+    "outlet",
+    "published",
+    "date_evidence",
+    "title",
+    "author",
+    "url",
+    "language",
+    "country",
+    "kind",
+    "sha256",
+]
+TEXT_SUFFIXES = {".txt", ".md"}
+
+
+class StanceDataWarning(UserWarning):
+    """A problem in the input that does not stop loading (e.g. a changed file hash)."""
+
+
+# --------------------------------------------------------------------------- text
+def normalise_text(text: str) -> str:
+    """NFKC-normalise, collapse white space and strip: the form that ids and hashes use."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def text_hash(text: str) -> str:
+    """16 hex characters of the sha256 of the normalised text."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read a UTF-8 text file (a BOM is accepted and dropped).
+
+    Raises
+    ------
+    StanceInputError
+        If the file is missing, empty, or not UTF-8 (naming the line of the first bad byte).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StanceInputError("file not found", file=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise StanceInputError(
+            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); re-save the file as UTF-8",
+            file=path,
+            line=line,
+        ) from exc
+    if not text.strip():
+        raise StanceInputError("file is empty", file=path, line=1)
+    return text
+
+
+# --------------------------------------------------------------------- segmentation
+def _looks_hard_wrapped(lines: list[str]) -> bool:
+    """True when a block's lines are a wrapped paragraph rather than one paragraph per line."""
+    if len(lines) < 3:
+        return False
+    body = lines[:-1]
+    open_ended = sum(not re.search(r"[.!?:;\"”’)\]]\s*$", ln) for ln in body)
+    widths = [len(ln) for ln in body]
+    return open_ended >= 0.8 * len(body) and max(widths) <= 100 and min(widths) >= 40
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split a document into paragraphs.
+
+    Blocks are separated by blank lines. Within a block each line is a paragraph (the
+    usual shape of text copied from news pages), unless the block looks hard-wrapped, in
+    which case its lines are joined.
+    """
+    paragraphs: list[str] = []
+    for block in re.split(r"\n[ \t\r\f\v]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        if _looks_hard_wrapped(lines):
+            paragraphs.append(" ".join(lines))
+        else:
+            paragraphs.extend(lines)
+    return paragraphs
+
+
+_ABBREVIATIONS = {
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.u",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "gov",
+    "sen",
+    "rep",
+    "gen",
+    "col",
+    "lt",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "jr",
+    "sr",
+    "a.m",
+    "p.m",
+    "approx",
+    "dept",
+}
+# abbreviations that end a sentence unless a number follows ("No. 5", "Fig. 2")
+_NUMBER_ABBREVIATIONS = {"no", "nos", "fig", "vol", "p", "pp", "art"}
+_SENT_END = re.compile(r"(?<=[.!?])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences with a rule-based splitter that knows common abbreviations."""
+    text = paragraph.strip()
+    if not text:
+        return []
+    out: list[str] = []
+    start = 0
+    for match in _SENT_END.finditer(text):
+        end = match.start()
+        head = text[start:end]
+        last = re.search(r"([A-Za-z.]+)\.$", head)
+        if last and not match.group(1):
+            word = last.group(1).lower()
+            before_number = text[match.end() : match.end() + 1].isdigit()
+            if word in _ABBREVIATIONS or len(word) == 1 or (word in _NUMBER_ABBREVIATIONS and before_number):
+                continue
+        piece = (head + match.group(1)).strip()
+        if piece:
+            out.append(piece)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+# ------------------------------------------------------------------------ cleaning
+@dataclass(frozen=True)
+class BoilerplateRule:
+    """A rule that marks a passage as not analysable.
+
+    Parameters
+    ----------
+    reason : str
+        Short name stored in the passage table's ``reason`` column.
+    pattern : str
+        Regular expression searched (case-insensitive) in the passage.
+    max_words : int
+        The rule applies only to passages of at most this many words, so that a content
+        paragraph that happens to contain the pattern is kept.
+    """
+
+    reason: str
+    pattern: str
+    max_words: int = 60
+
+
+BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
+    BoilerplateRule(
+        "cookie_banner", r"^(?=.*\bcookies?\b)(?=.*\b(agree|accept|consent|settings|privacy|brows\w*)\b)", 80
+    ),
+    BoilerplateRule(
+        "language_menu", r"^(choose|select|change) (your )?language$|^app\s*\|.*\|$|^(english|中文)(\s*\|\s*\S+)+$", 8
+    ),
+    BoilerplateRule("licence_number", r"许可证|\blicen[cs]e (no\.?|number)\b|\bICP\b.*\d{6,}", 15),
+    BoilerplateRule("hotline", r"\bhotline\b\s*:?\s*[\d+() -]{6,}", 15),
+    BoilerplateRule(
+        "photo_caption", r"\[photo[^\]]*\]|/\s*(CFP|VCG|IC|AFP|Reuters|AP|Xinhua|CGTN)\s*$|^(photo|file photo)\s*:", 70
+    ),
+    BoilerplateRule("author_note", r"^\(.*\bis (a|the) pen ?name\b.*\)$|^\(the (author|writer) is\b.*\)$", 60),
+    BoilerplateRule("byline", r"^by\s+[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,3}\s*(,\s*[\w.' ]+)?$", 10),
+    BoilerplateRule(
+        "dateline",
+        r"^(updated|published|posted|date)\s*:?\s*(\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2},? ?\d{4})|"
+        r"^\w+\)\s*\d{1,2}:\d{2},\s*[A-Z][a-z]+ \d{1,2}, \d{4}$",
+        25,
+    ),
+)
+
+
+def _match_rules(text: str, rules: Sequence[BoilerplateRule]) -> str:
+    n_words = len(re.findall(r"\w+", text))
+    for rule in rules:
+        if n_words <= rule.max_words and re.search(rule.pattern, text, flags=re.IGNORECASE):
+            return rule.reason
+    return ""
+
+
+def _is_headline(text: str, title: str) -> bool:
+    if not title:
+        return False
+    a, b = normalise_text(text).lower(), normalise_text(title).lower()
+    if len(a) > len(b) + 40:
+        return False
+    if b in a:
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def _is_author_line(text: str, author: str) -> bool:
+    if not author:
+        return False
+    name = re.sub(r"\s*\(.*\)$", "", author).strip().lower()
+    return normalise_text(text).lower() in {name, f"by {name}"}
+
+
+def classify_passage(
+    text: str, title: str = "", author: str = "", rules: Sequence[BoilerplateRule] = BOILERPLATE_RULES
+) -> str:
+    """Return the boilerplate reason for a passage, or ``""`` when it is analysable."""
+    reason = _match_rules(text, rules)
+    if reason:
+        return reason
+    if _is_author_line(text, author):
+        return "byline"
+    if _is_headline(text, title):
+        return "headline"
+    words = re.findall(r"\w+", text)
+    if len(words) <= 3 and not re.search(r"[.!?]$", text.strip()):
+        return "fragment"
+    return ""
+
+
+# -------------------------------------------------------------------------- corpus
+@dataclass
+class Corpus:
+    """Documents, passages and sentences of a corpus, as tidy DataFrames.
+
+    Attributes
+    ----------
+    documents : DataFrame
+        One row per document: ``doc_id``, ``file``, ``outlet``, ``published`` (datetime),
+        ``date_evidence``, ``title``, ``author``, ``url``, ``language``, ``country``,
+        ``kind``, ``sha256``.
+    passages : DataFrame
+        One row per paragraph: ``passage_id``, ``doc_id``, ``para_index``, ``text``,
+        ``text_hash``, ``analysable``, ``reason``, ``n_words``, ``n_sentences``.
+    sentences : DataFrame
+        ``passage_id``, ``sent_index``, ``text``.
+    source : Path or None
+        Folder or table the corpus was read from.
+    """
+
+    documents: pd.DataFrame
+    passages: pd.DataFrame
+    sentences: pd.DataFrame
+    source: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def analysable(self) -> pd.DataFrame:
+        """Passages kept for analysis (boilerplate removed)."""
+        return self.passages[self.passages["analysable"]].reset_index(drop=True)
+
+    def passage(self, passage_id: str) -> pd.Series:
+        """One passage by id."""
+        rows = self.passages[self.passages["passage_id"] == passage_id]
+        if rows.empty:
+            raise KeyError(f"no passage {passage_id!r} in this corpus")
+        return rows.iloc[0]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per document: date, outlet, passages (all / analysable) and words."""
+        p = self.passages
+        agg = p.groupby("doc_id", sort=False).agg(
+            passages=("passage_id", "size"),
+            analysable=("analysable", "sum"),
+            sentences=("n_sentences", "sum"),
+            words=("n_words", "sum"),
+        )
+        docs = self.documents.set_index("doc_id")[["published", "outlet", "title"]]
+        out = docs.join(agg).reset_index()
+        out["analysable_words"] = [int(p[(p["doc_id"] == d) & p["analysable"]]["n_words"].sum()) for d in out["doc_id"]]
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"Corpus({len(self.documents)} documents, {len(self.passages)} passages, "
+            f"{int(self.passages['analysable'].sum())} analysable)"
+        )
+
+
+def _segment(
+    documents: pd.DataFrame, texts: dict[str, str], rules: Sequence[BoilerplateRule]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    prow, srow = [], []
+    for doc in documents.itertuples(index=False):
+        for i, para in enumerate(split_paragraphs(texts[doc.doc_id])):
+            h = text_hash(para)
+            pid = f"{doc.doc_id}:p{i:03d}:{h[:8]}"
+            reason = classify_passage(para, title=doc.title or "", author=doc.author or "", rules=rules)
+            sents = split_sentences(para)
+            prow.append(
+                dict(
+                    passage_id=pid,
+                    doc_id=doc.doc_id,
+                    para_index=i,
+                    text=para,
+                    text_hash=h,
+                    analysable=not reason,
+                    reason=reason,
+                    n_words=len(re.findall(r"\w+", para)),
+                    n_sentences=len(sents),
+                )
+            )
+            srow += [dict(passage_id=pid, sent_index=j, text=s) for j, s in enumerate(sents)]
+    passages = pd.DataFrame(
+        prow,
+        columns=[
+            "passage_id",
+            "doc_id",
+            "para_index",
+            "text",
+            "text_hash",
+            "analysable",
+            "reason",
+            "n_words",
+            "n_sentences",
+        ],
+    )
+    passages = passages.astype(
+        {"para_index": "int64", "analysable": "bool", "n_words": "int64", "n_sentences": "int64"}
+    )
+    sentences = pd.DataFrame(srow, columns=["passage_id", "sent_index", "text"])
+    return passages, sentences
+
+
+def _parse_date(value: str, file: Path, line: int) -> pd.Timestamp:
+    value = (value or "").strip()
+    if not value:
+        return pd.NaT
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise StanceInputError(
+            f"cannot parse date {value!r}; use ISO format YYYY-MM-DD (or YYYY-MM, YYYY)",
+            file=file,
+            line=line,
+            field="published",
+        )
+    try:
+        return pd.Timestamp(value)
+    except ValueError as exc:
+        raise StanceInputError(f"not a valid date: {value!r}", file=file, line=line, field="published") from exc
+
+
+def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    path = folder / manifest
+    if not path.is_file():
+        raise StanceInputError(
+            f"no {manifest} in {folder}; a corpus folder needs a manifest with columns {', '.join(MANIFEST_COLUMNS)}",
+            file=path,
+        )
+    text = read_text_file(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    for col in _REQUIRED_MANIFEST:
+        if col not in header:
+            raise StanceInputError(
+                f"manifest has no {col!r} column (columns: {', '.join(header)})", file=path, line=1, field=col
+            )
+    rows, texts, notes = [], {}, []
+    seen_ids: dict[str, int] = {}
+    seen_files: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            raise StanceInputError("row has more fields than the header", file=path, line=line)
+        doc_id = (row.get("id") or "").strip()
+        fname = (row.get("file") or "").strip()
+        if not doc_id:
+            raise StanceInputError("empty id", file=path, line=line, field="id")
+        if not re.fullmatch(r"[\w.-]+", doc_id):
+            raise StanceInputError(
+                f"id {doc_id!r} may use only letters, digits, '.', '_' and '-'", file=path, line=line, field="id"
+            )
+        if doc_id in seen_ids:
+            raise StanceInputError(
+                f"duplicate id {doc_id!r} (first on line {seen_ids[doc_id]})", file=path, line=line, field="id"
+            )
+        if not fname:
+            raise StanceInputError("empty file name", file=path, line=line, field="file")
+        if fname in seen_files:
+            raise StanceInputError(
+                f"file {fname!r} is listed twice (first on line {seen_files[fname]})",
+                file=path,
+                line=line,
+                field="file",
+            )
+        seen_ids[doc_id], seen_files[fname] = line, line
+        fpath = folder / fname
+        if not fpath.is_file():
+            raise StanceInputError(
+                f"manifest row names {fname!r}, but there is no such file in {folder}",
+                file=path,
+                line=line,
+                field="file",
+            )
+        published = _parse_date(row.get("published", ""), path, line)
+        if pd.isna(published):
+            notes.append(f"{path}, line {line}, field published: no date; this document is left out of time figures")
+        texts[doc_id] = read_text_file(fpath)
+        digest = hashlib.sha256(fpath.read_bytes()).hexdigest()
+        given = (row.get("sha256") or "").strip().lower()
+        if given and given != digest:
+            notes.append(
+                f"{path}, line {line}, field sha256: {fname} has changed since the manifest was written "
+                f"(manifest {given[:12]}…, file {digest[:12]}…); passage ids of edited paragraphs change"
+            )
+        rec = {c: (row.get(c) or "").strip() for c in MANIFEST_COLUMNS}
+        rec["doc_id"] = rec.pop("id")
+        rec["published"] = published
+        rec["sha256"] = digest
+        rows.append(rec)
+    if not rows:
+        raise StanceInputError("manifest lists no documents", file=path, line=2)
+    listed = set(seen_files)
+    for extra in sorted(p.name for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES and p.is_file()):
+        if extra not in listed and extra.lower() not in {"readme.md"}:
+            raise StanceInputError(
+                f"{extra} is in the corpus folder but not in the manifest; add a row for it (id,file,published,...) "
+                "or move it out",
+                file=path,
+                field="file",
+            )
+    docs = pd.DataFrame(rows)
+    return docs, texts, notes
+
+
+_TABLE_ALIASES = {"id": "doc_id", "date": "published"}
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    suffix = path.suffix.lower()
+    records: list[tuple[int, dict]] = []
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
+        records = [(reader.line_num, dict(r)) for r in reader]
+    elif suffix in {".jsonl", ".ndjson"}:
+        for i, line in enumerate(read_text_file(path).splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise StanceInputError(f"not valid JSON: {exc.msg}", file=path, line=i) from exc
+            if not isinstance(obj, dict):
+                raise StanceInputError("each line must be a JSON object", file=path, line=i)
+            records.append((i, obj))
+    elif suffix in {".parquet", ".pq"}:
+        frame = pd.read_parquet(path)
+        records = [(i + 1, r) for i, r in enumerate(frame.to_dict("records"))]
+    else:
+        raise StanceInputError(f"unsupported corpus table type {suffix!r}; use .csv, .jsonl or .parquet", file=path)
+    if not records:
+        raise StanceInputError("table has no rows", file=path, line=1)
+    rows, texts = [], {}
+    seen: dict[str, int] = {}
+    for line, rec in records:
+        rec = {_TABLE_ALIASES.get(k, k): v for k, v in rec.items() if k is not None}
+        for col in ("doc_id", "text"):
+            if col not in rec:
+                raise StanceInputError(f"missing column {col!r}", file=path, line=line, field=col)
+        doc_id = str(rec["doc_id"]).strip()
+        text = rec["text"]
+        if not doc_id:
+            raise StanceInputError("empty doc_id", file=path, line=line, field="doc_id")
+        if doc_id in seen:
+            raise StanceInputError(
+                f"duplicate doc_id {doc_id!r} (first on line {seen[doc_id]})", file=path, line=line, field="doc_id"
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise StanceInputError("empty text", file=path, line=line, field="text")
+        seen[doc_id] = line
+        texts[doc_id] = text
+        published = rec.get("published")
+        published = (
+            _parse_date(str(published)[:10], path, line)
+            if published not in (None, "") and not (isinstance(published, float) and pd.isna(published))
+            else pd.NaT
+        )
+        row = {c: str(rec.get(c) or "") for c in DOCUMENT_COLUMNS}
+        row.update(
+            doc_id=doc_id, file=path.name, published=published, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest()
+        )
+        rows.append(row)
+    return pd.DataFrame(rows), texts, []
+
+
+def load_corpus(
+    path: str | Path | None = None,
+    manifest: str = "manifest.csv",
+    rules: Sequence[BoilerplateRule] = BOILERPLATE_RULES,
+) -> Corpus:
+    """Load a corpus from a folder with a manifest, or from a CSV / JSONL / Parquet table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Corpus folder or table; defaults to ``<project>/seeds``.
+    manifest : str
+        Manifest file name inside a corpus folder.
+    rules : sequence of BoilerplateRule
+        Boilerplate rules; pass your own to extend or replace the defaults.
+
+    Returns
+    -------
+    Corpus
+
+    Raises
+    ------
+    StanceInputError
+        For empty or non-UTF-8 files, missing or malformed metadata, unparseable dates,
+        duplicate ids, files missing from the manifest and manifest rows without files.
+    """
+    if path is None:
+        from stance.config import project_root
+
+        path = project_root() / "seeds"
+    path = Path(path)
+    if path.is_dir():
+        docs, texts, notes = _read_manifest(path, manifest)
+    elif path.is_file():
+        docs, texts, notes = _read_table(path)
+    else:
+        raise StanceInputError("no such corpus folder or table", file=path)
+    docs = docs[DOCUMENT_COLUMNS]
+    docs["published"] = pd.to_datetime(docs["published"])
+    docs = docs.sort_values(["published", "doc_id"], na_position="last", kind="stable").reset_index(drop=True)
+    passages, sentences = _segment(docs, texts, rules)
+    for note in notes:
+        warnings.warn(note, StanceDataWarning, stacklevel=2)
+    return Corpus(documents=docs, passages=passages, sentences=sentences, source=path, warnings=notes)
+
+
+def diff_passages(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Compare two passage tables and say what happened to each passage id.
+
+    Returns
+    -------
+    DataFrame
+        ``passage_id``, ``doc_id``, ``status`` (``unchanged``, ``edited``, ``moved``,
+        ``added``, ``removed``) and ``new_passage_id`` (for edited and moved passages).
+    """
+    rows = []
+    new_ids = set(new["passage_id"])
+    old_ids = set(old["passage_id"])
+    new_by_hash = {(r.doc_id, r.text_hash): r.passage_id for r in new.itertuples()}
+    new_by_pos = {(r.doc_id, r.para_index): r.passage_id for r in new.itertuples()}
+    matched_new: set[str] = set()
+    for r in old.itertuples():
+        if r.passage_id in new_ids:
+            rows.append((r.passage_id, r.doc_id, "unchanged", r.passage_id))
+            matched_new.add(r.passage_id)
+        elif (r.doc_id, r.text_hash) in new_by_hash:
+            target = new_by_hash[(r.doc_id, r.text_hash)]
+            rows.append((r.passage_id, r.doc_id, "moved", target))
+            matched_new.add(target)
+        elif (r.doc_id, r.para_index) in new_by_pos and new_by_pos[(r.doc_id, r.para_index)] not in old_ids:
+            target = new_by_pos[(r.doc_id, r.para_index)]
+            rows.append((r.passage_id, r.doc_id, "edited", target))
+            matched_new.add(target)
+        else:
+            rows.append((r.passage_id, r.doc_id, "removed", ""))
+    for r in new.itertuples():
+        if r.passage_id not in matched_new and r.passage_id not in old_ids:
+            rows.append((r.passage_id, r.doc_id, "added", r.passage_id))
+    return pd.DataFrame(rows, columns=["passage_id", "doc_id", "status", "new_passage_id"])

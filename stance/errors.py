@@ -1,0 +1,51 @@
+"""Errors raised for bad input, naming the file, line and field involved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["StanceInputError"]
+
+
+class StanceInputError(ValueError):
+    """Bad user input: a file, row or field that cannot be used as given.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, and where possible how to fix it.
+    file : str or Path, optional
+        The file that holds the bad input.
+    line : int, optional
+        1-based line number in ``file``.
+    field : str, optional
+        Column, key or field name.
+
+    Examples
+    --------
+    >>> str(StanceInputError("not a date", file="seeds/manifest.csv", line=3, field="published"))
+    'seeds/manifest.csv, line 3, field published: not a date'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.field = field
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field is not None:
+            where.append(f"field {self.field}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
