@@ -433,10 +433,11 @@ class Codebook:
         }
 
     def actor_aliases(self) -> dict[str, str]:
-        """``{alias (lower case): actor name}``, including each actor's own name and display name."""
+        """``{alias (lower case): actor name}``: each actor's display name and aliases."""
         out: dict[str, str] = {}
         for actor in self.actors:
-            for alias in [actor.name, actor.display, *actor.aliases]:
+            names = [actor.display, *actor.aliases] if actor.name != "other" else list(actor.aliases)
+            for alias in names:
                 out[str(alias).lower()] = actor.name
         return out
 
