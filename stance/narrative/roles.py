@@ -1,0 +1,882 @@
+"""Actor roles: protagonist, antagonist or innocent for each actor an passage mentions.
+
+Input format of every role model
+--------------------------------
+One example is one (passage, actor) pair, written as the passage text with **every
+mention of the target actor wrapped in double square brackets**::
+
+    "Thanks to its rigorous control measures, [[China]] is not facing any prevalent
+     fentanyl overdoses or deaths, yet [[China]] has done everything possible to help
+     the US address this problem."
+
+Other actors stay as written. When the passage has no mention of the actor (a gold role
+given through a pronoun, say), ``"[[<Display name>]]: "`` is put in front of the passage.
+The codebook's synthetic role examples use the same convention. :func:`mark_actor` builds
+the format; :func:`split_marked` reads it back.
+
+Models
+------
+:class:`RoleCueBaseline`
+    Transparent rules over the dependency parse and cue lexicons: the target as subject of
+    cooperate/help/regulate verbs -> protagonist; as agent of blame or sanctions, or subject
+    of failure verbs ("failed to", "has yet to regulate") -> antagonist; as the object of
+    blame or sanctions, or the place or group of deaths and victims -> innocent; the
+    codebook's role cues, frame cues and stance cues in the target's sentences add
+    evidence; a per-actor prior learnt in ``fit`` breaks ties. :meth:`RoleCueBaseline.explain`
+    lists the rules that fired.
+Learned classifiers
+    Any classifier of :mod:`stance.classifiers` trained on the marked texts (see
+    :func:`role_examples`, :func:`evaluate_roles`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from stance.narrative._nlp import parse_many, sentence_offsets
+from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
+from stance.narrative.relations import _STATE_ACTORS, passage_statements
+
+if TYPE_CHECKING:  # pragma: no cover
+    from stance.codebook import Codebook
+    from stance.corpus import Corpus
+
+__all__ = [
+    "DEFAULT_ROLES",
+    "ROLE_COLUMNS",
+    "ROLE_RULES",
+    "RoleCueBaseline",
+    "RoleRule",
+    "default_role_models",
+    "evaluate_roles",
+    "gold_roles",
+    "load_role_model",
+    "predict_roles",
+    "role_candidates",
+    "role_examples",
+    "role_matrix",
+    "split_marked",
+]
+
+DEFAULT_ROLES: tuple[str, ...] = ("protagonist", "antagonist", "innocent")
+TARGET = "__target__"
+ROLE_COLUMNS = ["passage_id", "doc_id", "actor", "role", "prob", "method", "n_mentions", "text"]
+
+_MARK = re.compile(r"\[\[(.+?)\]\]")
+_PREFIX = re.compile(r"^\[\[(.+?)\]\]:\s")
+
+
+def split_marked(marked: str) -> tuple[str, list[tuple[int, int]], str | None]:
+    """Read the role-model input format back.
+
+    Parameters
+    ----------
+    marked : str
+        Passage with the target's mentions in ``[[...]]`` (see the module docstring).
+
+    Returns
+    -------
+    text : str
+        The passage without markers.
+    spans : list of (int, int)
+        Character spans of the target's mentions in ``text`` (empty for the prefix form).
+    prefix : str or None
+        The actor name of the ``"[[Name]]: "`` prefix form, else None.
+
+    Examples
+    --------
+    >>> split_marked("[[China]] helped the [[U.S.]] side.")
+    ('China helped the U.S. side.', [(0, 5), (17, 21)], None)
+    """
+    prefix = None
+    m = _PREFIX.match(marked)
+    if m and marked.count("[[") == 1:
+        return marked[m.end() :], [], m.group(1)
+    parts, spans, pos, out_len = [], [], 0, 0
+    for m in _MARK.finditer(marked):
+        before = marked[pos : m.start()]
+        parts.append(before)
+        out_len += len(before)
+        inner = m.group(1)
+        spans.append((out_len, out_len + len(inner)))
+        parts.append(inner)
+        out_len += len(inner)
+        pos = m.end()
+    parts.append(marked[pos:])
+    return "".join(parts), spans, prefix
+
+
+# ------------------------------------------------------------------------ rules
+@dataclass(frozen=True)
+class RoleRule:
+    """One transparent rule of :class:`RoleCueBaseline`."""
+
+    name: str
+    role: str
+    weight: float
+    description: str
+
+
+ROLE_RULES: tuple[RoleRule, ...] = (
+    RoleRule("agent_cooperate", "protagonist", 1.0, "target is the agent of a cooperate statement"),
+    RoleRule("agent_help", "protagonist", 1.5, "target is the agent of a help statement"),
+    RoleRule("agent_regulate", "protagonist", 1.0, "target is the agent of a regulate statement (not negated)"),
+    RoleRule("agent_reject", "protagonist", 0.5, "target rejects or opposes something"),
+    RoleRule("agent_blame", "antagonist", 1.0, "target blames or accuses another actor"),
+    RoleRule("agent_sanction", "antagonist", 1.5, "target sanctions, threatens or imposes tariffs on an actor"),
+    RoleRule("agent_failure", "antagonist", 1.5, "target is subject of a failure verb or a negated measure"),
+    RoleRule("patient_blame", "innocent", 1.0, "target is blamed or accused"),
+    RoleRule("patient_sanction", "innocent", 1.5, "target is sanctioned, threatened or hit by tariffs"),
+    RoleRule("patient_regulate", "antagonist", 1.0, "target is the object of enforcement (traffickers)"),
+    RoleRule("patient_help", "innocent", 0.3, "target receives help"),
+    RoleRule("victim", "innocent", 1.0, "target is the place or group of deaths, overdoses or victims"),
+    RoleRule("criminal_actor", "antagonist", 2.0, "target is traffickers or cartels"),
+    RoleRule("role_cue", "", 0.5, "a codebook cue of the role occurs in the target's sentence (per role)"),
+    RoleRule("frame_support", "protagonist", 0.5, "target acts in a passage with cooperation/goodwill/control frames"),
+    RoleRule("frame_rebuttal", "innocent", 0.5, "target is acted upon in a passage with rebuttal/coercion frames"),
+    RoleRule("stance_favor", "protagonist", 0.7, "FAVOR cues for the target's government in its sentences"),
+    RoleRule("stance_against", "antagonist", 0.7, "AGAINST cues for the target's government in its sentences"),
+)
+_RULES = {r.name: r for r in ROLE_RULES}
+
+_FAILURE = frozenset(
+    """fail neglect ignore worsen cause smuggle traffic flood deflect undermine politicize politicise abuse
+    exploit obstruct hinder sabotage mislead deceive refuse stall""".split()
+)
+_VICTIM_WORDS = frozenset(
+    """death deaths overdose overdoses victim victims die died dying kill killed suffer suffering casualty
+    casualties toll fatality fatalities addiction addict addicts""".split()
+)
+_STANCE_TARGET = {"china": "china_government", "united_states": "us_government"}
+
+
+def _cue_regex(cues: Sequence[str]) -> re.Pattern | None:
+    cues = [c for c in cues if c and c.strip()]
+    if not cues:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(c.lower()) for c in sorted(cues, key=len)[::-1]) + ")")
+
+
+class RoleCueBaseline(ClassifierMixin, BaseEstimator):
+    """Transparent role baseline: parse rules + codebook cues + a per-actor prior.
+
+    Parameters
+    ----------
+    labels : sequence of str, optional
+        Role names in order (default: the codebook's roles).
+    multilabel : bool
+        Must be False (one role per actor and passage).
+    prior_weight : float
+        Weight of the log prior (per-actor role distribution learnt in ``fit``).
+    smoothing : float
+        Additive smoothing of the prior counts.
+    codebook_path : str, optional
+        Codebook for the cue lexicons and the actor alias table; default the project codebook.
+    use_rules : bool
+        False leaves only the per-actor prior (the "most frequent role of this actor"
+        baseline).
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+    priors_ : dict
+        ``{actor: [p(role) for role in classes_]}``, with ``"*"`` for any actor.
+    cues_ : dict
+        Cue lists used: ``role:<name>``, ``frame:<name>``, ``stance:<target>:<class>``.
+
+    Notes
+    -----
+    ``X`` is a sequence of marked passages (see :mod:`stance.narrative.roles`); the actor of
+    an example is recognised from its marked mentions with the alias table.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str] | None = None,
+        multilabel: bool = False,
+        prior_weight: float = 1.0,
+        smoothing: float = 1.0,
+        codebook_path: str | None = None,
+        use_rules: bool = True,
+    ) -> None:
+        self.labels = labels
+        self.multilabel = multilabel
+        self.prior_weight = prior_weight
+        self.smoothing = smoothing
+        self.codebook_path = codebook_path
+        self.use_rules = use_rules
+
+    # ------------------------------------------------------------------ helpers
+    def _codebook(self) -> Codebook:
+        from stance.codebook import Codebook
+
+        return Codebook.load(self.codebook_path)
+
+    def _setup(self) -> None:
+        if getattr(self, "_matcher", None) is not None:
+            return
+        cb = self._codebook()
+        self._matcher = ActorMatcher(cb)
+        if not hasattr(self, "cues_"):
+            cues: dict[str, list[str]] = {}
+            for lab in cb.roles:
+                cues[f"role:{lab.name}"] = list(lab.cues)
+            for lab in cb.frames:
+                cues[f"frame:{lab.name}"] = list(lab.cues)
+            for target in cb.stance_targets:
+                for lab in cb.labels(f"stance:{target}"):
+                    if lab.name in ("FAVOR", "AGAINST"):
+                        cues[f"stance:{target}:{lab.name}"] = list(lab.cues)
+            self.cues_ = cues
+        self._regex = {k: _cue_regex(v) for k, v in self.cues_.items()}
+
+    def _actor_of(self, text: str, spans: list[tuple[int, int]], prefix: str | None) -> str | None:
+        names = [prefix] if prefix else [text[s:e] for s, e in spans]
+        for name in names:
+            actor = self._matcher.actor_of(name) if name else None
+            if actor is None and name:
+                found = self._matcher.find(name)
+                actor = found[0].actor if found else None
+            if actor is None and name and name in self._matcher.actors:
+                actor = name
+            if actor is not None:
+                return actor
+        return None
+
+    def _has(self, key: str, text: str) -> bool:
+        rx = self._regex.get(key)
+        return bool(rx and rx.search(text.lower()))
+
+    def _features(self, marked: Sequence[str]) -> list[tuple[str | None, dict[str, float]]]:
+        """``(actor, {rule or rule:role: hits})`` for each example."""
+        self._setup()
+        parsed = [split_marked(m) for m in marked]
+        docs = parse_many([p[0] for p in parsed])
+        out = []
+        for (text, spans, prefix), doc in zip(parsed, docs, strict=True):
+            actor = self._actor_of(text, spans, prefix)
+            fired: dict[str, float] = {}
+
+            def fire(name: str, n: float = 1.0, fired: dict[str, float] = fired) -> None:
+                fired[name] = fired.get(name, 0.0) + n
+
+            others = [m for m in self._matcher.find(text) if not any(s < m.end and m.start < e for s, e in spans)]
+            mentions = [Mention(s, e, text[s:e], TARGET, "alias") for s, e in spans] + others
+            if actor in ("traffickers",):
+                fire("criminal_actor")
+            for st in passage_statements(doc, mentions):
+                if st.agent == TARGET:
+                    if st.action in ("regulate", "help", "cooperate") and st.negated:
+                        fire("agent_failure")
+                    elif st.action == "sanction" and st.patient in _STATE_ACTORS:
+                        fire("agent_sanction")
+                    elif st.action in ("cooperate", "help", "regulate", "reject", "blame"):
+                        fire(f"agent_{st.action}")
+                if st.patient == TARGET and not st.negated:
+                    if st.action in ("blame", "sanction", "regulate", "help"):
+                        fire(f"patient_{st.action}")
+            offsets = sentence_offsets(text)
+            target_sents = sorted({i for i, (a, b) in enumerate(offsets) for s, e in spans if a <= s < b})
+            target_tokens = [t for s, e in spans for t in (doc.char_span(s, e, alignment_mode="expand") or [])]
+            for tok in target_tokens:
+                if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_.lower() in _FAILURE:
+                    fire("agent_failure")
+                if tok.dep_ == "nsubj" and any(c.lower_ == "yet" for c in tok.head.children):
+                    fire("agent_failure")
+                # "deaths in the US", "U.S. overdose deaths", "victim of opium" (and "China was a victim")
+                near = [tok.head, tok.head.head] if tok.dep_ in {"pobj", "compound", "poss", "amod"} else []
+                if tok.dep_ == "nsubj":
+                    near += [c for c in tok.head.children if c.dep_ in {"attr", "dobj"}]
+                if any(n.lower_ in _VICTIM_WORDS or n.lemma_.lower() in _VICTIM_WORDS for n in near):
+                    fire("victim")
+            sent_text = " ".join(text[offsets[i][0] : offsets[i][1]] for i in target_sents) if spans else text
+            for role in self.classes_ if hasattr(self, "classes_") else self._roles():
+                if self._has(f"role:{role}", sent_text):
+                    fire(f"role_cue:{role}")
+            frames = {k.split(":", 1)[1] for k in self._regex if k.startswith("frame:") and self._has(k, text)}
+            is_agent = any(k.startswith("agent_") for k in fired)
+            is_patient = any(k.startswith("patient_") for k in fired)
+            if is_agent and frames & {"cooperation", "goodwill", "control_measures"}:
+                fire("frame_support")
+            if is_patient and frames & {"rebuttal", "coercion", "sovereignty"}:
+                fire("frame_rebuttal")
+            target = _STANCE_TARGET.get(actor or "")
+            if target:
+                if self._has(f"stance:{target}:FAVOR", sent_text):
+                    fire("stance_favor")
+                if self._has(f"stance:{target}:AGAINST", sent_text):
+                    fire("stance_against")
+            out.append((actor, fired))
+        return out
+
+    def _roles(self) -> list[str]:
+        if self.labels is not None:
+            return list(self.labels)
+        try:
+            return list(self._codebook().role_names)
+        except Exception:  # pragma: no cover - no codebook at hand
+            return list(DEFAULT_ROLES)
+
+    def _scores(self, fired: Mapping[str, float]) -> np.ndarray:
+        idx = {r: i for i, r in enumerate(self.classes_)}
+        score = np.zeros(len(self.classes_))
+        for key, n in fired.items():
+            name, _, role = key.partition(":")
+            rule = _RULES[name]
+            role = role or rule.role
+            if role in idx:
+                score[idx[role]] += rule.weight * min(n, 2.0)
+        return score
+
+    # ----------------------------------------------------------------- contract
+    def fit(self, X: Sequence[str], y: Sequence[str]) -> RoleCueBaseline:
+        """Learn the per-actor role prior from marked passages ``X`` and roles ``y``."""
+        if self.multilabel:
+            raise ValueError("RoleCueBaseline is multi-class: one role per actor and passage")
+        X, y = list(X), [str(v) for v in y]
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
+        roles = self._roles()
+        unknown = sorted(set(y) - set(roles))
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; expected {roles}")
+        self.classes_ = np.array(roles, dtype=object)
+        self._setup()
+        actors = [a for a, _ in self._features(X)]
+        counts: dict[str, np.ndarray] = {"*": np.zeros(len(roles))}
+        idx = {r: i for i, r in enumerate(roles)}
+        for a, role in zip(actors, y, strict=True):
+            counts.setdefault(a or "*", np.zeros(len(roles)))[idx[role]] += 1
+            if a is not None:
+                counts["*"][idx[role]] += 1
+        self.priors_ = {
+            a: ((c + self.smoothing) / (c + self.smoothing).sum()).tolist() for a, c in sorted(counts.items())
+        }
+        self.n_features_in_ = 1
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("RoleCueBaseline is not fitted yet; call fit first")
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Role probabilities, columns in ``classes_`` order."""
+        self._check_fitted()
+        out = []
+        for actor, fired in self._features(list(X)):
+            prior = np.asarray(self.priors_.get(actor or "*", self.priors_["*"]), dtype=float)
+            logit = self.prior_weight * np.log(prior)
+            if self.use_rules:
+                logit = logit + self._scores(fired)
+            p = np.exp(logit - logit.max())
+            out.append(p / p.sum())
+        return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        """Most probable role per example."""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
+
+    def explain(self, X: Sequence[str]) -> pd.DataFrame:
+        """The rules that fired for each example.
+
+        Returns
+        -------
+        DataFrame
+            Columns: example (index in X), actor, rule, role, weight, hits, description.
+        """
+        self._check_fitted()
+        rows = []
+        for i, (actor, fired) in enumerate(self._features(list(X))):
+            for key, n in sorted(fired.items()):
+                name, _, role = key.partition(":")
+                rule = _RULES[name]
+                rows.append(
+                    dict(
+                        example=i,
+                        actor=actor,
+                        rule=name,
+                        role=role or rule.role,
+                        weight=rule.weight,
+                        hits=n,
+                        description=rule.description,
+                    )
+                )
+        return pd.DataFrame(rows, columns=["example", "actor", "rule", "role", "weight", "hits", "description"])
+
+    # -------------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Write ``config.json`` (parameters, classes, priors, cues) and ``priors.safetensors``."""
+        self._check_fitted()
+        from safetensors.numpy import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        actors = sorted(self.priors_)
+        config = {
+            "class": type(self).__name__,
+            "module": type(self).__module__,
+            "params": {k: v for k, v in self.get_params().items() if k != "labels"},
+            "labels": [str(c) for c in self.classes_],
+            "classes": [str(c) for c in self.classes_],
+            "prior_actors": actors,
+            "cues": self.cues_,
+            "rules": [r.__dict__ for r in ROLE_RULES],
+        }
+        (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
+        save_file(
+            {"priors": np.asarray([self.priors_[a] for a in actors], dtype=np.float64)},
+            str(path / "priors.safetensors"),
+        )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RoleCueBaseline:
+        """Read a model written by :meth:`save`."""
+        from safetensors.numpy import load_file
+
+        path = Path(path)
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        model = cls(labels=config["labels"], **config["params"])
+        model.classes_ = np.array(config["classes"], dtype=object)
+        priors = load_file(str(path / "priors.safetensors"))["priors"]
+        model.priors_ = {a: priors[i].tolist() for i, a in enumerate(config["prior_actors"])}
+        model.cues_ = config["cues"]
+        model.n_features_in_ = 1
+        return model
+
+
+# ------------------------------------------------------------------- data tables
+def role_candidates(
+    data: Corpus | pd.DataFrame,
+    codebook: Codebook | None = None,
+    aliases: Mapping[str, str] | None = None,
+    analysable_only: bool = True,
+    matcher: ActorMatcher | None = None,
+) -> pd.DataFrame:
+    """One row per (passage, mentioned actor), with the marked text a role model reads.
+
+    Returns
+    -------
+    DataFrame
+        Columns: passage_id, doc_id, actor, n_mentions, text (marked, see module docstring).
+    """
+    matcher = matcher or ActorMatcher(codebook, aliases=aliases)
+    passages, _docs, found = _document_mentions(data, matcher, analysable_only=analysable_only)
+    rows = []
+    for row in passages.itertuples(index=False):
+        ms = [m for m in found[row.passage_id] if m.actor is not None]
+        for actor in sorted({m.actor for m in ms}, key=lambda a: matcher.actors.index(a)):
+            rows.append(
+                dict(
+                    passage_id=row.passage_id,
+                    doc_id=row.doc_id,
+                    actor=actor,
+                    n_mentions=sum(m.actor == actor for m in ms),
+                    text=mark_actor(row.text, actor, ms, display=matcher.display.get(actor)),
+                )
+            )
+    return pd.DataFrame(rows, columns=["passage_id", "doc_id", "actor", "n_mentions", "text"])
+
+
+def role_examples(
+    data: Corpus | pd.DataFrame,
+    gold: pd.DataFrame,
+    codebook: Codebook | None = None,
+    aliases: Mapping[str, str] | None = None,
+    matcher: ActorMatcher | None = None,
+) -> pd.DataFrame:
+    """Training and evaluation examples from gold roles: one row per (passage, actor, role).
+
+    Parameters
+    ----------
+    data : Corpus or DataFrame
+        Corpus or passage table (texts).
+    gold : DataFrame
+        Gold labels with ``passage_id`` and ``roles`` (a ``{actor: role}`` dict per passage),
+        e.g. ``LabelStore(path).resolved("gold")``.
+    codebook, aliases, matcher
+        Actor alias table (see :func:`stance.narrative.find_actors`).
+
+    Returns
+    -------
+    DataFrame
+        Columns: passage_id, doc_id, actor, role, text (marked passage), mentioned (whether
+        the matcher found the actor in the passage; if not the text has the prefix form).
+    """
+    matcher = matcher or ActorMatcher(codebook, aliases=aliases)
+    passages, _docs, found = _document_mentions(data, matcher, analysable_only=False)
+    texts = dict(zip(passages["passage_id"], passages["text"], strict=True))
+    doc_ids = dict(zip(passages["passage_id"], passages["doc_id"], strict=True))
+    rows = []
+    for rec in gold.itertuples(index=False):
+        roles = getattr(rec, "roles", None)
+        if not isinstance(roles, Mapping) or rec.passage_id not in texts:
+            continue
+        ms = found[rec.passage_id]
+        for actor, role in sorted(roles.items()):
+            if not role:
+                continue
+            mentioned = any(m.actor == actor for m in ms)
+            rows.append(
+                dict(
+                    passage_id=rec.passage_id,
+                    doc_id=doc_ids[rec.passage_id],
+                    actor=actor,
+                    role=str(role),
+                    text=mark_actor(texts[rec.passage_id], actor, ms, display=matcher.display.get(actor)),
+                    mentioned=mentioned,
+                )
+            )
+    return pd.DataFrame(rows, columns=["passage_id", "doc_id", "actor", "role", "text", "mentioned"])
+
+
+# ---------------------------------------------------------------- gold and models
+def gold_roles(path: str | Path | None = None) -> pd.DataFrame:
+    """Gold role labels: one row per passage with a ``roles`` dict (``{actor: role}``).
+
+    Uses :class:`stance.labels.LabelStore` when available; otherwise reads the JSONL label
+    store directly (records by annotator ``gold``, the latest per passage wins, records
+    without a ``roles`` field are skipped).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Label store; default ``<project>/seeds/labels.jsonl``.
+
+    Returns
+    -------
+    DataFrame
+        Columns passage_id, roles (empty when there is no label store).
+    """
+    from stance.config import project_root
+
+    path = Path(path) if path is not None else project_root() / "seeds" / "labels.jsonl"
+    if not path.is_file():
+        return pd.DataFrame(columns=["passage_id", "roles"])
+    try:
+        from stance.labels import LabelStore
+
+        resolved = LabelStore(path).resolved("gold")
+        if "roles" in resolved.columns:
+            out = resolved[["passage_id", "roles"]].copy()
+            out = out[out["roles"].map(lambda r: isinstance(r, Mapping))]
+            return out.reset_index(drop=True)
+    except (ImportError, AttributeError, TypeError):
+        pass
+    latest: dict[str, dict] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        if rec.get("annotator") != "gold" or "roles" not in rec:
+            continue
+        fields = rec.get("fields")
+        if fields and "roles" not in fields:
+            continue
+        latest[rec["passage_id"]] = rec["roles"] or {}
+    return pd.DataFrame({"passage_id": list(latest), "roles": list(latest.values())})
+
+
+def load_role_model(path: str | Path | None = None, data: Corpus | pd.DataFrame | None = None):
+    """The role model to use: a saved one, the promoted default, or a fitted baseline.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A saved model folder (:class:`RoleCueBaseline` or any :mod:`stance.classifiers` model).
+    data : Corpus or DataFrame, optional
+        Texts for gold examples when the baseline has to be fitted (default: the seed corpus).
+
+    Returns
+    -------
+    estimator
+        With ``predict``/``predict_proba`` over marked passages. Without a saved or promoted
+        model this is a :class:`RoleCueBaseline` fitted on the gold roles (or, with no gold
+        roles, on the codebook's synthetic examples).
+    """
+    if path is not None:
+        path = Path(path)
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        if config.get("class") == RoleCueBaseline.__name__:
+            return RoleCueBaseline.load(path)
+        from stance.classifiers import load_model
+
+        return load_model(path)
+    try:
+        from stance.models import load_default
+
+        return load_default("roles")
+    except (ImportError, FileNotFoundError, KeyError, ValueError, OSError):
+        pass
+    model = RoleCueBaseline()
+    gold = gold_roles()
+    if len(gold):
+        if data is None:
+            from stance.config import project_root
+            from stance.corpus import load_corpus
+
+            data = load_corpus(project_root() / "seeds")
+        ex = role_examples(data, gold)
+        if len(ex):
+            return model.fit(ex["text"], ex["role"])
+    from stance.codebook import Codebook
+
+    examples = Codebook.load().examples("roles")
+    return model.fit([t for t, _, _ in examples], [label for _, label, _ in examples])
+
+
+def predict_roles(
+    data: Corpus | pd.DataFrame,
+    model=None,
+    codebook: Codebook | None = None,
+    aliases: Mapping[str, str] | None = None,
+    analysable_only: bool = True,
+) -> pd.DataFrame:
+    """Role of every actor mentioned in every passage.
+
+    Parameters
+    ----------
+    data : Corpus or DataFrame
+        Corpus or passage table.
+    model : estimator, optional
+        Role model over marked passages; default :func:`load_role_model`.
+    codebook, aliases
+        Actor alias table.
+    analysable_only : bool
+        Skip boilerplate passages.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ROLE_COLUMNS`: passage_id, doc_id, actor, role, prob (probability of
+        the predicted role), method (model class), n_mentions, text (the marked passage),
+        plus one ``prob:<role>`` column per role.
+    """
+    matcher = ActorMatcher(codebook, aliases=aliases)
+    cand = role_candidates(data, matcher=matcher, analysable_only=analysable_only)
+    if model is None:
+        model = load_role_model(data=data)
+    if cand.empty:
+        return pd.DataFrame(columns=ROLE_COLUMNS)
+    proba = np.asarray(model.predict_proba(cand["text"].tolist()), dtype=float)
+    classes = [str(c) for c in model.classes_]
+    best = proba.argmax(axis=1)
+    out = cand.assign(
+        role=[classes[i] for i in best],
+        prob=proba[np.arange(len(best)), best],
+        method=type(model).__name__,
+    )
+    for j, c in enumerate(classes):
+        out[f"prob:{c}"] = proba[:, j]
+    return out[ROLE_COLUMNS + [f"prob:{c}" for c in classes]].reset_index(drop=True)
+
+
+def _group_labels(data: Corpus | pd.DataFrame | None, doc_ids: Sequence[str]) -> pd.DataFrame:
+    """doc_id, published, outlet for the documents (from a Corpus when given)."""
+    docs = getattr(data, "documents", None)
+    if docs is not None and "doc_id" in docs.columns:
+        cols = [c for c in ("doc_id", "published", "outlet") if c in docs.columns]
+        return docs[cols].drop_duplicates("doc_id")
+    return pd.DataFrame({"doc_id": sorted(set(doc_ids))})
+
+
+def role_matrix(
+    roles: pd.DataFrame,
+    data: Corpus | pd.DataFrame | None = None,
+    by: str = "document",
+    freq: str = "Y",
+    role_names: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Actor x role counts per document or per period.
+
+    Parameters
+    ----------
+    roles : DataFrame
+        From :func:`predict_roles` (or gold roles in the same long form: passage_id,
+        doc_id, actor, role).
+    data : Corpus, optional
+        Supplies publication dates and outlets (document order and labels).
+    by : {"document", "period", "all"}
+        Group by document (ordered by date), by period of ``freq``, or not at all.
+    freq : str
+        Period frequency for ``by="period"``: ``"Y"`` (year), ``"Q"``, ``"M"``.
+    role_names : sequence of str, optional
+        All roles to list (zero counts included); default the roles present.
+
+    Returns
+    -------
+    DataFrame
+        Columns: group, group_label, actor, role, count, share (of the actor's role
+        assignments in the group). Sorted by group order (date), actor, role order.
+    """
+    if by not in ("document", "period", "all"):
+        raise ValueError(f"by must be 'document', 'period' or 'all', not {by!r}")
+    role_names = list(role_names) if role_names is not None else list(dict.fromkeys(roles["role"]))
+    meta = _group_labels(data, roles["doc_id"].tolist())
+    df = roles[["doc_id", "actor", "role"]].merge(meta, on="doc_id", how="left")
+    if by == "document":
+        meta = meta.sort_values([c for c in ("published", "doc_id") if c in meta.columns], kind="stable")
+        order = meta["doc_id"].tolist()
+        df["group"] = df["doc_id"]
+        if "published" in meta.columns:
+            label = {
+                r.doc_id: f"{r.published:%Y-%m-%d} {getattr(r, 'outlet', '') or ''}".strip()
+                if pd.notna(r.published)
+                else r.doc_id
+                for r in meta.itertuples(index=False)
+            }
+        else:
+            label = {d: d for d in order}
+    elif by == "period":
+        if "published" not in df.columns:
+            raise ValueError("by='period' needs a Corpus with publication dates")
+        alias = {"Y": "Y", "A": "Y", "Q": "Q", "M": "M"}.get(freq.upper(), freq)
+        df["group"] = df["published"].dt.to_period(alias).astype(str)
+        order = sorted(df["group"].dropna().unique())
+        label = {g: g for g in order}
+    else:
+        df["group"] = "all"
+        order, label = ["all"], {"all": "all documents"}
+    actors = list(dict.fromkeys(roles["actor"]))
+    full = pd.MultiIndex.from_product([order, actors, role_names], names=["group", "actor", "role"])
+    counts = df.groupby(["group", "actor", "role"]).size().reindex(full, fill_value=0).rename("count").reset_index()
+    totals = counts.groupby(["group", "actor"])["count"].transform("sum")
+    counts["share"] = np.where(totals > 0, counts["count"] / totals.where(totals > 0, 1), 0.0)
+    counts = counts[totals > 0].reset_index(drop=True)
+    counts.insert(1, "group_label", counts["group"].map(label))
+    return counts.astype({"count": "int64"})
+
+
+# -------------------------------------------------------------------- evaluation
+def default_role_models() -> dict[str, Callable[[], object]]:
+    """Role models compared by :func:`evaluate_roles`: name -> factory of an unfitted model.
+
+    Always the transparent baseline (``role-cues``) and the per-actor majority role
+    (``actor-prior``); plus, when :mod:`stance.classifiers` is installed, its ``tfidf``
+    classifier over the marked passages.
+    """
+    models: dict[str, Callable[[], object]] = {
+        "actor-prior": lambda: RoleCueBaseline(use_rules=False),
+        "role-cues": lambda: RoleCueBaseline(),
+    }
+    try:
+        from stance.classifiers import REGISTRY, make_classifier
+        from stance.codebook import Codebook
+
+        cb = Codebook.load()
+        for name in ("tfidf",):
+            if name in REGISTRY:
+                models[name] = lambda name=name: make_classifier(name, "roles", cb)
+    except ImportError:
+        pass
+    return models
+
+
+def _bootstrap_ci(
+    y_true: np.ndarray, y_pred: np.ndarray, metric: Callable, n_boot: int, rng: np.random.Generator
+) -> tuple[float, float]:
+    n = len(y_true)
+    if n == 0 or n_boot <= 0:
+        return float("nan"), float("nan")
+    stats = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        stats[b] = metric(y_true[idx], y_pred[idx])
+    return float(np.quantile(stats, 0.025)), float(np.quantile(stats, 0.975))
+
+
+def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    labels = sorted(set(y_true))
+    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+
+
+def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
+
+
+def evaluate_roles(
+    examples: pd.DataFrame,
+    models: Mapping[str, Callable[[], object]] | None = None,
+    extra_train: pd.DataFrame | None = None,
+    n_boot: int = 1000,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave-one-document-out evaluation of role models, with bootstrap confidence intervals.
+
+    Parameters
+    ----------
+    examples : DataFrame
+        From :func:`role_examples`: text (marked), role, doc_id (the CV group), actor.
+    models : mapping of str to callable, optional
+        Name -> factory of an unfitted model; default :func:`default_role_models`.
+    extra_train : DataFrame, optional
+        Extra training examples (text, role) added to every training fold and never scored,
+        e.g. the codebook's synthetic examples.
+    n_boot : int
+        Bootstrap resamples (of the pooled held-out predictions) for the 95% intervals.
+    random_state : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    metrics : DataFrame
+        One row per model and metric: task ("roles"), model, metric (``accuracy``,
+        ``macro_f1``), value, ci_low, ci_high, n (examples), n_groups (documents), cv.
+    predictions : DataFrame
+        Held-out predictions: model, passage_id, doc_id, actor, role (gold), pred.
+    """
+    models = dict(models or default_role_models())
+    groups = sorted(examples["doc_id"].unique())
+    pred_rows = []
+    for name, factory in models.items():
+        for held in groups:
+            test = examples[examples["doc_id"] == held]
+            train = examples[examples["doc_id"] != held]
+            X = train["text"].tolist()
+            y = train["role"].tolist()
+            if extra_train is not None and len(extra_train):
+                X += extra_train["text"].tolist()
+                y += extra_train["role"].tolist()
+            model = factory()
+            model.fit(X, np.asarray(y, dtype=object))
+            pred = model.predict(test["text"].tolist())
+            for (pid, actor, role), p in zip(
+                test[["passage_id", "actor", "role"]].itertuples(index=False, name=None), pred, strict=True
+            ):
+                pred_rows.append(dict(model=name, passage_id=pid, doc_id=held, actor=actor, role=role, pred=str(p)))
+    predictions = pd.DataFrame(pred_rows, columns=["model", "passage_id", "doc_id", "actor", "role", "pred"])
+    rows = []
+    for name in models:
+        sub = predictions[predictions["model"] == name]
+        y_true, y_pred = sub["role"].to_numpy(dtype=object), sub["pred"].to_numpy(dtype=object)
+        for metric, fn in (("accuracy", _accuracy), ("macro_f1", _macro_f1)):
+            rng = np.random.default_rng(random_state)
+            lo, hi = _bootstrap_ci(y_true, y_pred, fn, n_boot, rng)
+            rows.append(
+                dict(
+                    task="roles",
+                    model=name,
+                    metric=metric,
+                    value=fn(y_true, y_pred) if len(sub) else float("nan"),
+                    ci_low=lo,
+                    ci_high=hi,
+                    n=len(sub),
+                    n_groups=sub["doc_id"].nunique(),
+                    cv="leave-one-document-out",
+                )
+            )
+    return pd.DataFrame(rows), predictions
