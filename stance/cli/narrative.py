@@ -1,0 +1,194 @@
+"""``stance narrative``: actors, their roles, and who blames or cooperates with whom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stance.cli._common import console, fail, print_frame
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="narrative",
+    help="Actors, their roles (protagonist / antagonist / innocent) and who blames or cooperates with whom.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+_PATH = typer.Argument(None, help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: seeds/.")
+_ALIAS = typer.Option(
+    None,
+    "--alias",
+    "-a",
+    help="Map an entity to an actor, e.g. --alias 'Qin Gang=china' (repeatable); '=ignore' hides it.",
+)
+_OUT = typer.Option(None, "--out", "-o", help="Also write the full table to this CSV file.")
+
+
+def _aliases(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        if "=" not in item:
+            fail(f"--alias needs the form 'Entity name=actor', got {item!r}")
+        name, actor = item.rsplit("=", 1)
+        out[name.strip()] = actor.strip()
+    return out
+
+
+def _window(sentence: str, entity: str, width: int = 40) -> str:
+    """The part of ``sentence`` around ``entity`` (at most about 2 * width characters)."""
+    i = sentence.find(entity)
+    if i < 0:
+        return sentence[: 2 * width]
+    start, end = max(0, i - width), min(len(sentence), i + len(entity) + width)
+    return ("..." if start else "") + sentence[start:end] + ("..." if end < len(sentence) else "")
+
+
+def _corpus(path: Path | None):
+    from stance.corpus import load_corpus
+
+    return load_corpus(path)
+
+
+def _write(frame, out: Path | None) -> None:
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out, index=False)
+    console.print(f"wrote {out} ({len(frame)} rows)")
+
+
+@app.command("actors")
+def actors(
+    path: Path | None = _PATH,
+    alias: list[str] | None = _ALIAS,
+    min_count: int = typer.Option(1, "--min-count", help="Hide unmapped entities seen fewer times."),
+    show_mentions: bool = typer.Option(False, "--mentions", help="List every mention with its sentence."),
+    out: Path | None = _OUT,
+) -> None:
+    """Actor mentions per document, and the named entities that map to no actor.
+
+    Mentions come from the codebook alias table, spaCy named entities, speakers' titles
+    ("Wei Xiaojun, deputy director of the Ministry of Public Security" -> china) and "the
+    two sides". Unmapped entities are listed with counts and an example sentence: add them
+    to the codebook aliases, or pass --alias 'Name=actor'.
+    """
+    from stance.narrative import ActorMatcher, find_actors, unmapped_entities
+
+    corpus = _corpus(path)
+    matcher = ActorMatcher(aliases=_aliases(alias))
+    mentions = find_actors(corpus, matcher=matcher, include_unmapped=True)
+    mapped = mentions[mentions["actor"].notna()]
+    table = mapped.pivot_table(index="actor", columns="doc_id", values="passage_id", aggfunc="count", fill_value=0)
+    table = table.reindex([a for a in matcher.actors if a in table.index])
+    table["total"] = table.sum(axis=1)
+    print_frame(table.reset_index(), title="Actor mentions per document")
+    by_source = mapped.groupby("source").size().to_dict()
+    console.print("mentions by source: " + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items())))
+    if show_mentions:
+        show = mapped[["passage_id", "actor", "mention", "source", "sentence"]].copy()
+        show["sentence"] = show["sentence"].str.slice(0, 90)
+        print_frame(show, title="Mentions")
+    un = unmapped_entities(corpus, matcher=matcher, min_count=min_count)
+    if un.empty:
+        console.print("[green]every named entity maps to an actor[/green]")
+    else:
+        show = un[["entity", "entity_label", "count", "n_passages", "example"]].copy()
+        show["example"] = [_window(s, e) for s, e in zip(show["example"], show["entity"], strict=True)]
+        print_frame(show, title=f"Unmapped entities ({len(un)}): map with --alias 'Name=actor' or the codebook")
+    _write(mentions, out)
+
+
+@app.command("relations")
+def relations(
+    path: Path | None = _PATH,
+    alias: list[str] | None = _ALIAS,
+    action: list[str] | None = typer.Option(
+        None, "--action", help="Only these actions (blame, reject, cooperate, sanction, help, regulate, other)."
+    ),
+    actor: list[str] | None = typer.Option(None, "--actor", help="Only statements with this actor (agent or patient)."),
+    evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="List each statement with its sentence."),
+    out: Path | None = _OUT,
+) -> None:
+    """Who accuses, blames, sanctions, rejects, helps or cooperates with whom, with the evidence sentence."""
+    from stance.narrative import ACTIONS, ActorMatcher, extract_relations, relation_counts
+
+    bad = sorted(set(action or []) - set(ACTIONS))
+    if bad:
+        fail(f"unknown action(s) {bad}; choose from {', '.join(ACTIONS)}")
+    corpus = _corpus(path)
+    rel = extract_relations(corpus, matcher=ActorMatcher(aliases=_aliases(alias)))
+    if action:
+        rel = rel[rel["action"].isin(action)]
+    if actor:
+        rel = rel[rel["agent"].isin(actor) | rel["patient"].isin(actor)]
+    if evidence and len(rel):
+        show = rel[["passage_id", "sent_index", "agent", "action", "patient", "negated", "sentence"]].copy()
+        show["agent"] = show["agent"].fillna("-")
+        show["patient"] = show["patient"].fillna("-")
+        show["sentence"] = show["sentence"].str.slice(0, 80)
+        print_frame(show, title="Statements (agent -> action -> patient)")
+    counts = relation_counts(rel, by=None, actors_only=True)
+    if len(counts):
+        print_frame(counts, title="Actor-to-actor statements (not negated)")
+    per_action = rel.groupby("action").size().reindex(list(ACTIONS), fill_value=0)
+    console.print(
+        f"{len(rel)} statements in {rel['passage_id'].nunique()} passages: "
+        + ", ".join(f"{k} {v}" for k, v in per_action.items() if v)
+    )
+    _write(rel, out)
+
+
+@app.command("roles")
+def roles(
+    path: Path | None = _PATH,
+    alias: list[str] | None = _ALIAS,
+    model: Path | None = typer.Option(
+        None, "--model", help="A saved role model folder. Default: the promoted model, else the cue baseline."
+    ),
+    evaluate: bool = typer.Option(
+        False, "--evaluate", help="Evaluate role models leave-one-document-out on the gold roles instead."
+    ),
+    labels: Path | None = typer.Option(None, "--labels", help="Gold label store. Default: seeds/labels.jsonl."),
+    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the confidence intervals."),
+    out: Path | None = _OUT,
+) -> None:
+    """Protagonist, antagonist or innocent for each actor in each passage (or --evaluate the role models)."""
+    from stance.narrative import load_role_model, predict_roles
+
+    corpus = _corpus(path)
+    if evaluate:
+        _evaluate(corpus, labels, n_boot, out)
+        return
+    role_model = load_role_model(model, data=corpus)
+    table = predict_roles(corpus, model=role_model, codebook=None, aliases=_aliases(alias))
+    summary = table.pivot_table(index="actor", columns="role", values="passage_id", aggfunc="count", fill_value=0)
+    print_frame(summary.reset_index(), title=f"Roles per actor ({type(role_model).__name__})")
+    show = table[["passage_id", "actor", "role", "prob", "text"]].copy()
+    show["text"] = show["text"].str.slice(0, 80)
+    print_frame(show, title="Roles per passage")
+    _write(table, out)
+
+
+def _evaluate(corpus, labels: Path | None, n_boot: int, out: Path | None) -> None:
+    from stance.config import project_root
+    from stance.narrative import evaluate_roles, gold_roles, role_examples
+
+    gold = gold_roles(labels)
+    if gold.empty:
+        fail(f"no gold roles in {labels or project_root() / 'seeds' / 'labels.jsonl'}")
+    examples = role_examples(corpus, gold)
+    if examples.empty:
+        fail("the gold roles match no passage of this corpus")
+    console.print(
+        f"{len(examples)} gold (passage, actor) roles in {examples['doc_id'].nunique()} documents: "
+        + ", ".join(f"{k} {v}" for k, v in examples["role"].value_counts().sort_index().items())
+    )
+    metrics, _ = evaluate_roles(examples, n_boot=n_boot)
+    print_frame(metrics[["model", "metric", "value", "ci_low", "ci_high", "n", "n_groups"]], title="Role models (LODO)")
+    target = out or project_root() / "models" / "evaluation" / "roles.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    metrics.to_csv(target, index=False, float_format="%.4f")
+    console.print(f"wrote {target}")
