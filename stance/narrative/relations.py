@@ -81,7 +81,7 @@ NOUN_ACTIONS: dict[str, str] = _lex(
     blame="blame accusation criticism allegation smear scapegoating finger condemnation",
     reject="rejection opposition denial refutation",
     cooperate="""cooperation collaboration partnership dialogue coordination communication exchange
-        consultation""",
+        consultation sharing""",
     sanction="""sanction tariff restriction penalty embargo pressure threat coercion imposition countermeasure
         blacklist""",
     help="support assistance help aid contribution",
@@ -333,12 +333,23 @@ def _prep_objects(tok: Token, preps: frozenset[str]) -> list[Token]:
     return out
 
 
+_JOINT = frozenset("joint bilateral multilateral mutual concerted".split())
+
+
+def _noun_action(n: Token) -> str | None:
+    """Action of a noun: the lexicon, or cooperate for "joint actions", "bilateral efforts"."""
+    action = NOUN_ACTIONS.get(n.lemma_.lower())
+    if action is None and n.pos_ == "NOUN" and any(c.lower_ in _JOINT for c in n.children if c.dep_ == "amod"):
+        return "cooperate"
+    return action
+
+
 def _action_noun(v: Token) -> Token | None:
     """The action noun a light verb takes its action from ("carry out cooperation"), or None."""
     if v.lemma_.lower() not in LIGHT_VERBS and v.lemma_.lower() not in _REVERSAL_VERBS:
         return None
     for c in v.children:
-        if c.dep_ in {"dobj", "attr", "nsubjpass"} and NOUN_ACTIONS.get(c.lemma_.lower()):
+        if c.dep_ in {"dobj", "attr", "nsubjpass"} and _noun_action(c):
             return c
     # "step up cooperation", "crack down": particle verbs keep their object
     return None
@@ -351,6 +362,8 @@ def _verb_statements(v: Token, args: _Args) -> list[tuple[list, str, list, bool,
         return []
     noun = _action_noun(v)
     action = normalise_action(lemma, noun.lemma_ if noun is not None else None)
+    if noun is not None and noun.lemma_.lower() not in NOUN_ACTIONS:  # "conduct joint actions"
+        action = _noun_action(noun) or action
     if lemma in _REVERSAL_VERBS and noun is not None:
         action = "other"
     if lemma == "work" and any(
@@ -396,7 +409,7 @@ def _noun_statements(n: Token, args: _Args, consumed: set[int]) -> list[tuple[li
         return []
     if n.dep_ in {"compound", "amod", "nmod"}:  # a modifier ("narcotics control official"), not an event
         return []
-    action = NOUN_ACTIONS.get(n.lemma_.lower())
+    action = _noun_action(n)
     if action is None:
         return []
     agents: list = []

@@ -31,6 +31,7 @@ Learned classifiers
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -159,6 +160,22 @@ _VICTIM_WORDS = frozenset(
 _STANCE_TARGET = {"china": "china_government", "united_states": "us_government"}
 
 
+_FEATURES: dict[tuple[str, str], tuple[str | None, dict[str, float]]] = {}
+_CODEBOOKS: dict[tuple[str, float], Codebook] = {}
+
+
+def _load_codebook(path: str | None) -> Codebook:
+    """Codebook.load, cached per file and modification time."""
+    from stance.codebook import Codebook
+    from stance.config import project_root
+
+    file = Path(path) if path else project_root() / "codebook" / "codebook.yaml"
+    key = (str(file.resolve()), file.stat().st_mtime if file.is_file() else 0.0)
+    if key not in _CODEBOOKS:
+        _CODEBOOKS[key] = Codebook.load(path)
+    return _CODEBOOKS[key]
+
+
 def _cue_regex(cues: Sequence[str]) -> re.Pattern | None:
     cues = [c for c in cues if c and c.strip()]
     if not cues:
@@ -217,9 +234,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _codebook(self) -> Codebook:
-        from stance.codebook import Codebook
-
-        return Codebook.load(self.codebook_path)
+        return _load_codebook(self.codebook_path)
 
     def _setup(self) -> None:
         if getattr(self, "_matcher", None) is not None:
@@ -238,6 +253,8 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
                         cues[f"stance:{target}:{lab.name}"] = list(lab.cues)
             self.cues_ = cues
         self._regex = {k: _cue_regex(v) for k, v in self.cues_.items()}
+        key = json.dumps([self.cues_, sorted(self._matcher.alias_table.items())], sort_keys=True)
+        self._cache_key = hashlib.sha256(key.encode()).hexdigest()
 
     def _actor_of(self, text: str, spans: list[tuple[int, int]], prefix: str | None) -> str | None:
         names = [prefix] if prefix else [text[s:e] for s, e in spans]
@@ -259,64 +276,73 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
     def _features(self, marked: Sequence[str]) -> list[tuple[str | None, dict[str, float]]]:
         """``(actor, {rule or rule:role: hits})`` for each example."""
         self._setup()
-        parsed = [split_marked(m) for m in marked]
+        marked = list(marked)
+        todo = [m for m in dict.fromkeys(marked) if (self._cache_key, m) not in _FEATURES]
+        parsed = [split_marked(m) for m in todo]
         docs = parse_many([p[0] for p in parsed])
-        out = []
-        for (text, spans, prefix), doc in zip(parsed, docs, strict=True):
-            actor = self._actor_of(text, spans, prefix)
-            fired: dict[str, float] = {}
+        for m, (text, spans, prefix), doc in zip(todo, parsed, docs, strict=True):
+            if len(_FEATURES) > 200_000:
+                _FEATURES.clear()
+            _FEATURES[(self._cache_key, m)] = self._example_features(doc, text, spans, prefix)
+        return [(_FEATURES[(self._cache_key, m)][0], dict(_FEATURES[(self._cache_key, m)][1])) for m in marked]
 
-            def fire(name: str, n: float = 1.0, fired: dict[str, float] = fired) -> None:
-                fired[name] = fired.get(name, 0.0) + n
+    def _example_features(
+        self, doc: object, text: str, spans: list[tuple[int, int]], prefix: str | None
+    ) -> tuple[str | None, dict[str, float]]:
+        """Rules fired for one example (see :data:`ROLE_RULES`)."""
+        actor = self._actor_of(text, spans, prefix)
+        fired: dict[str, float] = {}
 
-            others = [m for m in self._matcher.find(text) if not any(s < m.end and m.start < e for s, e in spans)]
-            mentions = [Mention(s, e, text[s:e], TARGET, "alias") for s, e in spans] + others
-            if actor in ("traffickers",):
-                fire("criminal_actor")
-            for st in passage_statements(doc, mentions):
-                if st.agent == TARGET:
-                    if st.action in ("regulate", "help", "cooperate") and st.negated:
-                        fire("agent_failure")
-                    elif st.action == "sanction" and st.patient in _STATE_ACTORS:
-                        fire("agent_sanction")
-                    elif st.action in ("cooperate", "help", "regulate", "reject", "blame"):
-                        fire(f"agent_{st.action}")
-                if st.patient == TARGET and not st.negated:
-                    if st.action in ("blame", "sanction", "regulate", "help"):
-                        fire(f"patient_{st.action}")
-            offsets = sentence_offsets(text)
-            target_sents = sorted({i for i, (a, b) in enumerate(offsets) for s, e in spans if a <= s < b})
-            target_tokens = [t for s, e in spans for t in (doc.char_span(s, e, alignment_mode="expand") or [])]
-            for tok in target_tokens:
-                if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_.lower() in _FAILURE:
+        def fire(name: str, n: float = 1.0, fired: dict[str, float] = fired) -> None:
+            fired[name] = fired.get(name, 0.0) + n
+
+        others = [m for m in self._matcher.find(text) if not any(s < m.end and m.start < e for s, e in spans)]
+        mentions = [Mention(s, e, text[s:e], TARGET, "alias") for s, e in spans] + others
+        if actor in ("traffickers",):
+            fire("criminal_actor")
+        for st in passage_statements(doc, mentions):
+            if st.agent == TARGET:
+                if st.action in ("regulate", "help", "cooperate") and st.negated:
                     fire("agent_failure")
-                if tok.dep_ == "nsubj" and any(c.lower_ == "yet" for c in tok.head.children):
-                    fire("agent_failure")
-                # "deaths in the US", "U.S. overdose deaths", "victim of opium" (and "China was a victim")
-                near = [tok.head, tok.head.head] if tok.dep_ in {"pobj", "compound", "poss", "amod"} else []
-                if tok.dep_ == "nsubj":
-                    near += [c for c in tok.head.children if c.dep_ in {"attr", "dobj"}]
-                if any(n.lower_ in _VICTIM_WORDS or n.lemma_.lower() in _VICTIM_WORDS for n in near):
-                    fire("victim")
-            sent_text = " ".join(text[offsets[i][0] : offsets[i][1]] for i in target_sents) if spans else text
-            for role in self.classes_ if hasattr(self, "classes_") else self._roles():
-                if self._has(f"role:{role}", sent_text):
-                    fire(f"role_cue:{role}")
-            frames = {k.split(":", 1)[1] for k in self._regex if k.startswith("frame:") and self._has(k, text)}
-            is_agent = any(k.startswith("agent_") for k in fired)
-            is_patient = any(k.startswith("patient_") for k in fired)
-            if is_agent and frames & {"cooperation", "goodwill", "control_measures"}:
-                fire("frame_support")
-            if is_patient and frames & {"rebuttal", "coercion", "sovereignty"}:
-                fire("frame_rebuttal")
-            target = _STANCE_TARGET.get(actor or "")
-            if target:
-                if self._has(f"stance:{target}:FAVOR", sent_text):
-                    fire("stance_favor")
-                if self._has(f"stance:{target}:AGAINST", sent_text):
-                    fire("stance_against")
-            out.append((actor, fired))
-        return out
+                elif st.action == "sanction" and st.patient in _STATE_ACTORS:
+                    fire("agent_sanction")
+                elif st.action in ("cooperate", "help", "regulate", "reject", "blame"):
+                    fire(f"agent_{st.action}")
+            if st.patient == TARGET and not st.negated:
+                if st.action in ("blame", "sanction", "regulate", "help"):
+                    fire(f"patient_{st.action}")
+        offsets = sentence_offsets(text)
+        target_sents = sorted({i for i, (a, b) in enumerate(offsets) for s, e in spans if a <= s < b})
+        target_tokens = [t for s, e in spans for t in (doc.char_span(s, e, alignment_mode="expand") or [])]
+        for tok in target_tokens:
+            if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_.lower() in _FAILURE:
+                fire("agent_failure")
+            if tok.dep_ == "nsubj" and any(c.lower_ == "yet" for c in tok.head.children):
+                fire("agent_failure")
+            # "deaths in the US", "U.S. overdose deaths", "victim of opium" (and "China was a victim")
+            near = [tok.head, tok.head.head] if tok.dep_ in {"pobj", "compound", "poss", "amod"} else []
+            if tok.dep_ == "nsubj":
+                near += [c for c in tok.head.children if c.dep_ in {"attr", "dobj"}]
+            if any(n.lower_ in _VICTIM_WORDS or n.lemma_.lower() in _VICTIM_WORDS for n in near):
+                fire("victim")
+        sent_text = " ".join(text[offsets[i][0] : offsets[i][1]] for i in target_sents) if spans else text
+        for role in self._roles():
+            if self._has(f"role:{role}", sent_text):
+                fire(f"role_cue:{role}")
+        frames = {k.split(":", 1)[1] for k in self._regex if k.startswith("frame:") and self._has(k, text)}
+        is_agent = any(k.startswith("agent_") for k in fired)
+        is_patient = any(k.startswith("patient_") for k in fired)
+        if is_agent and frames & {"cooperation", "goodwill", "control_measures"}:
+            fire("frame_support")
+        if is_patient and frames & {"rebuttal", "coercion", "sovereignty"}:
+            fire("frame_rebuttal")
+        target = _STANCE_TARGET.get(actor or "")
+        if target:
+            if self._has(f"stance:{target}:FAVOR", sent_text):
+                fire("stance_favor")
+            if self._has(f"stance:{target}:AGAINST", sent_text):
+                fire("stance_against")
+        return actor, fired
 
     def _roles(self) -> list[str]:
         if self.labels is not None:

