@@ -353,3 +353,22 @@ def test_cli_actors_relations_roles(tmp_path, root):
     res = runner.invoke(app, ["roles", str(root / "seeds"), "--out", str(tmp_path / "roles.csv")])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "roles.csv")) > 60
+
+
+def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_path):
+    from stance.narrative.role_model import ActorRoleClassifier
+
+    examples = codebook.examples("roles")
+    X, y = [t for t, _, _ in examples], [lab for _, lab, _ in examples]
+    model = ActorRoleClassifier().fit(X, y)
+    assert list(model.classes_) == codebook.role_names
+    cand = role_candidates(seed_corpus, matcher=matcher)["text"].tolist()[:30]
+    proba = model.predict_proba(cand)
+    assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    model.save(tmp_path / "lr")
+    again = ActorRoleClassifier.load(tmp_path / "lr")
+    np.testing.assert_allclose(again.predict_proba(cand), proba, atol=1e-12)
+    assert set(model.top_features(3)) == set(codebook.role_names)
+    from stance.narrative import load_role_model
+
+    assert isinstance(load_role_model(tmp_path / "lr"), ActorRoleClassifier)

@@ -462,7 +462,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
         }
         (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
         save_file(
-            {"priors": np.asarray([self.priors_[a] for a in actors], dtype=np.float64)},
+            {"priors": np.ascontiguousarray([self.priors_[a] for a in actors], dtype=np.float64)},
             str(path / "priors.safetensors"),
         )
         return path
@@ -637,6 +637,10 @@ def load_role_model(path: str | Path | None = None, data: Corpus | pd.DataFrame 
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         if config.get("class") == RoleCueBaseline.__name__:
             return RoleCueBaseline.load(path)
+        if config.get("class") == "ActorRoleClassifier":
+            from stance.narrative.role_model import ActorRoleClassifier
+
+            return ActorRoleClassifier.load(path)
         from stance.classifiers import load_model
 
         return load_model(path)
@@ -789,13 +793,19 @@ def role_matrix(
 def default_role_models() -> dict[str, Callable[[], object]]:
     """Role models compared by :func:`evaluate_roles`: name -> factory of an unfitted model.
 
-    Always the transparent baseline (``role-cues``) and the per-actor majority role
-    (``actor-prior``); plus, when :mod:`stance.classifiers` is installed, its ``tfidf``
-    classifier over the marked passages.
+    Always the transparent baseline (``role-cues``), the per-actor majority role
+    (``actor-prior``) and the learned :class:`~stance.narrative.role_model.ActorRoleClassifier`
+    with (``role-lr``) and without (``role-lr-text``) the baseline's rule features; plus,
+    when :mod:`stance.classifiers` is installed, its ``tfidf`` classifier over the marked
+    passages.
     """
+    from stance.narrative.role_model import ActorRoleClassifier
+
     models: dict[str, Callable[[], object]] = {
         "actor-prior": lambda: RoleCueBaseline(use_rules=False),
         "role-cues": lambda: RoleCueBaseline(),
+        "role-lr": lambda: ActorRoleClassifier(),
+        "role-lr-text": lambda: ActorRoleClassifier(use_rules=False),
     }
     try:
         from stance.classifiers import REGISTRY, make_classifier
