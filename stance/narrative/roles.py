@@ -153,6 +153,10 @@ _FAILURE = frozenset(
     """fail neglect ignore worsen cause smuggle traffic flood deflect undermine politicize politicise abuse
     exploit obstruct hinder sabotage mislead deceive refuse stall""".split()
 )
+_FAILURE_IF_NEGATED = frozenset(
+    """do act take address confront respond reduce stop curb regulate schedule control deliver tackle
+    prevent provide share cooperate help""".split()
+)
 _VICTIM_WORDS = frozenset(
     """death deaths overdose overdoses victim victims die died dying kill killed suffer suffering casualty
     casualties toll fatality fatalities addiction addict addicts""".split()
@@ -319,8 +323,18 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
                 fire("agent_failure")
             if tok.dep_ == "nsubj" and any(c.lower_ == "yet" for c in tok.head.children):
                 fire("agent_failure")
-            # "deaths in the US", "U.S. overdose deaths", "victim of opium" (and "China was a victim")
-            near = [tok.head, tok.head.head] if tok.dep_ in {"pobj", "compound", "poss", "amod"} else []
+            if (
+                tok.dep_ == "nsubj"
+                and tok.head.lemma_.lower() in _FAILURE_IF_NEGATED
+                and any(c.dep_ == "neg" for c in tok.head.children)
+            ):  # "has not done enough", "did not act"
+                fire("agent_failure")
+            # "deaths in the US", "U.S. overdose deaths", "cause of death in the U.S.", "China was a victim"
+            near = []
+            if tok.dep_ in {"pobj", "compound", "poss", "amod", "nmod"}:
+                anchor = tok.head.head if tok.dep_ == "pobj" else tok.head
+                near = [anchor, *anchor.children]
+                near += [g for c in anchor.children if c.dep_ == "prep" for g in c.children]
             if tok.dep_ == "nsubj":
                 near += [c for c in tok.head.children if c.dep_ in {"attr", "dobj"}]
             if any(n.lower_ in _VICTIM_WORDS or n.lemma_.lower() in _VICTIM_WORDS for n in near):
