@@ -151,16 +151,33 @@ def roles(
     evaluate: bool = typer.Option(
         False, "--evaluate", help="Evaluate role models leave-one-document-out on the gold roles instead."
     ),
+    train: bool = typer.Option(False, "--train", help="Train a role model on all gold roles and save it."),
+    model_name: str = typer.Option("role-lr", "--model-name", help="Model to --train: role-lr, role-cues, ..."),
+    save: Path | None = typer.Option(
+        None, "--save", help="Folder for the --train model. Default: a new version under models/roles/."
+    ),
     labels: Path | None = typer.Option(None, "--labels", help="Gold label store. Default: seeds/labels.jsonl."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the confidence intervals."),
     out: Path | None = _OUT,
 ) -> None:
-    """Protagonist, antagonist or innocent for each actor in each passage (or --evaluate the role models)."""
-    from stance.narrative import load_role_model, predict_roles
+    """Protagonist, antagonist or innocent for each actor in each passage (or --evaluate / --train role models)."""
+    from stance.narrative import gold_roles, load_role_model, predict_roles, train_role_model
 
     corpus = _corpus(path)
     if evaluate:
         _evaluate(corpus, labels, n_boot, out)
+        return
+    if train:
+        fitted = train_role_model(corpus, gold_roles(labels), model=model_name)
+        if save is None:
+            try:
+                from stance.models import save_version
+            except ImportError:
+                fail("no model store here (stance.models); pass --save FOLDER")
+            target = save_version("roles", fitted)
+        else:
+            target = fitted.save(save)
+        console.print(f"saved {type(fitted).__name__} ({model_name}) to {target}")
         return
     role_model = load_role_model(model, data=corpus)
     table = predict_roles(corpus, model=role_model, codebook=None, aliases=_aliases(alias))

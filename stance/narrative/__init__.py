@@ -45,6 +45,7 @@ from stance.narrative.roles import (
     role_examples,
     role_matrix,
     split_marked,
+    train_role_model,
 )
 
 __all__ = [
@@ -71,5 +72,6 @@ __all__ = [
     "role_examples",
     "role_matrix",
     "split_marked",
+    "train_role_model",
     "unmapped_entities",
 ]

@@ -66,6 +66,7 @@ __all__ = [
     "role_examples",
     "role_matrix",
     "split_marked",
+    "train_role_model",
 ]
 
 DEFAULT_ROLES: tuple[str, ...] = ("protagonist", "antagonist", "innocent")
@@ -679,6 +680,57 @@ def load_role_model(path: str | Path | None = None, data: Corpus | pd.DataFrame 
 
     examples = Codebook.load().examples("roles")
     return model.fit([t for t, _, _ in examples], [label for _, label, _ in examples])
+
+
+def train_role_model(
+    data: Corpus | pd.DataFrame | None = None,
+    gold: pd.DataFrame | None = None,
+    model: str = "role-lr",
+    codebook_examples: bool = False,
+):
+    """Fit a role model on all gold roles.
+
+    Parameters
+    ----------
+    data : Corpus or DataFrame, optional
+        Texts of the gold passages (default: the seed corpus).
+    gold : DataFrame, optional
+        Gold roles (default: :func:`gold_roles`).
+    model : str
+        A name of :func:`default_role_models` (``role-lr``, ``role-cues``, ...).
+    codebook_examples : bool
+        Also train on the codebook's synthetic role examples.
+
+    Returns
+    -------
+    estimator
+        The fitted model.
+
+    Raises
+    ------
+    StanceInputError
+        When there are no gold roles for the corpus.
+    """
+    from stance.errors import StanceInputError
+
+    models = default_role_models()
+    if model not in models:
+        raise StanceInputError(f"unknown role model {model!r}; choose from {', '.join(models)}", field="model")
+    if data is None:
+        from stance.config import project_root
+        from stance.corpus import load_corpus
+
+        data = load_corpus(project_root() / "seeds")
+    gold = gold_roles() if gold is None else gold
+    examples = role_examples(data, gold) if len(gold) else pd.DataFrame(columns=["text", "role"])
+    X, y = examples["text"].tolist(), examples["role"].tolist()
+    if codebook_examples:
+        extra = _load_codebook(None).examples("roles")
+        X += [t for t, _, _ in extra]
+        y += [label for _, label, _ in extra]
+    if not X:
+        raise StanceInputError("no gold roles to train on (seeds/labels.jsonl has no 'roles' for this corpus)")
+    return models[model]().fit(X, np.asarray(y, dtype=object))
 
 
 def predict_roles(
