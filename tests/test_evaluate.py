@@ -1,0 +1,222 @@
+"""Grouped cross-validation, metrics with bootstrap intervals, learning curves and comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _eval_fixtures import FRAMES, STANCE, KeywordClassifier, synthetic_task_data
+from sklearn.metrics import accuracy_score, f1_score
+
+from stance.evaluate import (
+    Fold,
+    LeakageWarning,
+    bootstrap_weights,
+    compare_models,
+    confusion_table,
+    cross_validate,
+    data_hash,
+    folds_from_column,
+    learning_curve,
+    make_folds,
+    primary_metric,
+    rank_models,
+    score_predictions,
+)
+
+
+@pytest.fixture
+def frames_data():
+    return synthetic_task_data(multilabel=True)
+
+
+@pytest.fixture
+def stance_data():
+    return synthetic_task_data(multilabel=False)
+
+
+def _model(data):
+    return KeywordClassifier(labels=data.labels, multilabel=data.multilabel)
+
+
+def test_leave_one_document_out_keeps_documents_whole(frames_data):
+    folds = make_folds(frames_data)
+    assert [f.name for f in folds] == ["doc0", "doc1", "doc2", "doc3"]
+    docs = frames_data.passages["doc_id"].to_numpy()
+    for fold in folds:
+        assert set(docs[fold.train]).isdisjoint(docs[fold.test])
+    assert sorted(np.concatenate([f.test for f in folds])) == list(range(len(frames_data)))
+
+
+def test_outlet_folds_and_stratified_warning(frames_data):
+    folds = make_folds(frames_data, scheme="outlet")
+    assert [f.name for f in folds] == ["outlet0", "outlet1"]
+    with pytest.warns(LeakageWarning):
+        strat = make_folds(frames_data, scheme="stratified", n_splits=3)
+    assert len(strat) == 3
+    with pytest.raises(ValueError, match="unknown fold scheme"):
+        make_folds(frames_data, scheme="random")
+
+
+def test_folds_from_column_orders_numerically():
+    folds = folds_from_column([0, 1, 10, 2, 1])
+    assert [f.name for f in folds] == ["0", "1", "2", "10"]
+    assert list(folds[1].test) == [1, 4]
+
+
+def test_every_fold_fits_a_fresh_model_on_training_passages_only(frames_data):
+    KeywordClassifier.seen.clear()
+    folds = make_folds(frames_data)
+    res = cross_validate(_model(frames_data), frames_data, folds)
+    assert len(KeywordClassifier.seen) == len(folds)
+    texts = frames_data.texts
+    for fold, seen in zip(folds, KeywordClassifier.seen, strict=True):
+        assert seen == [texts[i] for i in fold.train]
+    preds = res.predictions
+    assert set(preds.columns) >= {"model", "task", "fold", "passage_id", "doc_id", "label", "true", "pred", "prob"}
+    assert len(preds) == len(frames_data) * len(FRAMES)
+    # each passage is predicted by the fold that held out its document
+    assert (preds["fold"] == preds["doc_id"]).all()
+
+
+def test_codebook_examples_go_to_training_folds_only(stance_data, codebook):
+    from stance.evaluate import codebook_examples
+
+    ex_text, ex_y = codebook_examples(codebook, "stance:cooperation")
+    assert len(ex_text) == len(ex_y) > 0
+    assert set(ex_y) <= set(STANCE)
+    KeywordClassifier.seen.clear()
+    res = cross_validate(
+        _model(stance_data), stance_data, make_folds(stance_data), codebook=codebook, use_codebook_examples=True
+    )
+    assert all(set(ex_text) <= set(seen) for seen in KeywordClassifier.seen)
+    assert not set(ex_text) & set(res.predictions["passage_id"])
+    assert res.n_predicted == len(stance_data)
+
+
+def test_point_metrics_match_sklearn(frames_data, stance_data):
+    res = cross_validate(_model(frames_data), frames_data)
+    overall, per_label = res.score(n_boot=0)
+    wide_t = res.predictions.pivot(index="passage_id", columns="label", values="true")[FRAMES].to_numpy(int)
+    wide_p = res.predictions.pivot(index="passage_id", columns="label", values="pred")[FRAMES].to_numpy(int)
+    values = overall.set_index("metric")["value"]
+    assert values["macro_f1"] == pytest.approx(f1_score(wide_t, wide_p, average="macro", zero_division=0))
+    assert values["micro_f1"] == pytest.approx(f1_score(wide_t, wide_p, average="micro", zero_division=0))
+    f1s = per_label[per_label["metric"] == "f1"].set_index("label")["value"]
+    assert f1s.to_numpy() == pytest.approx(f1_score(wide_t, wide_p, average=None, zero_division=0))
+
+    res = cross_validate(_model(stance_data), stance_data)
+    overall, _ = res.score(n_boot=0)
+    p = res.predictions
+    true = p[p["true"]].set_index("passage_id")["label"]
+    pred = p[p["pred"]].set_index("passage_id")["label"].reindex(true.index)
+    values = overall.set_index("metric")["value"]
+    assert values["accuracy"] == pytest.approx(accuracy_score(true, pred))
+    assert values["macro_f1"] == pytest.approx(f1_score(true, pred, average="macro"))
+    assert values["f_avg"] == pytest.approx(f1_score(true, pred, labels=["FAVOR", "AGAINST"], average="macro"))
+    prob = p.pivot(index="passage_id", columns="label", values="prob")[STANCE].to_numpy()
+    onehot = p.pivot(index="passage_id", columns="label", values="true")[STANCE].to_numpy(float)
+    assert values["brier"] == pytest.approx(((prob - onehot) ** 2).sum(axis=1).mean())
+
+
+def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate(stance_data):
+    res = cross_validate(_model(stance_data), stance_data)
+    a, _ = res.score(n_boot=200, random_state=3)
+    b, _ = res.score(n_boot=200, random_state=3)
+    pd.testing.assert_frame_equal(a, b)
+    for row in a.itertuples():
+        assert row.ci_low <= row.value + 1e-9 <= row.ci_high + 2e-9
+    docs, _ = res.score(n_boot=200, resample="document")
+    assert (docs["ci_high"] >= docs["ci_low"]).all()
+
+
+def test_bootstrap_weights_resample_whole_groups():
+    w = bootstrap_weights(6, 50, groups=["a", "a", "b", "b", "c", "c"], random_state=0)
+    assert w.shape == (50, 6)
+    assert (w[:, 0] == w[:, 1]).all() and (w[:, 4] == w[:, 5]).all()
+    assert (w.sum(axis=1) == 6).all()
+    plain = bootstrap_weights(6, 50)
+    assert (plain.sum(axis=1) == 6).all()
+
+
+def test_absent_labels_are_left_out_of_macro_averages():
+    preds = pd.DataFrame(
+        {
+            "passage_id": ["a", "a", "b", "b"],
+            "doc_id": ["d", "d", "d", "d"],
+            "label": ["x", "y", "x", "y"],
+            "true": [True, False, False, False],
+            "pred": [True, False, False, False],
+            "prob": [0.9, 0.1, 0.2, 0.1],
+        }
+    )
+    overall, per_label = score_predictions(preds, ["x", "y"], True, n_boot=0)
+    assert overall.set_index("metric").loc["macro_f1", "value"] == 1.0
+    assert np.isnan(per_label.set_index(["label", "metric"]).loc[("y", "f1"), "value"])
+
+
+def test_confusion_tables_count_every_passage(frames_data, stance_data):
+    res = cross_validate(_model(stance_data), stance_data)
+    conf = confusion_table(res.predictions, res.labels, False)
+    assert list(conf.columns) == ["label", "true", "pred", "count"]
+    assert conf["count"].sum() == len(stance_data)
+    res = cross_validate(_model(frames_data), frames_data)
+    conf = confusion_table(res.predictions, res.labels, True)
+    assert (conf.groupby("label")["count"].sum() == len(frames_data)).all()
+
+
+def test_primary_metric():
+    assert primary_metric(FRAMES, True) == "macro_f1"
+    assert primary_metric(STANCE, False) == "f_avg"
+    assert primary_metric(["a", "b"], False) == "macro_f1"
+
+
+def test_rank_models_breaks_near_ties_by_speed():
+    table = pd.DataFrame(
+        {
+            "model": ["slow", "fast", "bad"],
+            "score": [0.80, 0.795, 0.5],
+            "fit_seconds": [10.0, 0.1, 0.01],
+            "predict_ms": [5.0, 0.1, 0.1],
+        }
+    )
+    ranked = rank_models(table, "score", tie_tolerance=0.01)
+    assert ranked["model"].tolist() == ["fast", "slow", "bad"]
+    strict = rank_models(table, "score", tie_tolerance=0.0)
+    assert strict["model"].tolist() == ["slow", "fast", "bad"]
+
+
+def test_compare_models_ranks_on_the_same_folds_and_records_failures(stance_data):
+    good = KeywordClassifier(labels=STANCE)
+    good.name = "keyword"
+    broken = KeywordClassifier(labels=STANCE, fail=True)
+    broken.name = "broken"
+    with pytest.warns(RuntimeWarning, match="broken failed"):
+        comp = compare_models(stance_data, [good, broken], n_boot=50)
+    table = comp.table
+    assert table["model"].tolist() == ["keyword", "broken"]
+    assert table.loc[0, "metric"] == "f_avg"
+    assert table.loc[0, "ci_low"] <= table.loc[0, "score"] <= table.loc[0, "ci_high"]
+    assert "failed" not in table.loc[0, "error"] and "deliberate" in table.loc[1, "error"]
+    assert comp.best == "keyword"
+    assert set(comp.per_label["label"]) == set(STANCE)
+    assert comp.confusion["count"].sum() == len(stance_data)
+
+
+def test_learning_curve_subsamples_training_folds(frames_data):
+    folds = [Fold(f.name, f.train, f.test) for f in make_folds(frames_data)]
+    curve = learning_curve(_model(frames_data), frames_data, folds, fractions=(0.5, 1.0), n_repeats=2)
+    assert set(curve["fraction"]) == {0.5, 1.0}
+    assert curve[curve["fraction"] == 0.5]["repeat"].nunique() == 2
+    assert curve[curve["fraction"] == 1.0]["repeat"].nunique() == 1
+    sizes = curve.groupby("fraction")["n_train"].first()
+    assert sizes[0.5] < sizes[1.0] == pytest.approx(np.mean([len(f.train) for f in folds]))
+    assert set(curve["metric"]) == {"macro_f1", "micro_f1"}
+
+
+def test_data_hash_ignores_row_order(frames_data):
+    shuffled = frames_data.subset(np.arange(len(frames_data))[::-1])
+    assert data_hash(shuffled) == data_hash(frames_data)
+    changed = frames_data.subset(np.arange(len(frames_data)))
+    changed.y[0] = 1 - changed.y[0]
+    assert data_hash(changed) != data_hash(frames_data)
