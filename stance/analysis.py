@@ -1016,11 +1016,15 @@ def narrative_arc(scores: pd.DataFrame, corpus: Corpus, task: str = "frames") ->
     pid = passages["passage_id"]
     out = passages[["doc_id", "group_label", "date", "position", "para_index", "passage_id", "analysable", "reason",
                     "n_words"]].copy()
-    out["dominant"] = pid.map(first["label"]).fillna("").to_numpy()
+    def text(values: pd.Series) -> np.ndarray:
+        mapped = pid.map(values).astype(object)
+        return mapped.where(mapped.notna(), "").to_numpy()
+
+    out["dominant"] = text(first["label"])
     out["dominant_prob"] = pid.map(first["prob"]).to_numpy(dtype=float)
-    out["second"] = pid.map(second["label"]).fillna("").to_numpy()
+    out["second"] = text(second["label"])
     out["second_prob"] = pid.map(second["prob"]).to_numpy(dtype=float)
-    out["frames"] = pid.map(frames).fillna("").to_numpy()
+    out["frames"] = text(frames)
     out["top_prob"] = pid.map(top).to_numpy(dtype=float)
     scored_ids = set(sub["passage_id"])
     out["analysable"] = out["analysable"].astype(bool) & out["passage_id"].isin(scored_ids)

@@ -29,6 +29,7 @@ import hashlib
 import importlib
 import inspect
 import io
+import json
 import os
 import sys
 import tempfile
@@ -852,65 +853,19 @@ def _col(df: pd.DataFrame, *names: str) -> str | None:
     return None
 
 
-def _backend_order(df: pd.DataFrame, col: str) -> list[str]:
-    return sorted(df[col].astype(str).unique())
+def _task_order(ctx: FigureContext, tasks: Sequence[str]) -> list[str]:
+    present = set(tasks)
+    return [t for t in ctx.codebook.tasks if t in present] + sorted(present - set(ctx.codebook.tasks))
 
 
-@register_figure(
-    "model-comparison",
-    description="F1 per label for every classifier backend with 95% CIs (grouped cross-validation), one panel "
-    "per task; pick the backend whose dots sit furthest right.",
-)
-def model_comparison(
-    corpus: Corpus | None = None, codebook: Codebook | None = None, context: FigureContext | None = None
-) -> tuple[Figure, pd.DataFrame]:
-    """Model comparison: F1 per label per backend with CIs, from the evaluation tables."""
-    ctx = context or FigureContext(corpus, codebook)
-    per = ctx.evaluation("per_label.csv")
-    task_col = _col(per, "task")
-    backend_col = _col(per, "backend", "model", "classifier")
-    label_col = _col(per, "label", "class")
-    value = _col(per, "f1", "F1")
-    if not (task_col and backend_col and label_col and value):
-        raise ValueError(f"per_label.csv lacks task/backend/label/f1 columns: {list(per.columns)}")
-    lo = _col(per, f"{value}_lo", f"{value}_ci_low", "ci_low", "lo")
-    hi = _col(per, f"{value}_hi", f"{value}_ci_high", "ci_high", "hi")
-    data = per.rename(columns={task_col: "task", backend_col: "backend", label_col: "label", value: "f1"})
-    if lo and hi:
-        data = data.rename(columns={lo: "f1_lo", hi: "f1_hi"})
-    tasks = [t for t in ctx.codebook.tasks if t in set(data["task"])] + sorted(
-        set(data["task"]) - set(ctx.codebook.tasks)
-    )
-    backends = _backend_order(data, "backend")
-    colors = plotting.backend_colors(backends)
-    heights = [max(len(_eval_label_order(ctx, t)) or data[data["task"] == t]["label"].nunique(), 1) for t in tasks]
-    fig, axes = plotting.new_figure((8.5, 0.42 * sum(heights) + 0.9 * len(tasks) + 1.8), len(tasks), 1, grid=True,
-                                    sharex=True, gridspec_kw={"height_ratios": heights})
-    for k, task in enumerate(tasks):
-        ax = axes[k, 0]
-        sub = data[data["task"] == task]
-        order = [lbl for lbl in _eval_label_order(ctx, task) if lbl in set(sub["label"])] or list(
-            dict.fromkeys(sub["label"])
-        )
-        titles = ctx.frame_titles if task == "frames" else {}
-        plotting.plot_metric_intervals(sub, ax=ax, labels=order, hues=backends, colors=colors, label_titles=titles,
-                                       xlabel="F1" if k == len(tasks) - 1 else "", legend=False)
-        ax.set_title(task, loc="left")
-        if k < len(tasks) - 1:
-            ax.tick_params(axis="x", labelbottom=False)
-    handles = [_dot_handle(colors[b], b) for b in backends]
-    fig.legend(handles=handles, loc="outside upper right", ncol=min(len(backends), 4), frameon=False)
-    macro = data.groupby(["task", "backend"])["f1"].mean().reset_index()
-    best = macro.loc[macro.groupby("task")["f1"].idxmax()]
-    parts = [f"{r.backend} on {r.task} (mean F1 {r.f1:.2f})" for r in best.itertuples(index=False)
-             if r.task in tasks[:2]]
-    title = "Best backend per task: " + "; ".join(parts) if parts else "F1 per label and backend"
-    plotting.set_title(fig, title)
-    plotting.add_caption(fig, ctx.caption(
-        "Dot: F1 of the label in grouped cross-validation (folds by document, from `stance evaluate`); bar: 95% "
-        "bootstrap CI. Source: models/evaluation/per_label.csv.",
-    ), width=120)
-    return fig, data
+def _metric_table(table: pd.DataFrame, metric: str, what: str) -> pd.DataFrame:
+    """Rows of one metric from a long evaluation table, as backend / value / value_lo / value_hi."""
+    need = {"model", "task", "metric", "value"}
+    if not need <= set(table.columns):
+        raise ValueError(f"{what} lacks the columns {sorted(need - set(table.columns))} (has {list(table.columns)})")
+    sub = table[table["metric"] == metric].rename(columns={"model": "backend"})
+    sub = sub.rename(columns={"ci_low": "value_lo", "ci_high": "value_hi"})
+    return sub.reset_index(drop=True)
 
 
 def _dot_handle(color: str, label: str) -> Any:
@@ -921,62 +876,132 @@ def _dot_handle(color: str, label: str) -> Any:
 
 
 @register_figure(
+    "model-comparison",
+    description="F1 per label for every classifier backend with 95% CIs (leave-one-document-out cross-validation), "
+    "one panel per task; the default model is marked in the legend.",
+)
+def model_comparison(
+    corpus: Corpus | None = None, codebook: Codebook | None = None, context: FigureContext | None = None
+) -> tuple[Figure, pd.DataFrame]:
+    """Model comparison: F1 per label per backend with CIs, from the evaluation tables."""
+    ctx = context or FigureContext(corpus, codebook)
+    data = _metric_table(ctx.evaluation("per_label.csv"), "f1", "per_label.csv").rename(
+        columns={"value": "f1", "value_lo": "f1_lo", "value_hi": "f1_hi"}
+    )
+    comparison = ctx.evaluation("comparison.csv")
+    tasks = _task_order(ctx, data["task"].unique())
+    backends = sorted(data["backend"].astype(str).unique())
+    colors = plotting.backend_colors(backends)
+    heights = [max(len([lbl for lbl in _eval_label_order(ctx, t) if lbl in set(data.loc[data["task"] == t, "label"])])
+                   or data.loc[data["task"] == t, "label"].nunique(), 1) for t in tasks]
+    fig, axes = plotting.new_figure((9.0, 0.36 * sum(heights) * max(1.0, len(backends) / 4) + 0.7 * len(tasks) + 1.6),
+                                    len(tasks), 1, grid=True, sharex=True, gridspec_kw={"height_ratios": heights})
+    for k, task in enumerate(tasks):
+        ax = axes[k, 0]
+        sub = data[data["task"] == task]
+        order = [lbl for lbl in _eval_label_order(ctx, task) if lbl in set(sub["label"])] or list(
+            dict.fromkeys(sub["label"])
+        )
+        titles = ctx.frame_titles if task == "frames" else {}
+        plotting.plot_metric_intervals(sub, ax=ax, labels=order, hues=backends, colors=colors, label_titles=titles,
+                                       xlabel="F1 (out-of-fold)" if k == len(tasks) - 1 else "", legend=False)
+        ax.set_title(task, loc="left")
+    defaults = {t: analysis.default_model_dir(t, ctx.models_dir) for t in tasks}
+    chosen: dict[str, str] = {}
+    for t, folder in defaults.items():
+        if folder is not None and (folder / "config.json").is_file():
+            cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            chosen[t] = str(cfg.get("name") or cfg.get("model") or cfg.get("classifier") or "")
+    handles = [_dot_handle(colors[b], b + (" (default)" if b in set(chosen.values()) else "")) for b in backends]
+    axes[0, 0].legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.08), ncol=min(len(backends), 4),
+                      frameon=False, borderaxespad=0.0)
+    best = []
+    if {"task", "model", "score", "rank"} <= set(comparison.columns):
+        top = comparison[comparison["rank"] == 1]
+        for t in tasks:
+            row = top[top["task"] == t]
+            if len(row):
+                r = row.iloc[0]
+                best.append((t, str(r["model"]), float(r["score"]), str(r.get("metric", "score"))))
+    if best:
+        names = [b[1] for b in best]
+        common = max(set(names), key=names.count)
+        if names.count(common) == len(names):
+            title = f"{common} scores best on every task"
+        else:
+            title = "Best backend per task: " + "; ".join(f"{t} {m}" for t, m, _, _ in best)
+        title += " (" + ", ".join(f"{t} {metric.replace('_', '-')} {v:.2f}" for t, _, v, metric in best[:4]) + ")"
+    else:
+        title = "F1 per label and backend"
+    plotting.set_title(fig, title, width=90)
+    plotting.add_caption(fig, ctx.caption(
+        "Dot: F1 of the label over out-of-fold predictions (grouped cross-validation, one document held out per "
+        "fold); bar: 95% bootstrap CI over passages. A label without a dot never occurs in the gold labels or the "
+        "predictions. Source: models/evaluation/per_label.csv and comparison.csv (`stance evaluate`).",
+    ), width=125)
+    keep = [c for c in ("task", "backend", "label", "f1", "f1_lo", "f1_hi", "support") if c in data.columns]
+    return fig, data[keep]
+
+
+@register_figure(
     "learning-curve",
-    description="Macro F1 against the number of training passages per backend (95% CI band), one panel per task: "
-    "does more labelling still help?",
+    description="Macro F1 against the number of training passages (range over repeated subsamples), one panel "
+    "per task: does labelling more passages still help?",
 )
 def learning_curve(
     corpus: Corpus | None = None, codebook: Codebook | None = None, context: FigureContext | None = None
 ) -> tuple[Figure, pd.DataFrame]:
-    """Learning curve: F1 by training-set size per backend, from the evaluation tables."""
+    """Learning curve: macro F1 by training-set size per backend, from the evaluation tables."""
     ctx = context or FigureContext(corpus, codebook)
-    lc = ctx.evaluation("learning_curve.csv")
-    task_col = _col(lc, "task")
-    backend_col = _col(lc, "backend", "model", "classifier")
-    x = _col(lc, "n_train", "train_size", "n")
-    value = _col(lc, "macro_f1", "f1", "score")
-    if not (backend_col and x and value):
-        raise ValueError(f"learning_curve.csv lacks backend/n_train/f1 columns: {list(lc.columns)}")
-    data = lc.rename(columns={backend_col: "backend", x: "n_train", value: "f1"})
-    lo = _col(lc, f"{value}_lo", "ci_low", "lo")
-    hi = _col(lc, f"{value}_hi", "ci_high", "hi")
-    if lo and hi:
-        data = data.rename(columns={lo: "f1_lo", hi: "f1_hi"})
-    if task_col is None:
-        data["task"] = "frames"
-    elif task_col != "task":
-        data = data.rename(columns={task_col: "task"})
-    tasks = [t for t in ctx.codebook.tasks if t in set(data["task"])] + sorted(
-        set(data["task"]) - set(ctx.codebook.tasks)
+    raw = _metric_table(ctx.evaluation("learning_curve.csv"), "macro_f1", "learning_curve.csv")
+    if "n_train" not in raw.columns:
+        raise ValueError(f"learning_curve.csv lacks n_train (has {list(raw.columns)})")
+    keys = ["task", "backend"] + (["fraction"] if "fraction" in raw.columns else [])
+    data = (
+        raw.groupby(keys, sort=True)
+        .agg(n_train=("n_train", "mean"), f1=("value", "mean"), f1_lo=("value", "min"), f1_hi=("value", "max"),
+             n_repeats=("value", "size"))
+        .reset_index()
     )
-    backends = _backend_order(data, "backend")
+    tasks = _task_order(ctx, data["task"].unique())
+    backends = sorted(data["backend"].astype(str).unique())
     colors = plotting.backend_colors(backends)
-    ncols = min(len(tasks), 3) or 1
+    ncols = min(len(tasks), 4) or 1
     nrows = -(-len(tasks) // ncols)
-    fig, axes = plotting.new_figure((4.0 * ncols + 0.5, 3.3 * nrows + 1.4), nrows, ncols, grid=True, sharey=True)
+    fig, axes = plotting.new_figure((3.4 * ncols + 0.6, 3.1 * nrows + 1.0), nrows, ncols, grid=True, sharey=True)
     for k, ax in enumerate(axes.flat):
         if k >= len(tasks):
             ax.set_visible(False)
             continue
-        plotting.plot_learning_curve(data[data["task"] == tasks[k]], ax=ax, hues=backends, colors=colors,
+        sub = data[data["task"] == tasks[k]]
+        plotting.plot_learning_curve(sub, ax=ax, hues=backends, colors=colors,
                                      ylabel="macro F1" if k % ncols == 0 else "", legend=False)
         ax.set_title(tasks[k], loc="left")
-    handles = [_dot_handle(colors[b], b) for b in backends]
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(backends), 6), frameon=False)
-    frames = data[data["task"] == tasks[0]]
-    title = "Learning curves: macro F1 by number of training passages"
-    if len(frames):
-        last = frames.sort_values("n_train").groupby("backend").tail(2)
-        gains = last.groupby("backend")["f1"].agg(lambda s: s.iloc[-1] - s.iloc[0] if len(s) > 1 else np.nan)
-        if gains.notna().any():
-            b = gains.idxmax()
-            title = (f"{tasks[0]}: {'still rising' if gains[b] > 0.01 else 'flat'} at the largest training size "
-                     f"(best gain over the last step: {b}, {gains[b]:+.2f} F1)")
+        names = ", ".join(sub["backend"].unique())
+        ax.text(0.98, 0.04, names, transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5, color="#333333")
+    gains = []
+    for t in tasks:
+        sub = data[data["task"] == t].sort_values("n_train")
+        for b, g in sub.groupby("backend"):
+            if len(g) >= 2:
+                gains.append((t, b, float(g["f1"].iloc[-1] - g["f1"].iloc[-2])))
+    rising = [t for t, _, g in gains if g > 0.01]
+    if gains:
+        if len(rising) == len(gains):
+            title = "Every curve still rises at full size: more labelled passages would help"
+        elif not rising:
+            title = "Curves flatten at full size: more labels of the same kind add little"
+        else:
+            title = f"Still rising at full size: {_join(rising)}; flat elsewhere"
+    else:
+        title = "Learning curves: macro F1 by number of training passages"
     plotting.set_title(fig, title)
     plotting.add_caption(fig, ctx.caption(
-        "Line: macro F1 in grouped cross-validation when training on subsets of the labelled passages; band: 95% "
-        "CI. Source: models/evaluation/learning_curve.csv (from `stance evaluate`).",
-    ), width=120)
+        "Line: macro F1 over out-of-fold predictions when each training fold is subsampled to 25, 50, 75 and "
+        "100% of its passages (x: mean training passages per fold); band: range over repeated subsamples. "
+        "Backend named in each panel: the best in the comparison. Source: models/evaluation/learning_curve.csv "
+        "(`stance evaluate`).",
+    ), width=130)
     return fig, data
 
 

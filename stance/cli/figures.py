@@ -1,0 +1,135 @@
+"""``stance figures`` (regenerate the figures) and ``stance score`` (score a corpus)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import typer
+
+from stance.cli._common import console, err_console, fail
+
+__all__ = ["figures", "score"]
+
+
+def _train_missing(tasks: list[str], codebook: object) -> None:
+    """Train the default models of ``tasks`` that have none (``stance train``)."""
+    from stance import models as store
+
+    console.print(f"[bold]Training missing default models:[/bold] {', '.join(tasks)}")
+    start = time.perf_counter()
+    results = store.train_defaults(tasks, codebook=codebook, log=lambda msg: console.print(f"  {msg}", highlight=False))
+    for r in results:
+        if getattr(r, "skipped", False) and getattr(r, "reason", "") != "a default model exists":
+            err_console.print(f"  [yellow]{r.task}: not trained ({r.reason})[/yellow]", highlight=False)
+    console.print(f"  trained in {time.perf_counter() - start:.0f} s")
+
+
+def figures(
+    only: list[str] | None = typer.Option(
+        None, "--only", help="Build only this figure (repeat for several). Default: every figure."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Output folder. Default: <project>/figures."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: <project>/seeds."),
+    train: bool = typer.Option(True, "--train/--no-train", help="Train missing default models first."),
+    list_only: bool = typer.Option(False, "--list", help="List the figures with a one-line reading guide and exit."),
+) -> None:
+    """Regenerate the figures (PNG, SVG and the CSV of the numbers drawn) from seeds/ and models/.
+
+    Missing default models are trained first. Scores are cached by model and text hash,
+    so a re-run loads no model and takes seconds. A figure whose input is missing (the
+    evaluation tables, the label store) is reported with the command that makes it, and the
+    command exits with status 1 after building the others.
+    """
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from stance import analysis
+    from stance import figures as registry
+
+    specs = registry.available()
+    if list_only:
+        for name, spec in specs.items():
+            kind = "" if spec.kind == "figure" else " (CSV)"
+            console.print(f"[cyan]{name}[/cyan]{kind}  {spec.description}", highlight=False)
+        return
+    unknown = [n for n in only or [] if n not in specs]
+    if unknown:
+        fail(f"unknown figure(s): {', '.join(unknown)}. Known: {', '.join(specs)}")
+
+    start = time.perf_counter()
+    loaded = None
+    if corpus is not None:
+        from stance.corpus import load_corpus
+
+        loaded = load_corpus(corpus)
+    context = registry.FigureContext(loaded)
+    tasks = context.tasks
+    missing = [t for t, ref in zip(tasks, [analysis.default_model_dir(t, context.models_dir) for t in tasks],
+                                   strict=True) if ref is None]
+    if missing and train:
+        _train_missing(missing, context.codebook)
+    target = out if out is not None else context.root / "figures"
+    console.print(f"[bold]Figures[/bold] -> {target}", highlight=False)
+
+    def report(result: registry.FigureResult, index: int, total: int) -> None:
+        colour = {"written": "green", "unchanged": "dim", "missing-input": "yellow", "failed": "red"}[result.status]
+        status = f"[{colour}]{result.status:<13}[/{colour}]"
+        line = f"  [{index:>2}/{total}] {result.name:<28} {status} {result.seconds:5.1f} s"
+        console.print(line, highlight=False)
+        if result.message:
+            err_console.print(f"         {result.message}", highlight=False, soft_wrap=True)
+
+    results = registry.generate(only or None, target, context=context, on_result=report)
+    bad = [r for r in results if r.status in ("missing-input", "failed")]
+    written = sum(r.status == "written" for r in results)
+    console.print(
+        f"{len(results) - len(bad)} of {len(results)} built ({written} changed) in {time.perf_counter() - start:.1f} s",
+        highlight=False,
+    )
+    if bad:
+        raise typer.Exit(1)
+
+
+def score(
+    corpus: Path | None = typer.Argument(None, help="Corpus folder or table. Default: <project>/seeds."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the scores here (.csv or .parquet)."),
+    task: list[str] | None = typer.Option(None, "--task", help="Task to score (repeat). Default: frames and stance."),
+    wide: bool = typer.Option(False, "--wide", help="One row per passage with every score and the text."),
+    gold: bool = typer.Option(False, "--gold", help="Append gold labels (source = gold) where they exist."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the score cache."),
+) -> None:
+    """Score every analysable passage with the default models (frame probabilities, stance per target).
+
+    Scores are cached under the cache folder, keyed by model hash and text hash; only new or
+    edited passages are scored again.
+    """
+    from stance import analysis
+    from stance.codebook import Codebook
+    from stance.config import project_root
+    from stance.corpus import load_corpus
+
+    loaded = load_corpus(corpus if corpus is not None else project_root() / "seeds")
+    codebook = Codebook.load()
+    try:
+        scores = analysis.score_passages(loaded, codebook=codebook, tasks=task or None, cache=not no_cache)
+    except analysis.MissingModelError as exc:
+        fail(str(exc))
+    if gold:
+        g = analysis.gold_scores(loaded, codebook)
+        if len(g):
+            import pandas as pd
+
+            scores = pd.concat([scores, g[g["task"].isin(set(scores["task"]))]], ignore_index=True)
+    table = analysis.passage_table(scores, loaded, codebook) if wide else scores
+    if out is None:
+        from stance.cli._common import print_frame
+
+        shown = table.drop(columns=[c for c in ("text",) if c in table.columns])
+        print_frame(shown.head(60), title=f"{len(table)} rows (first 60; use --out to save all)")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".parquet":
+        table.to_parquet(out, index=False)
+    else:
+        table.to_csv(out, index=False, lineterminator="\n")
+    console.print(f"wrote {len(table)} rows to {out}", highlight=False)
