@@ -1,0 +1,289 @@
+"""Linear heads, probability calibration and decision thresholds, kept as plain arrays.
+
+Everything here stores its fitted state as NumPy arrays so that classifiers can save it
+to safetensors and predict with NumPy alone after loading.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["Calibrator", "LinearHead", "brier", "tune_thresholds"]
+
+_EPS = 1e-6
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p) - np.log1p(-p)
+
+
+class LinearHead:
+    """Logistic-regression head over dense or sparse features.
+
+    Multi-class heads are multinomial (softmax); multi-label heads are one logistic
+    regression per label (sigmoid). Classes absent from the training data get
+    probability 0 (multi-class) or a constant low probability (multi-label).
+
+    Parameters
+    ----------
+    coef : ndarray of shape (n_classes, n_features)
+    intercept : ndarray of shape (n_classes,)
+    active : ndarray of shape (n_classes,), bool
+        Multi-class: classes the head was trained on (others always get 0).
+    multilabel : bool
+    """
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, active: np.ndarray, multilabel: bool) -> None:
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.active = np.asarray(active, dtype=bool)
+        self.multilabel = bool(multilabel)
+
+    @classmethod
+    def fit(
+        cls,
+        X,
+        Y: np.ndarray,
+        n_classes: int,
+        multilabel: bool,
+        C: float = 1.0,
+        class_weight: str | None = "balanced",
+        random_state: int = 0,
+        max_iter: int = 2000,
+    ) -> LinearHead:
+        """Fit the head.
+
+        Parameters
+        ----------
+        X : array or sparse matrix of shape (n_samples, n_features)
+        Y : ndarray
+            Class codes of shape (n_samples,) (multi-class) or an indicator matrix of shape
+            (n_samples, n_classes) (multi-label).
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        n_features = X.shape[1]
+        coef = np.zeros((n_classes, n_features), dtype=np.float64)
+        intercept = np.zeros(n_classes, dtype=np.float64)
+        active = np.ones(n_classes, dtype=bool)
+
+        def make() -> LogisticRegression:
+            return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, random_state=random_state)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            warnings.filterwarnings("ignore", message=".*did not converge.*")
+            if multilabel:
+                for j in range(n_classes):
+                    col = np.asarray(Y[:, j]).astype(int)
+                    if col.min() == col.max():
+                        intercept[j] = _logit(np.array([0.02 if col[0] == 0 else 0.98]))[0]
+                        continue
+                    lr = make().fit(X, col)
+                    coef[j] = lr.coef_[0]
+                    intercept[j] = lr.intercept_[0]
+            else:
+                codes = np.asarray(Y).astype(int)
+                present = np.unique(codes)
+                active[:] = False
+                active[present] = True
+                if len(present) == 2:
+                    lr = make().fit(X, codes)
+                    coef[present[1]] = lr.coef_[0]
+                    intercept[present[1]] = lr.intercept_[0]
+                elif len(present) > 2:
+                    lr = make().fit(X, codes)
+                    coef[present] = lr.coef_
+                    intercept[present] = lr.intercept_
+        return cls(coef, intercept, active, multilabel)
+
+    def decision(self, X) -> np.ndarray:
+        """Logits of shape (n_samples, n_classes)."""
+        z = X @ self.coef.T
+        z = np.asarray(z.todense() if hasattr(z, "todense") else z, dtype=np.float64)
+        return z + self.intercept
+
+    def proba(self, X) -> np.ndarray:
+        """Probabilities of shape (n_samples, n_classes)."""
+        z = self.decision(X)
+        if self.multilabel:
+            return _sigmoid(z)
+        z[:, ~self.active] = -np.inf
+        return _softmax(z)
+
+    def arrays(self, prefix: str = "head") -> dict[str, np.ndarray]:
+        """Fitted state as named arrays."""
+        return {
+            f"{prefix}.coef": self.coef,
+            f"{prefix}.intercept": self.intercept,
+            f"{prefix}.active": self.active.astype(np.uint8),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], multilabel: bool, prefix: str = "head") -> LinearHead:
+        """Rebuild a head saved with :meth:`arrays`."""
+        return cls(
+            arrays[f"{prefix}.coef"],
+            arrays[f"{prefix}.intercept"],
+            arrays[f"{prefix}.active"].astype(bool),
+            multilabel,
+        )
+
+
+def brier(P: np.ndarray, Y: np.ndarray, multilabel: bool) -> float:
+    """Brier score: mean squared error of the probabilities (summed over classes for multi-class)."""
+    T = Y.astype(float) if multilabel else np.eye(P.shape[1])[np.asarray(Y, dtype=int)]
+    err = (P - T) ** 2
+    return float(err.mean() if multilabel else err.sum(axis=1).mean())
+
+
+class Calibrator:
+    """Per-class probability calibration: ``None``, ``"sigmoid"`` (Platt) or ``"isotonic"``.
+
+    Multi-class probabilities are calibrated one class against the rest, then renormalised.
+    Classes whose training targets are constant are left as they are.
+    """
+
+    METHODS = (None, "sigmoid", "isotonic")
+
+    def __init__(self, method: str | None, multilabel: bool) -> None:
+        if method not in self.METHODS:
+            raise ValueError(f"calibration method must be one of {self.METHODS}, got {method!r}")
+        self.method = method
+        self.multilabel = multilabel
+        self.params: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def fit(self, P: np.ndarray, Y: np.ndarray) -> Calibrator:
+        """Fit on probabilities ``P`` (n, k) and targets (codes or indicator matrix)."""
+        self.params = {}
+        if self.method is None:
+            return self
+        T = Y.astype(int) if self.multilabel else np.eye(P.shape[1], dtype=int)[np.asarray(Y, dtype=int)]
+        for j in range(P.shape[1]):
+            t = T[:, j]
+            if t.min() == t.max():
+                continue
+            if self.method == "sigmoid":
+                from sklearn.linear_model import LogisticRegression
+
+                lr = LogisticRegression(C=100.0, max_iter=1000).fit(_logit(P[:, j])[:, None], t)
+                self.params[j] = (lr.coef_[0].astype(np.float64), lr.intercept_.astype(np.float64))
+            else:
+                from sklearn.isotonic import IsotonicRegression
+
+                iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(P[:, j], t)
+                self.params[j] = (
+                    np.asarray(iso.X_thresholds_, dtype=np.float64),
+                    np.asarray(iso.y_thresholds_, dtype=np.float64),
+                )
+        return self
+
+    def transform(self, P: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities, same shape as ``P``."""
+        if self.method is None or not self.params or len(P) == 0:
+            return P
+        out = P.astype(np.float64, copy=True)
+        for j, (a, b) in self.params.items():
+            if self.method == "sigmoid":
+                out[:, j] = _sigmoid(a[0] * _logit(P[:, j]) + b[0])
+            else:
+                out[:, j] = np.interp(P[:, j], a, b)
+        if not self.multilabel:
+            out = np.clip(out, 0.0, None)
+            out[P == 0] = 0.0
+            total = out.sum(axis=1, keepdims=True)
+            out = np.where(total > 0, out / np.where(total > 0, total, 1.0), P)
+        return out
+
+    def arrays(self, prefix: str = "calibration") -> dict[str, np.ndarray]:
+        """Fitted state as named arrays."""
+        out: dict[str, np.ndarray] = {}
+        for j, (a, b) in sorted(self.params.items()):
+            out[f"{prefix}.{j}.a"] = a
+            out[f"{prefix}.{j}.b"] = b
+        return out
+
+    @classmethod
+    def from_arrays(
+        cls, method: str | None, multilabel: bool, arrays: dict[str, np.ndarray], prefix: str = "calibration"
+    ) -> Calibrator:
+        """Rebuild a calibrator saved with :meth:`arrays`."""
+        cal = cls(method, multilabel)
+        for name, value in arrays.items():
+            if name.startswith(prefix + ".") and name.endswith(".a"):
+                j = int(name.split(".")[1])
+                cal.params[j] = (value, arrays[f"{prefix}.{j}.b"])
+        return cal
+
+
+def choose_calibration(
+    P: np.ndarray, Y: np.ndarray, multilabel: bool, methods: tuple = (None, "sigmoid", "isotonic"), seed: int = 0
+) -> tuple[str | None, dict[str, float]]:
+    """Pick the calibration with the lowest cross-validated Brier score.
+
+    Parameters
+    ----------
+    P : ndarray (n, k)
+        Out-of-fold probabilities.
+    Y : ndarray
+        Targets (codes or indicator matrix).
+
+    Returns
+    -------
+    method, scores
+        The chosen method (``None`` unless another is better by more than 0.001) and the
+        Brier score of each candidate.
+    """
+    from sklearn.model_selection import KFold
+
+    n = len(P)
+    n_splits = min(5, n)
+    scores: dict[str, float] = {}
+    if n_splits < 2:
+        return None, scores
+    folds = list(KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(P))
+    for method in methods:
+        out = np.zeros_like(P, dtype=np.float64)
+        for tr, te in folds:
+            out[te] = Calibrator(method, multilabel).fit(P[tr], Y[tr]).transform(P[te])
+        scores[str(method)] = brier(out, Y, multilabel)
+    best = min(methods, key=lambda m: (scores[str(m)], methods.index(m)))
+    if best is not None and scores[str(best)] > scores["None"] - 1e-3:
+        best = None
+    return best, scores
+
+
+def tune_thresholds(P: np.ndarray, Y: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
+    """Per-label thresholds that maximise F1 on ``(P, Y)``; 0.5 for labels with no positives.
+
+    Ties go to the threshold closest to 0.5.
+    """
+    grid = np.round(np.arange(0.05, 0.951, 0.025), 3) if grid is None else grid
+    out = np.full(P.shape[1], 0.5)
+    for j in range(P.shape[1]):
+        y = Y[:, j].astype(bool)
+        if not y.any():
+            continue
+        best = (-1.0, 0.0)
+        for t in grid:
+            pred = P[:, j] >= t
+            tp = float((pred & y).sum())
+            f1 = 2 * tp / max(pred.sum() + y.sum(), 1)
+            key = (round(f1, 10), -abs(t - 0.5))
+            if key > best:
+                best = key
+                out[j] = t
+    return out

@@ -1,0 +1,694 @@
+"""The contract every classifier follows: a scikit-learn estimator over raw text.
+
+:class:`TextClassifier` implements input checks, label handling, inner cross-validation
+for calibration and per-label thresholds, provenance and persistence; each backend fills
+in four hooks:
+
+``_featurize(texts)``
+    Texts -> whatever the backend learns from (the texts themselves, a TF-IDF matrix,
+    sentence embeddings). Must be row-indexable.
+``_fit_features(F, Y)``
+    Learn from features ``F`` and targets ``Y`` (class codes, or an indicator matrix for
+    multi-label; ``None`` when fitting without labels).
+``_raw_proba(F)``
+    Uncalibrated probabilities of shape ``(n, len(classes_))``.
+``_get_state(path)`` / ``_set_state(state, arrays, path)``
+    Fitted state as JSON-able values plus named arrays (and, for neural backends, files
+    written under ``path``).
+
+Persistence writes a folder: ``config.json`` (class, parameters, labels, provenance,
+library versions, metrics, JSON state), ``arrays.safetensors`` and ``MODEL_CARD.md``; no
+pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import json
+import platform
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from stance.classifiers._head import Calibrator, choose_calibration, tune_thresholds
+
+__all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "training_data_hash"]
+
+FORMAT = "stance-classifier"
+FORMAT_VERSION = 1
+_CODEBOOK_KEYS = ("task", "codebook_hash", "codebook_version", "codebook_name", "label_hashes")
+_VERSION_PACKAGES = ("numpy", "scikit-learn", "safetensors", "torch", "transformers", "peft")
+
+
+class CodebookChangedWarning(UserWarning):
+    """A saved model was trained under a different codebook than the current one."""
+
+
+def check_texts(X: Any, name: str = "X") -> list[str]:
+    """Validate raw-text input and return it as a list of str.
+
+    Parameters
+    ----------
+    X : list, tuple, 1-D array, pandas Series or one-column DataFrame of str
+
+    Raises
+    ------
+    ValueError
+        For a single string (wrap it in a list), a 2-D input with several columns, or
+        non-string items (naming the first one).
+    """
+    if isinstance(X, str | bytes):
+        raise ValueError(
+            f"{name} must be a sequence of texts (list, array or Series of str), not a single string; "
+            "to classify one text, wrap it in a list: clf.predict([text])"
+        )
+    if hasattr(X, "columns"):
+        if len(X.columns) != 1:
+            raise ValueError(f"{name} is a table with {len(X.columns)} columns; pass the text column only")
+        X = X.iloc[:, 0]
+    if hasattr(X, "ndim") and X.ndim != 1:
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = np.asarray(X).ravel()
+        else:
+            raise ValueError(f"{name} must be one-dimensional (one text per sample), got shape {X.shape}")
+    if X is None or not hasattr(X, "__iter__"):
+        raise ValueError(f"{name} must be a sequence of texts, got {type(X).__name__}")
+    texts = list(X)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ValueError(f"{name}[{i}] is {type(text).__name__} ({text!r:.40}), not str; every sample must be text")
+    return texts
+
+
+def training_data_hash(texts: Sequence[str], Y: np.ndarray | None, classes: Sequence[str]) -> str:
+    """sha256 identifying a training set: its texts, targets and class names, in order."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(list(classes), ensure_ascii=False).encode())
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+    if Y is not None:
+        digest.update(np.ascontiguousarray(np.asarray(Y, dtype=np.int64)).tobytes())
+    return digest.hexdigest()
+
+
+def _take(F: Any, idx: np.ndarray) -> Any:
+    if isinstance(F, list):
+        return [F[i] for i in idx]
+    return F[idx]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python, stance and the numeric libraries (those installed)."""
+    out = {"python": platform.python_version()}
+    try:
+        from stance import __version__
+
+        out["stance"] = __version__
+    except ImportError:  # pragma: no cover - partial installs
+        pass
+    for pkg in _VERSION_PACKAGES:
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """Base class of the stance classifiers (not used directly; see ``REGISTRY``).
+
+    Subclasses take at least these constructor parameters:
+
+    labels : sequence of str, optional
+        Class names in output order (codebook order). Default: sorted labels seen in ``y``.
+    multilabel : bool
+        Independent labels (frames) instead of one class per sample.
+    calibration : {None, "sigmoid", "isotonic", "auto"}
+        Probability calibration fitted on out-of-fold predictions of the training data;
+        ``"auto"`` keeps whichever of the three has the lowest cross-validated Brier score.
+    threshold : float or "auto"
+        Multi-label decision threshold; ``"auto"`` tunes one per label for F1 on
+        out-of-fold predictions of the training data (inner CV; never on test data).
+    cv : int
+        Folds of the inner cross-validation used by ``calibration`` and ``threshold``.
+    random_state : int
+        Seed for every random choice the backend makes.
+
+    Attributes (after ``fit``)
+    --------------------------
+    classes_ : ndarray of str
+        Class names; the column order of :meth:`predict_proba`.
+    thresholds_ : ndarray of float or None
+        Per-label thresholds (multi-label), None for multi-class models.
+    calibration_ : str or None
+        Calibration method in use.
+    training_data_hash_ : str or None
+        sha256 of the training texts and targets.
+    n_train_ : int
+    """
+
+    #: Registry name of the backend.
+    backend: ClassVar[str] = ""
+    #: Whether ``fit`` needs ``y``.
+    requires_labels: ClassVar[bool] = True
+    #: Optional packages this backend needs, as ``(module, extra)`` pairs.
+    needs: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @classmethod
+    def from_codebook(cls, codebook: Any, task: str, **params: Any) -> TextClassifier:
+        """An unfitted classifier for a codebook task (labels in codebook order).
+
+        Backends that use label descriptions (``lexicon`` cues, ``zeroshot`` prototypes)
+        take them from the codebook unless given in ``params``.
+        """
+        return cls(labels=codebook.task_labels(task), multilabel=codebook.is_multilabel(task), **params)
+
+    # ------------------------------------------------------------------ hooks
+    def _featurize(self, texts: list[str]) -> Any:
+        return texts
+
+    def _prepare_fit(self) -> None:
+        """Called at the start of ``fit`` (e.g. to resolve the encoder)."""
+        return None
+
+    def _fit_features(self, F: Any, Y: np.ndarray | None) -> None:
+        raise NotImplementedError
+
+    def _raw_proba(self, F: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def _get_state(self, path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+        return {}, {}
+
+    def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
+        return None
+
+    def _fold_params(self) -> dict[str, Any]:
+        """Parameter overrides for the models fitted inside the inner CV."""
+        return {}
+
+    # --------------------------------------------------------------- sklearn
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.classifier_tags.multi_label = bool(getattr(self, "multilabel", False))
+        tags.target_tags.multi_output = bool(getattr(self, "multilabel", False))
+        tags.requires_fit = True
+        return tags
+
+    def __sklearn_clone__(self):
+        new = super().__sklearn_clone__()
+        prov = getattr(self, "_provenance", {})
+        new._provenance = {k: prov[k] for k in _CODEBOOK_KEYS if k in prov}
+        return new
+
+    # ------------------------------------------------------------- provenance
+    def set_provenance(
+        self,
+        codebook: Any = None,
+        task: str | None = None,
+        training_data_hash: str | None = None,
+        metrics: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> TextClassifier:
+        """Record where the model comes from; saved in ``config.json`` and the model card.
+
+        Codebook information survives :func:`sklearn.base.clone`; the training-data hash
+        and metrics describe one fitted model and do not.
+
+        Parameters
+        ----------
+        codebook : Codebook, optional
+            Stores its hash, version, name and (with ``task``) the hash of each label, so
+            loading under a changed codebook can name the labels that changed.
+        task : str, optional
+            Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
+        training_data_hash : str, optional
+            Overrides the hash ``fit`` computes from the training texts and targets (e.g.
+            with a hash of the label-store records).
+        metrics : dict, optional
+            Evaluation results (JSON-able), e.g. ``{"macro_f1": 0.61, "cv": "leave-one-document-out"}``.
+        **extra
+            Other JSON-able fields, e.g. ``codebook_hash=...`` without a Codebook object.
+
+        Returns
+        -------
+        self
+        """
+        prov = dict(getattr(self, "_provenance", {}))
+        if task is not None:
+            prov["task"] = task
+        if codebook is not None:
+            prov["codebook_hash"] = codebook.hash
+            prov["codebook_version"] = codebook.version
+            prov["codebook_name"] = getattr(codebook, "name", "")
+            task = prov.get("task")
+            if task is not None:
+                prov["label_hashes"] = {lab.name: lab.hash for lab in codebook.labels(task)}
+        if training_data_hash is not None:
+            prov["training_data_hash"] = training_data_hash
+        if metrics is not None:
+            prov["metrics"] = _jsonable(dict(metrics))
+        prov.update(_jsonable(extra))
+        self._provenance = prov
+        return self
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Task, codebook hashes, training-data hash and metrics recorded for this model."""
+        prov = dict(getattr(self, "_provenance", {}))
+        if "training_data_hash" not in prov and getattr(self, "training_data_hash_", None):
+            prov["training_data_hash"] = self.training_data_hash_
+        return prov
+
+    # --------------------------------------------------------------- targets
+    def _check_labels(self) -> list[str] | None:
+        if self.labels is None:
+            return None
+        if isinstance(self.labels, str):
+            raise ValueError("labels must be a sequence of label names, not a single string")
+        labels = [str(x) for x in self.labels]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(f"labels contain duplicates: {dupes}")
+        if not labels:
+            raise ValueError("labels is empty")
+        return labels
+
+    def _targets(self, y: Any, n: int, labels: list[str] | None) -> tuple[list[str], np.ndarray]:
+        """Turn ``y`` into (classes, codes) or (classes, indicator matrix)."""
+        if self.multilabel:
+            return self._multilabel_targets(y, n, labels)
+        if hasattr(y, "ndim") and y.ndim == 2 and y.shape[1] == 1:
+            y = np.asarray(y).ravel()
+        if isinstance(y, str) or (hasattr(y, "ndim") and y.ndim != 1):
+            raise ValueError("y must be a one-dimensional sequence of label names (one per text)")
+        values = list(y)
+        if len(values) != n:
+            raise ValueError(f"X has {n} texts but y has {len(values)} labels")
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise ValueError(f"y[{i}] is {type(v).__name__} ({v!r}); labels must be label names (str)")
+        if labels is None:
+            labels = sorted(set(values))
+        unseen = sorted(set(values) - set(labels))
+        if unseen:
+            raise ValueError(f"y contains labels not in labels={labels}: {unseen}")
+        index = {c: i for i, c in enumerate(labels)}
+        return labels, np.array([index[v] for v in values], dtype=np.int64)
+
+    def _multilabel_targets(self, y: Any, n: int, labels: list[str] | None) -> tuple[list[str], np.ndarray]:
+        if hasattr(y, "columns") and labels is None:
+            labels = [str(c) for c in y.columns]
+        if hasattr(y, "toarray"):
+            y = y.toarray()
+        rows = list(y) if not hasattr(y, "shape") else None
+        is_names = rows is not None and all(
+            isinstance(r, list | tuple | set | frozenset) and all(isinstance(v, str) for v in r) for r in rows
+        )
+        if is_names:
+            if len(rows) != n:
+                raise ValueError(f"X has {n} texts but y has {len(rows)} label lists")
+            names = sorted({v for r in rows for v in r})
+            if labels is None:
+                labels = names
+            unseen = sorted(set(names) - set(labels))
+            if unseen:
+                raise ValueError(f"y contains labels not in labels={labels}: {unseen}")
+            index = {c: i for i, c in enumerate(labels)}
+            Y = np.zeros((n, len(labels)), dtype=np.int64)
+            for i, r in enumerate(rows):
+                for v in r:
+                    Y[i, index[v]] = 1
+            return labels, Y
+        try:
+            Y = np.asarray(y, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "multi-label y must be an indicator matrix (n_samples, n_labels) or a list of label-name lists"
+            ) from exc
+        if Y.ndim != 2:
+            raise ValueError(
+                "multi-label y must be an indicator matrix (n_samples, n_labels) or a list of label-name lists, "
+                f"got shape {Y.shape}"
+            )
+        if Y.shape[0] != n:
+            raise ValueError(f"X has {n} texts but y has {Y.shape[0]} rows")
+        if labels is None:
+            raise ValueError("an indicator matrix y needs labels=[...] naming its columns")
+        if Y.shape[1] != len(labels):
+            raise ValueError(f"y has {Y.shape[1]} columns but there are {len(labels)} labels: {labels}")
+        if not np.isin(Y, (0, 1)).all():
+            raise ValueError("a multi-label indicator matrix may hold only 0 and 1 (or False and True)")
+        return labels, Y.astype(np.int64)
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, X: Any, y: Any = None) -> TextClassifier:
+        """Fit on raw texts.
+
+        Parameters
+        ----------
+        X : sequence of str
+            Training texts.
+        y : array-like, optional
+            Multi-class: one label name per text. Multi-label: an indicator matrix aligned
+            with ``labels`` or one list of label names per text. Backends that need no
+            training (``lexicon``, ``zeroshot``) accept ``y=None`` when ``labels`` is set.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        texts = check_texts(X)
+        if not texts:
+            raise ValueError("cannot fit on an empty X")
+        labels = self._check_labels()
+        if y is None:
+            if self.requires_labels:
+                raise ValueError(f"{type(self).__name__}.fit needs training labels y")
+            if labels is None:
+                raise ValueError(f"{type(self).__name__}.fit without y needs labels=[...]")
+            Y = None
+        else:
+            labels, Y = self._targets(y, len(texts), labels)
+        self.classes_ = np.array(labels, dtype=object)
+        self._prepare_fit()
+        F = self._featurize(texts)
+        self._fit_features(F, Y)
+        self._fit_decision(F, Y)
+        self.training_data_hash_ = training_data_hash(texts, Y, labels)
+        self.n_train_ = len(texts)
+        return self
+
+    def _check_params(self) -> None:
+        for mod, extra in self.needs:
+            from stance._lazy import require
+
+            require(mod, extra=extra)
+        cal = getattr(self, "calibration", None)
+        if cal not in (None, "sigmoid", "isotonic", "auto"):
+            raise ValueError(f"calibration must be None, 'sigmoid', 'isotonic' or 'auto', got {cal!r}")
+        thr = getattr(self, "threshold", 0.5)
+        if thr != "auto" and not (isinstance(thr, int | float) and 0.0 < float(thr) < 1.0):
+            raise ValueError(f"threshold must be 'auto' or a number between 0 and 1, got {thr!r}")
+
+    def _oof_proba(self, F: Any, Y: np.ndarray) -> np.ndarray | None:
+        """Out-of-fold raw probabilities from the inner CV, or None if too few samples."""
+        from sklearn.base import clone
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        n = len(Y)
+        n_splits = min(int(getattr(self, "cv", 3)), n)
+        if n_splits < 2:
+            return None
+        seed = int(getattr(self, "random_state", 0) or 0)
+        if self.multilabel:
+            splits = KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n))
+        else:
+            counts = np.bincount(Y)
+            if counts[counts > 0].min() >= n_splits:
+                splits = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n), Y)
+            else:
+                splits = KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n))
+        P = np.zeros((n, len(self.classes_)), dtype=np.float64)
+        overrides = {"calibration": None, "threshold": 0.5, **self._fold_params()}
+        for tr, te in splits:
+            sub = clone(self).set_params(**overrides)
+            sub.classes_ = self.classes_
+            sub._fit_features(_take(F, tr), Y[tr])
+            P[te] = sub._raw_proba(_take(F, te))
+        return P
+
+    def _fit_decision(self, F: Any, Y: np.ndarray | None) -> None:
+        k = len(self.classes_)
+        threshold = getattr(self, "threshold", 0.5)
+        method = getattr(self, "calibration", None)
+        self.calibration_ = None
+        self.calibration_scores_ = {}
+        self._calibrator = Calibrator(None, self.multilabel)
+        fixed = 0.5 if threshold == "auto" else float(threshold)
+        self.thresholds_ = np.full(k, fixed) if self.multilabel else None
+        tune = self.multilabel and threshold == "auto"
+        if Y is None or (method is None and not tune):
+            return
+        P = self._oof_proba(F, Y)
+        if P is None:
+            return
+        if method == "auto":
+            method, self.calibration_scores_ = choose_calibration(
+                P, Y, self.multilabel, seed=int(getattr(self, "random_state", 0) or 0)
+            )
+        if method is not None:
+            self._calibrator = Calibrator(method, self.multilabel).fit(P, Y)
+            self.calibration_ = method
+            P = self._calibrator.transform(P)
+        if tune:
+            self.thresholds_ = tune_thresholds(P, Y)
+
+    # --------------------------------------------------------------- predict
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probabilities of shape ``(n_samples, len(classes_))``, columns in ``classes_`` order.
+
+        Multi-label rows hold one independent probability per label; multi-class rows sum
+        to one.
+        """
+        check_is_fitted(self, "classes_")
+        texts = check_texts(X)
+        if not texts:
+            return np.zeros((0, len(self.classes_)), dtype=np.float64)
+        P = np.asarray(self._raw_proba(self._featurize(texts)), dtype=np.float64)
+        return self._calibrator.transform(P)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Multi-class: array of label names. Multi-label: indicator matrix (n, k) after ``thresholds_``."""
+        P = self.predict_proba(X)
+        if self.multilabel:
+            return (P >= self.thresholds_[None, :]).astype(np.int64)
+        if len(P) == 0:
+            return np.array([], dtype=object)
+        return self.classes_[P.argmax(axis=1)]
+
+    def predict_labels(self, X: Any) -> list[list[str]]:
+        """Multi-label predictions as lists of label names (multi-class: one-item lists)."""
+        pred = self.predict(X)
+        if self.multilabel:
+            return [[str(c) for c, v in zip(self.classes_, row, strict=True) if v] for row in pred]
+        return [[str(c)] for c in pred]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy (multi-class) or subset accuracy (multi-label) on ``X, y``."""
+        from sklearn.metrics import accuracy_score
+
+        texts = check_texts(X)
+        _, Y = self._targets(y, len(texts), list(self.classes_))
+        pred = self.predict(texts)
+        if not self.multilabel:
+            index = {c: i for i, c in enumerate(self.classes_)}
+            pred = np.array([index[c] for c in pred], dtype=np.int64)
+        return float(accuracy_score(Y, pred, sample_weight=sample_weight))
+
+    # ----------------------------------------------------------- persistence
+    def _params_json(self) -> dict[str, Any]:
+        return _jsonable(self.get_params(deep=False))
+
+    @classmethod
+    def _params_from_json(cls, params: dict[str, Any]) -> dict[str, Any]:
+        sig = inspect.signature(cls.__init__)
+        out = {}
+        for name, value in params.items():
+            if name not in sig.parameters:
+                warnings.warn(f"{cls.__name__}: ignoring unknown saved parameter {name!r}", stacklevel=3)
+                continue
+            default = sig.parameters[name].default
+            if isinstance(default, tuple) and isinstance(value, list):
+                value = tuple(value)
+            out[name] = value
+        return out
+
+    def config(self) -> dict[str, Any]:
+        """The ``config.json`` content describing this fitted model (without state)."""
+        check_is_fitted(self, "classes_")
+        prov = self.provenance
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "class": type(self).__name__,
+            "backend": self.backend,
+            "params": self._params_json(),
+            "labels": [str(c) for c in self.classes_],
+            "multilabel": bool(self.multilabel),
+            "task": prov.get("task"),
+            "codebook_hash": prov.get("codebook_hash"),
+            "codebook_version": prov.get("codebook_version"),
+            "codebook_name": prov.get("codebook_name"),
+            "label_hashes": prov.get("label_hashes"),
+            "training_data_hash": prov.get("training_data_hash"),
+            "n_train": int(getattr(self, "n_train_", 0)),
+            "metrics": prov.get("metrics"),
+            "provenance_extra": {k: v for k, v in prov.items() if k not in (*_CODEBOOK_KEYS, "training_data_hash",
+                                                                            "metrics")},
+            "calibration": self.calibration_,
+            "calibration_scores": self.calibration_scores_,
+            "thresholds": None if self.thresholds_ is None else [float(t) for t in self.thresholds_],
+            "versions": library_versions(),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to the folder ``path`` (created if needed).
+
+        Files: ``config.json``, ``arrays.safetensors``, ``MODEL_CARD.md`` and, for neural
+        backends, ``save_pretrained`` folders.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        from safetensors.numpy import save_file
+
+        from stance.classifiers.card import model_card
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        config = self.config()
+        state, arrays = self._get_state(path)
+        arrays = {**arrays, **self._calibrator.arrays()}
+        config["state"] = _jsonable(state)
+        config["arrays"] = sorted(arrays)
+        if arrays:
+            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / "arrays.safetensors"),
+                      metadata={"format": FORMAT})
+        (path / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (path / "MODEL_CARD.md").write_text(model_card(config), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, codebook: Any = None) -> TextClassifier:
+        """Load a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The model folder.
+        codebook : Codebook or False, optional
+            Codebook to compare with the one the model was trained under (default: the
+            project codebook, when there is one). A differing hash issues a
+            :class:`CodebookChangedWarning` naming the labels that changed. ``False`` skips
+            the check.
+        """
+        from safetensors.numpy import load_file
+
+        path = Path(path)
+        config_path = path / "config.json"
+        if not config_path.is_file():
+            raise FileNotFoundError(f"{path} is not a saved classifier (no config.json)")
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        if config.get("format") != FORMAT:
+            raise ValueError(f"{config_path} is not a stance classifier config (format={config.get('format')!r})")
+        if config.get("format_version", 0) > FORMAT_VERSION:
+            raise ValueError(f"{path} was saved by a newer stance (format {config['format_version']}); upgrade stance")
+        target = cls
+        if config["class"] != cls.__name__:
+            from stance.classifiers import CLASSES
+
+            if config["class"] not in CLASSES:
+                raise ValueError(f"{path} holds an unknown classifier class {config['class']!r}")
+            target = CLASSES[config["class"]]
+            if not issubclass(target, cls):
+                raise TypeError(f"{path} holds a {config['class']}, not a {cls.__name__}")
+        clf = target(**target._params_from_json(config["params"]))
+        for mod, extra in target.needs:
+            from stance._lazy import require
+
+            require(mod, extra=extra)
+        arrays = load_file(str(path / "arrays.safetensors")) if (path / "arrays.safetensors").is_file() else {}
+        clf.classes_ = np.array(config["labels"], dtype=object)
+        clf.calibration_ = config.get("calibration")
+        clf.calibration_scores_ = config.get("calibration_scores") or {}
+        clf._calibrator = Calibrator.from_arrays(clf.calibration_, bool(config["multilabel"]), arrays)
+        thr = config.get("thresholds")
+        clf.thresholds_ = None if thr is None else np.asarray(thr, dtype=np.float64)
+        clf.training_data_hash_ = config.get("training_data_hash")
+        clf.n_train_ = int(config.get("n_train") or 0)
+        prov = {k: config[k] for k in _CODEBOOK_KEYS if config.get(k) is not None}
+        if config.get("metrics") is not None:
+            prov["metrics"] = config["metrics"]
+        prov.update(config.get("provenance_extra") or {})
+        clf._provenance = prov
+        clf._set_state(config.get("state") or {}, arrays, path)
+        if codebook is not False:
+            check_codebook(config, codebook, path)
+        return clf
+
+
+def check_codebook(config: dict, codebook: Any = None, path: Path | None = None) -> list[str]:
+    """Warn when a saved model's codebook differs from ``codebook``; return the changed labels.
+
+    Parameters
+    ----------
+    config : dict
+        A model's ``config.json`` content.
+    codebook : Codebook, optional
+        Defaults to the project codebook; when there is none, nothing is checked.
+    """
+    saved = config.get("codebook_hash")
+    if not saved:
+        return []
+    if codebook is None:
+        try:
+            from stance.codebook import Codebook
+
+            codebook = Codebook.load()
+        except (OSError, ValueError):
+            return []
+    if codebook.hash == saved:
+        return []
+    task = config.get("task")
+    where = f" at {path}" if path is not None else ""
+    head = (
+        f"the model{where} was trained under codebook {config.get('codebook_version')!r} "
+        f"(hash {saved[:12]}), but the current codebook is {codebook.version!r} (hash {codebook.hash[:12]})"
+    )
+    old = config.get("label_hashes") or {}
+    if task is None or task not in getattr(codebook, "tasks", []):
+        msg = f"{head}; its task {task!r} is not in the current codebook" if task else head
+        warnings.warn(msg, CodebookChangedWarning, stacklevel=3)
+        return sorted(old)
+    new = {lab.name: lab.hash for lab in codebook.labels(task)}
+    changed = sorted(k for k in set(old) & set(new) if old[k] != new[k])
+    added = sorted(set(new) - set(old))
+    removed = sorted(set(old) - set(new))
+    parts = []
+    if changed:
+        parts.append(f"changed labels: {', '.join(changed)}")
+    if added:
+        parts.append(f"added labels: {', '.join(added)}")
+    if removed:
+        parts.append(f"removed labels: {', '.join(removed)}")
+    if not parts:
+        parts.append(f"the labels of task {task!r} are unchanged (other parts of the codebook differ)")
+    warnings.warn(f"{head}; {'; '.join(parts)}", CodebookChangedWarning, stacklevel=3)
+    return changed + added + removed

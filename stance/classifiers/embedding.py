@@ -1,0 +1,139 @@
+"""Frozen sentence encoder with a logistic-regression head."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stance.classifiers._head import LinearHead
+from stance.classifiers.base import TextClassifier
+
+__all__ = ["EmbeddingClassifier", "EncoderMixin"]
+
+
+class EncoderMixin:
+    """Shared handling of the ``encoder`` parameter for backends that embed texts.
+
+    At fit time the encoder spec is resolved (parameter, else ``STANCE_ENCODER``, else
+    ``stance.toml``) and stored with the sha256 of its weights in ``encoder_`` and
+    ``encoder_hash_``. A loaded model refuses to embed with weights whose hash differs.
+    """
+
+    encoder: str | None
+    batch_size: int
+    cache: bool
+
+    def _prepare_fit(self) -> None:
+        self._prepare_encoder()
+
+    def _prepare_encoder(self) -> None:
+        from stance.config import settings
+        from stance.encoders import get_encoder
+
+        spec = str(self.encoder) if self.encoder is not None else settings().encoder
+        enc = get_encoder(spec)
+        self.encoder_ = spec
+        self.encoder_hash_ = enc.hash
+
+    def _encoder(self):
+        from stance.encoders import get_encoder
+
+        enc = get_encoder(self.encoder_)
+        if enc.hash != self.encoder_hash_:
+            raise ValueError(
+                f"encoder {self.encoder_!r} now resolves to weights with sha256 {enc.hash[:12]}, but this model "
+                f"was trained with {self.encoder_hash_[:12]}; install the original encoder or retrain"
+            )
+        return enc
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if not hasattr(self, "encoder_"):
+            self._prepare_encoder()
+        return self._encoder().encode(texts, batch_size=self.batch_size, cache=self.cache)
+
+    def _encoder_state(self) -> dict:
+        return {"encoder": self.encoder_, "encoder_hash": self.encoder_hash_}
+
+    def _set_encoder_state(self, state: dict) -> None:
+        self.encoder_ = state["encoder"]
+        self.encoder_hash_ = state["encoder_hash"]
+
+
+class EmbeddingClassifier(EncoderMixin, TextClassifier):
+    """Sentence embeddings from a frozen encoder, classified by logistic regression.
+
+    Embeddings are cached on disk (see :mod:`stance.encoders`), so refitting, inner
+    cross-validation and re-scoring do not re-encode.
+
+    Parameters
+    ----------
+    labels : sequence of str, optional
+    multilabel : bool
+    encoder : str, optional
+        Encoder spec (``packaged:all-MiniLM-L6-v2``, a folder or a hub id); default from
+        settings.
+    C : float
+        Inverse regularisation strength of the head.
+    class_weight : {"balanced", None}
+    batch_size : int
+        Texts per encoder forward pass.
+    cache : bool
+        Use the embedding cache.
+    calibration, threshold, cv, random_state
+        See :class:`~stance.classifiers.base.TextClassifier`.
+
+    Attributes
+    ----------
+    encoder_ : str
+        Encoder spec used.
+    encoder_hash_ : str
+        sha256 of its weights.
+    head_ : LinearHead
+    """
+
+    backend = "embedding"
+    needs = (("torch", "models"), ("transformers", "models"))
+
+    def __init__(
+        self,
+        labels: list[str] | None = None,
+        multilabel: bool = False,
+        encoder: str | None = None,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        batch_size: int = 32,
+        cache: bool = True,
+        calibration: str | None = "auto",
+        threshold: float | str = "auto",
+        cv: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.labels = labels
+        self.multilabel = multilabel
+        self.encoder = encoder
+        self.C = C
+        self.class_weight = class_weight
+        self.batch_size = batch_size
+        self.cache = cache
+        self.calibration = calibration
+        self.threshold = threshold
+        self.cv = cv
+        self.random_state = random_state
+
+    def _featurize(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def _fit_features(self, F: np.ndarray, Y: np.ndarray) -> None:
+        self.head_ = LinearHead.fit(
+            F, Y, len(self.classes_), self.multilabel, C=self.C, class_weight=self.class_weight,
+            random_state=self.random_state,
+        )
+
+    def _raw_proba(self, F: np.ndarray) -> np.ndarray:
+        return self.head_.proba(F)
+
+    def _get_state(self, path) -> tuple[dict, dict[str, np.ndarray]]:
+        return self._encoder_state(), self.head_.arrays()
+
+    def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path) -> None:
+        self._set_encoder_state(state)
+        self.head_ = LinearHead.from_arrays(arrays, self.multilabel)

