@@ -289,6 +289,12 @@ class FigureContext:
         text = " ".join(words)
         return text[:1].upper() + text[1:]
 
+    def task_title(self, task: str) -> str:
+        """Display name of a task: ``Frames``, ``Stance: U.S. government``, ``Roles``."""
+        if task.startswith("stance:"):
+            return f"Stance: {self.target_title(task.split(':', 1)[1])}"
+        return task.replace("_", " ").capitalize()
+
     @cached_property
     def frame_colors(self) -> dict[str, str]:
         """Frame colours shared by every figure."""
@@ -905,7 +911,7 @@ def model_comparison(
         titles = ctx.frame_titles if task == "frames" else {}
         plotting.plot_metric_intervals(sub, ax=ax, labels=order, hues=backends, colors=colors, label_titles=titles,
                                        xlabel="F1 (out-of-fold)" if k == len(tasks) - 1 else "", legend=False)
-        ax.set_title(task, loc="left")
+        ax.set_title(ctx.task_title(task), loc="left")
     defaults = {t: analysis.default_model_dir(t, ctx.models_dir) for t in tasks}
     chosen: dict[str, str] = {}
     for t, folder in defaults.items():
@@ -925,12 +931,15 @@ def model_comparison(
                 best.append((t, str(r["model"]), float(r["score"]), str(r.get("metric", "score"))))
     if best:
         names = [b[1] for b in best]
-        common = max(set(names), key=names.count)
-        if names.count(common) == len(names):
-            title = f"{common} scores best on every task"
+        if names.count(names[0]) == len(names):
+            title = f"{names[0]} scores best on every task"
         else:
-            title = "Best backend per task: " + "; ".join(f"{t} {m}" for t, m, _, _ in best)
-        title += " (" + ", ".join(f"{t} {metric.replace('_', '-')} {v:.2f}" for t, _, v, metric in best[:4]) + ")"
+            by_backend: dict[str, list[str]] = {}
+            for t, m, _, _ in best:
+                by_backend.setdefault(m, []).append(ctx.task_title(t).removeprefix("Stance: "))
+            title = "Best backend: " + "; ".join(f"{m} for {_join(ts)}" for m, ts in by_backend.items())
+        metric = best[0][3].replace("_", "-")
+        title += f" ({metric} " + ", ".join(f"{v:.2f}" for _, _, v, _ in best) + ")"
     else:
         title = "F1 per label and backend"
     plotting.set_title(fig, title, width=90)
@@ -976,7 +985,7 @@ def learning_curve(
         sub = data[data["task"] == tasks[k]]
         plotting.plot_learning_curve(sub, ax=ax, hues=backends, colors=colors,
                                      ylabel="macro F1" if k % ncols == 0 else "", legend=False)
-        ax.set_title(tasks[k], loc="left")
+        ax.set_title(ctx.task_title(tasks[k]), loc="left")
         names = ", ".join(sub["backend"].unique())
         ax.text(0.98, 0.04, names, transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5, color="#333333")
     gains = []
@@ -1037,7 +1046,7 @@ def _reliability_table(ctx: FigureContext) -> pd.DataFrame:
 
 
 @register_figure(
-    "reliability",
+    "coder-reliability",
     description="Krippendorff's alpha per label between independent coders, with the 0.667 (tentative) and 0.8 "
     "(reliable) reference lines.",
 )
@@ -1118,7 +1127,7 @@ def frame_evidence(
 
 
 @register_figure(
-    "aggregates",
+    "group-aggregates",
     kind="table",
     description="Frame shares and stance balance with 95% CIs by document, outlet, country and year, model and "
     "gold side by side.",

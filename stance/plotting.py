@@ -333,16 +333,19 @@ def plot_frame_heatmap(
             offsets = np.linspace(-0.22, 0.22, len(lines)) if len(lines) > 1 else [0.0]
             for (txt, size, weight), dy in zip(lines, offsets, strict=True):
                 ax.text(j, i + dy, txt, ha="center", va="center", fontsize=size, fontweight=weight, color=tc)
-    ax.imshow(image, aspect="auto", interpolation="nearest")
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    cells = [Rectangle((j - 0.5, i - 0.5), 1.0, 1.0) for i in range(len(frames)) for j in range(len(groups))]
+    ax.add_collection(PatchCollection(cells, facecolors=image.reshape(-1, 3), edgecolors="white", linewidths=2,
+                                      zorder=0))
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    ax.set_ylim(len(frames) - 0.5, -0.5)
     labels = _group_labels(model)
     ax.set_xticks(range(len(groups)), [labels.get(g, g) for g in groups])
     ax.set_yticks(range(len(frames)), [titles.get(f, f) for f in frames])
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
-    ax.set_xticks(np.arange(len(groups) + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(len(frames) + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=2)
-    ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     return ax
@@ -704,7 +707,7 @@ def plot_metric_intervals(
     ax.set_yticks(range(len(labels)), [titles.get(lbl, lbl) for lbl in labels])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1.0)
-    ax.set_xlabel(xlabel or value)
+    ax.set_xlabel(value if xlabel is None else xlabel)
     ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
     for i in range(1, len(labels)):
         ax.axhline(i - 0.5, color="#F0F0F0", linewidth=0.8)
@@ -754,7 +757,7 @@ def plot_learning_curve(
                             sub[f"{value}_hi"].to_numpy(float), color=c, alpha=0.15, linewidth=0)
     ax.set_ylim(0, 1.0)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel or value)
+    ax.set_ylabel(value if ylabel is None else ylabel)
     ax.grid(color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
     if legend and len(hues) > 1:
