@@ -20,6 +20,7 @@ Every function returns a tidy DataFrame:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import zlib
@@ -139,6 +140,15 @@ def model_hash(model: Any) -> str | None:
         return _folder_hash(out)
 
 
+def _backend(folder: Path) -> str:
+    """The backend named in a model folder's ``config.json`` (``""`` when unknown)."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(config.get("backend") or config.get("class") or "") if isinstance(config, dict) else ""
+
+
 @dataclass
 class ModelRef:
     """A model to score one task with: a folder (loaded only when needed) or a live classifier."""
@@ -147,6 +157,7 @@ class ModelRef:
     model: Any
     version: str
     hash: str | None
+    backend: str = ""
 
     @property
     def short(self) -> str:
@@ -200,11 +211,13 @@ def model_refs(
                         "train the default models with `stance train` (or `make models`)"
                     )
                 continue
-            out[task] = ModelRef(task, folder, folder.name, _folder_hash(folder))
+            out[task] = ModelRef(task, folder, folder.name, _folder_hash(folder), _backend(folder))
         elif isinstance(given, str | Path):
-            out[task] = ModelRef(task, Path(given), Path(given).name, _folder_hash(Path(given)))
+            path = Path(given)
+            out[task] = ModelRef(task, path, path.name, _folder_hash(path), _backend(path))
         else:
-            out[task] = ModelRef(task, given, type(given).__name__, model_hash(given))
+            backend = str(getattr(given, "backend", "") or "")
+            out[task] = ModelRef(task, given, type(given).__name__, model_hash(given), backend)
     return out
 
 
@@ -400,7 +413,8 @@ def score_passages(
         merged["model"] = ref.short
         frames.append(merged[SCORE_COLUMNS])
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SCORE_COLUMNS)
-    out.attrs["models"] = {t: {"version": r.version, "hash": r.hash or ""} for t, r in refs.items()}
+    out.attrs["models"] = {t: {"version": r.version, "hash": r.hash or "", "backend": r.backend}
+                           for t, r in refs.items()}
     return out
 
 

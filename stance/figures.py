@@ -31,6 +31,7 @@ import inspect
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -321,7 +322,9 @@ class FigureContext:
         for task in tasks or self.tasks:
             m = info.get(task)
             if m:
-                parts.append(f"{task} {m['version']}@{m['hash'][:8]}" if m.get("hash") else f"{task} {m['version']}")
+                name = f"{m['backend']} " if m.get("backend") else ""
+                at = f"@{m['hash'][:8]}" if m.get("hash") else ""
+                parts.append(f"{task} {name}{m['version']}{at}")
         return f"Models: {', '.join(parts)}." if parts else ""
 
     def caption(self, what: str = "", models: Sequence[str] | None = (), extra: str = "") -> str:
@@ -377,6 +380,23 @@ def _csv_bytes(data: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\n", float_format="%.4f").encode("utf-8")
 
 
+_SVG_CLIP_ID = re.compile(rb"\bp[0-9a-f]{10}\b")
+
+
+def _stable_svg_ids(svg: bytes) -> bytes:
+    """Number clip-path ids by first use.
+
+    Matplotlib derives them from a hash of the clip rectangle's full-precision floats, which
+    can differ in the last bits between runs although the drawing is the same.
+    """
+    ids: dict[bytes, bytes] = {}
+
+    def sub(match: re.Match[bytes]) -> bytes:
+        return ids.setdefault(match.group(0), b"clip%d" % len(ids))
+
+    return _SVG_CLIP_ID.sub(sub, svg)
+
+
 def _has_caption(fig: Figure) -> bool:
     return any(t.get_gid() == "stance-caption" for t in fig.texts)
 
@@ -425,8 +445,9 @@ def write_figure(
         ):
             buf = io.BytesIO()
             fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta, bbox_inches="tight", pad_inches=0.15)
+            content = buf.getvalue() if fmt == "png" else _stable_svg_ids(buf.getvalue())
             path = out_dir / f"{name}.{fmt}"
-            written[str(path)] = _write_bytes(path, buf.getvalue())
+            written[str(path)] = _write_bytes(path, content)
     written.update(write_table(data, name, out_dir))
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
@@ -917,7 +938,7 @@ def model_comparison(
     for t, folder in defaults.items():
         if folder is not None and (folder / "config.json").is_file():
             cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-            chosen[t] = str(cfg.get("name") or cfg.get("model") or cfg.get("classifier") or "")
+            chosen[t] = str(cfg.get("backend") or "")
     handles = [_dot_handle(colors[b], b + (" (default)" if b in set(chosen.values()) else "")) for b in backends]
     axes[0, 0].legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.08), ncol=min(len(backends), 4),
                       frameon=False, borderaxespad=0.0)
