@@ -85,6 +85,7 @@ __all__ = [
     "primary_metric",
     "rank_models",
     "score_predictions",
+    "speed_class",
 ]
 
 SCHEMES = ("document", "outlet", "stratified")
@@ -748,12 +749,33 @@ def confusion_table(predictions: pd.DataFrame, labels: Sequence[str], multilabel
 
 
 # ----------------------------------------------------------------------- comparison
+def _cost_order(name: str) -> int:
+    try:
+        from stance.classifiers import REGISTRY
+    except ImportError:  # pragma: no cover - partial installs
+        return 0
+    names = list(REGISTRY)
+    return names.index(name) if name in names else len(names)
+
+
+def speed_class(fit_seconds: float, predict_ms: float) -> int:
+    """Order of magnitude of a model's cost: training per fold plus scoring 1,000 passages, in log10 seconds.
+
+    Models within the same power of ten count as equally fast, so that timing noise does
+    not flip a choice.
+    """
+    total = float(fit_seconds or 0.0) + float(predict_ms or 0.0)
+    return int(np.floor(np.log10(max(total, 1e-3))))
+
+
 def rank_models(table: pd.DataFrame, metric: str, tie_tolerance: float = 0.01) -> pd.DataFrame:
     """Rank models by ``metric``; near-ties go to the faster model.
 
     Repeatedly take the best remaining score; among the models within ``tie_tolerance`` of
-    it, the one with the least training time (then prediction time, then name) gets the
-    next rank. Models that failed (NaN score) come last.
+    it, the fastest gets the next rank. Speed is compared by :func:`speed_class` (powers of
+    ten of training plus prediction time), then by the registry's cost order (cheapest
+    backend first), then by the higher score and the name, so the choice does not depend
+    on timing noise. Models that failed (NaN score) come last.
 
     Returns
     -------
@@ -762,6 +784,15 @@ def rank_models(table: pd.DataFrame, metric: str, tie_tolerance: float = 0.01) -
     """
     remaining = table.copy()
     remaining["_score"] = remaining[metric].astype(float)
+    remaining["_speed"] = [
+        speed_class(f, p)
+        for f, p in zip(
+            remaining.get("fit_seconds", pd.Series(0.0, index=remaining.index)).fillna(0.0),
+            remaining.get("predict_ms", pd.Series(0.0, index=remaining.index)).fillna(0.0),
+            strict=True,
+        )
+    ]
+    remaining["_cost"] = [_cost_order(str(m)) for m in remaining["model"]]
     order: list[Any] = []
     while len(remaining):
         valid = remaining[remaining["_score"].notna()]
@@ -771,7 +802,7 @@ def rank_models(table: pd.DataFrame, metric: str, tie_tolerance: float = 0.01) -
         best = valid["_score"].max()
         near = valid[valid["_score"] >= best - tie_tolerance - 1e-12]
         near = near.sort_values(
-            ["fit_seconds", "predict_ms", "_score", "model"], ascending=[True, True, False, True], kind="stable"
+            ["_speed", "_cost", "_score", "model"], ascending=[True, True, False, True], kind="stable"
         )
         pick = near.index[0]
         order.append(pick)

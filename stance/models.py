@@ -338,14 +338,14 @@ def select_default(table: pd.DataFrame, tie_tolerance: float = 0.01) -> tuple[li
     top = ranked["score"].max()
     reasons = [
         f"Candidates were ranked by cross-validated {metric} ({best.get('scheme', 'document')} folds); "
-        f"scores within {tie_tolerance:g} of the best count as tied and go to the model that trains faster, "
-        "then predicts faster."
+        f"scores within {tie_tolerance:g} of the best count as tied and go to the faster model (training per "
+        "fold plus scoring 1,000 passages, compared by order of magnitude), then to the cheaper backend."
     ]
     if best["score"] < top:
         leader = ranked.loc[ranked["score"].idxmax()]
         reasons.append(
             f"{best['model']} ({metric} {best['score']:.3f}) is within {tie_tolerance:g} of "
-            f"{leader['model']} ({leader['score']:.3f}) and is faster to train and run."
+            f"{leader['model']} ({leader['score']:.3f}) and is faster or cheaper to train and run."
         )
     else:
         reasons.append(f"{best['model']} has the highest {metric}: {best['score']:.3f}.")
@@ -421,7 +421,7 @@ def train_default(
     codebook: Codebook | None = None,
     candidates: Sequence[str] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
-    evaluation: str | Path | None = None,
+    evaluation: str | Path | bool | None = None,
     scheme: str = "document",
     n_boot: int = 1000,
     use_codebook_examples: bool = False,
@@ -444,10 +444,11 @@ def train_default(
         Registry names to choose from (default: every registered classifier).
     params : mapping, optional
         Constructor parameters per candidate.
-    evaluation : path, optional
-        Folder of a previous ``stance evaluate`` run (``comparison.csv`` + ``run.json``);
-        its ranking is reused when it was computed on the same gold data, codebook and
-        settings, instead of cross-validating again.
+    evaluation : path or False, optional
+        Folder of a previous ``stance evaluate`` run (``comparison.csv`` + ``run.json``;
+        default ``<models>/evaluation``); its ranking is reused when it was computed on
+        the same gold data, codebook and settings, instead of cross-validating again.
+        ``False`` always cross-validates.
     scheme, n_boot, use_codebook_examples, tie_tolerance, random_state
         Cross-validation settings (see :func:`stance.evaluate.compare_models`).
     max_size_mb : float
@@ -493,7 +494,9 @@ def train_default(
     if len(data) == 0:
         return TrainResult(task, skipped=True, reason="no gold labels for this task")
     dhash = data_hash(data)
-    table = _matching_evaluation(evaluation, task, dhash, codebook, use_codebook_examples)
+    if evaluation is None or evaluation is True:
+        evaluation = models_root(root) / "evaluation"
+    table = _matching_evaluation(evaluation or None, task, dhash, codebook, use_codebook_examples)
     if table is not None and candidates is not None:
         table = table[table["model"].isin(list(candidates))]
     if table is None or table.empty:

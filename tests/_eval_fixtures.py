@@ -111,3 +111,43 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
         (path / "config.json").write_text(json.dumps(config, sort_keys=True), encoding="utf-8")
         (path / "MODEL_CARD.md").write_text("# Keyword model\n", encoding="utf-8")
         return path
+
+
+def synthetic_gold_corpus(codebook, tmp_path: Path, n_docs: int = 4):
+    """A small corpus built from the codebook's synthetic examples, with gold labels.
+
+    Each document holds a few example passages of every frame; the gold frames are the
+    example's frame, and the stance columns follow the frame (cooperation -> FAVOR of
+    cooperation, blame -> AGAINST of us_government, otherwise NONE).
+    """
+    from stance.corpus import load_corpus
+
+    examples = [(t, lab) for t, lab, pos in codebook.examples("frames") if pos]
+    docs: dict[str, list[tuple[str, str]]] = {f"doc{d}": [] for d in range(n_docs)}
+    for i, (text, lab) in enumerate(examples):
+        docs[f"doc{i % n_docs}"].append((text, lab))
+    table = pd.DataFrame(
+        {
+            "doc_id": list(docs),
+            "text": ["\n\n".join(t for t, _ in items) for items in docs.values()],
+            "outlet": [f"outlet{i % 2}" for i in range(n_docs)],
+            "published": [f"2024-01-0{i + 1}" for i in range(n_docs)],
+        }
+    )
+    path = tmp_path / "corpus.csv"
+    table.to_csv(path, index=False)
+    corpus = load_corpus(path)
+    label_of = {text.strip(): lab for text, lab in examples}
+    rows = []
+    for p in corpus.passages.itertuples():
+        lab = label_of.get(p.text.strip())
+        if lab is None:
+            continue
+        row = {"passage_id": p.passage_id, "doc_id": p.doc_id, "frames": [lab]}
+        for name in codebook.frame_names:
+            row[f"frame:{name}"] = name == lab
+        row["stance:cooperation"] = "FAVOR" if lab == "cooperation" else "NONE"
+        row["stance:us_government"] = "AGAINST" if lab == "blame" else "NONE"
+        row["stance:china_government"] = None
+        rows.append(row)
+    return corpus, pd.DataFrame(rows)

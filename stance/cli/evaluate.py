@@ -1,0 +1,302 @@
+"""``stance evaluate``, ``stance train`` and ``stance benchmark``."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from stance.cli._common import console, fail, print_frame
+
+__all__ = ["benchmark", "evaluate", "parse_params", "train"]
+
+_LABELS = typer.Option(None, "--labels", help="Gold label store (JSONL). Default: seeds/labels.jsonl.")
+_CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: seeds/.")
+_CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
+_TASK = typer.Option(None, "--task", "-t", help="Task to run, e.g. frames or stance:cooperation (repeatable).")
+_PARAM = typer.Option(
+    None, "--param", "-p", help="Model parameter as model.name=value, e.g. -p transformer.num_epochs=3 (repeatable)."
+)
+_SEED = typer.Option(None, "--seed", help="Random seed (default: STANCE_SEED or 0).")
+
+
+def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
+    """Turn ``["setfit.num_iterations=5", "tfidf.C=3"]`` into ``{"setfit": {"num_iterations": 5}, ...}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items or []:
+        if "=" not in item or "." not in item.split("=", 1)[0]:
+            fail(f"--param needs the form model.name=value, got {item!r}")
+        key, raw = item.split("=", 1)
+        model, name = key.split(".", 1)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if isinstance(value, list):
+            value = tuple(value)
+        out.setdefault(model.strip(), {})[name.strip()] = value
+    return out
+
+
+def _models(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from stance.classifiers import REGISTRY
+
+    names = [m.strip() for m in value.split(",") if m.strip()]
+    unknown = [m for m in names if m not in REGISTRY]
+    if unknown:
+        fail(f"unknown model(s) {', '.join(unknown)}; choose from: {', '.join(REGISTRY)}")
+    return names
+
+
+def _seed(seed: int | None) -> int:
+    from stance.config import settings
+
+    return settings().seed if seed is None else seed
+
+
+def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
+    from stance.codebook import Codebook
+    from stance.corpus import load_corpus
+    from stance.evaluate import load_gold
+
+    cb = Codebook.load(codebook)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = load_corpus(corpus)
+    try:
+        gold = load_gold(labels)
+    except FileNotFoundError as exc:
+        fail(f"{exc}; label passages first (stance label) or pass --labels")
+    return c, gold, cb
+
+
+def _print_comparison(table, task: str) -> None:
+    import pandas as pd
+
+    if table.empty:
+        return
+    t = table.copy()
+    ok = t["error"] == ""
+    t["95% CI"] = [
+        f"[{lo:.3f}, {hi:.3f}]" if good else "" for lo, hi, good in zip(t["ci_low"], t["ci_high"], ok, strict=True)
+    ]
+    cols = ["rank", "model", "score", "95% CI"]
+    extra = [c for c in ("macro_f1", "micro_f1", "accuracy", "brier") if c in t and c != t["metric"].iloc[0]]
+    cols += [*extra, "fit_seconds", "predict_ms"]
+    show = t[cols].rename(columns={"fit_seconds": "train s/fold", "predict_ms": "ms/passage"})
+    show["note"] = [e[:60] for e in t["error"]]
+    metric = t["metric"].iloc[0]
+    n = int(pd.to_numeric(t["n_passages"], errors="coerce").max() or 0)
+    folds = int(pd.to_numeric(t["n_folds"], errors="coerce").max() or 0)
+    print_frame(show, title=f"{task}: ranked by {metric} ({n} passages, {folds} folds)")
+
+
+def evaluate(
+    task: list[str] | None = _TASK,
+    models: str | None = typer.Option(
+        None, "--models", "-m", help="Comma-separated models to compare. Default: every registered classifier."
+    ),
+    folds: str = typer.Option(
+        "document", "--folds", help="document (leave one document out), outlet, or stratified (leaks; warns)."
+    ),
+    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the 95% intervals."),
+    resample: str = typer.Option("passage", "--resample", help="Bootstrap unit: passage or document."),
+    codebook_examples: bool = typer.Option(
+        False, "--codebook-examples/--no-codebook-examples", help="Add codebook examples to the training folds."
+    ),
+    curve: bool = typer.Option(True, "--curve/--no-curve", help="Compute learning curves for the best model."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Folder for the CSV tables. Default: models/evaluation/."
+    ),
+    param: list[str] | None = _PARAM,
+    labels: Path | None = _LABELS,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+    seed: int | None = _SEED,
+) -> None:
+    """Cross-validate every classifier on the gold labels and print a ranked table with 95% intervals.
+
+    Writes comparison.csv, per_label.csv, learning_curve.csv, confusion.csv, predictions.csv
+    and run.json to --out.
+    """
+    from stance.config import project_root
+    from stance.evaluate import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
+
+    if folds not in SCHEMES:
+        fail(f"--folds must be one of {', '.join(SCHEMES)}")
+    if resample not in ("passage", "document"):
+        fail("--resample must be passage or document")
+    c, gold, cb = _inputs(corpus, labels, codebook)
+    tasks = task or gold_tasks(cb)
+    unknown = [t for t in tasks if t not in cb.tasks or t == "roles"]
+    if unknown:
+        fail(f"unknown task(s) {', '.join(unknown)}; choose from: {', '.join(gold_tasks(cb))}")
+    out = out or project_root() / "models" / "evaluation"
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LeakageWarning)
+        warnings.simplefilter("always", RuntimeWarning)
+        result = evaluate_gold(
+            c,
+            gold,
+            cb,
+            tasks=tasks,
+            models=_models(models),
+            params=parse_params(param),
+            scheme=folds,
+            n_boot=n_boot,
+            resample=resample,
+            use_codebook_examples=codebook_examples,
+            curve=curve,
+            random_state=_seed(seed),
+            out=out,
+            log=lambda m: console.print(f"[dim]{m}[/dim]"),
+        )
+    for w in caught:
+        if issubclass(w.category, LeakageWarning | RuntimeWarning):
+            console.print(f"[yellow]warning:[/yellow] {w.message}", soft_wrap=True)
+    if result.comparison.empty:
+        fail("no task had gold labels to evaluate")
+    for name, comp in result.comparisons.items():
+        _print_comparison(comp.table, name)
+    console.print(
+        f"Intervals: percentile bootstrap over {resample}s ({n_boot} resamples). "
+        f"Took {time.perf_counter() - t0:.0f} s. Tables written to {out}/"
+    )
+
+
+def train(
+    task: list[str] | None = _TASK,
+    force: bool = typer.Option(False, "--force", help="Retrain tasks that already have a default model."),
+    models: str | None = typer.Option(
+        None, "--models", "-m", help="Comma-separated candidate models. Default: every registered classifier."
+    ),
+    evaluation: Path | None = typer.Option(
+        None,
+        "--evaluation",
+        help="Reuse the ranking of a stance evaluate run on the same data. Default: models/evaluation/.",
+    ),
+    codebook_examples: bool = typer.Option(
+        False, "--codebook-examples/--no-codebook-examples", help="Add codebook examples to the training data."
+    ),
+    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the intervals in the model card."),
+    param: list[str] | None = _PARAM,
+    labels: Path | None = _LABELS,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+    root: Path | None = typer.Option(None, "--root", help="Model store. Default: models/."),
+    seed: int | None = _SEED,
+) -> None:
+    """Train the default model of each task (frames, stance targets) that has gold labels and no default yet.
+
+    The default is the best model by cross-validated score (near-ties go to the faster
+    model), refitted on all gold labels and saved as models/<task>/<version>/ with its
+    model card.
+    """
+    import pandas as pd
+
+    from stance.codebook import Codebook
+    from stance.evaluate import gold_tasks
+    from stance.models import default_version, train_defaults
+
+    cb = Codebook.load(codebook)
+    tasks = task or gold_tasks(cb)
+    if not force and all(default_version(t, root) for t in tasks):
+        for t in tasks:
+            console.print(f"{t}: default {default_version(t, root)} exists (use --force to retrain)")
+        return
+    c, gold, cb = _inputs(corpus, labels, codebook)
+    results = train_defaults(
+        tasks,
+        codebook=cb,
+        corpus=c,
+        gold=gold,
+        force=force,
+        root=root,
+        log=lambda m: console.print(f"[dim]{m}[/dim]"),
+        candidates=_models(models),
+        params=parse_params(param),
+        evaluation=evaluation,
+        use_codebook_examples=codebook_examples,
+        n_boot=n_boot,
+        random_state=_seed(seed),
+    )
+    rows = [
+        {
+            "task": r.task,
+            "model": r.model,
+            "version": r.version,
+            "status": "skipped" if r.skipped else "trained",
+            "note": r.reason or (r.reasons[1] if len(r.reasons) > 1 else ""),
+        }
+        for r in results
+    ]
+    print_frame(pd.DataFrame(rows), title="Default models")
+
+
+def benchmark(
+    name: str = typer.Argument(..., help="gvfc or semeval2016."),
+    data: Path = typer.Option(..., "--data", "-d", help="Benchmark CSV, e.g. ../shared/benchmarks/gvfc/headlines.csv."),
+    models: str = typer.Option("tfidf", "--models", "-m", help="Comma-separated models."),
+    setting: list[str] | None = typer.Option(
+        None,
+        "--setting",
+        "-s",
+        help="gvfc: single-label, multi-label; semeval2016: per-target, joint (repeatable). Default: both.",
+    ),
+    limit: int | None = typer.Option(None, "--limit", help="Use at most this many rows (smoke runs)."),
+    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the intervals."),
+    param: list[str] | None = _PARAM,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Folder for <name>.csv (rows are merged with earlier runs). Default: build/benchmarks/.",
+    ),
+    seed: int | None = _SEED,
+) -> None:
+    """Run a public benchmark with the project's training code and print our scores next to the published ones."""
+    from stance.benchmarks import PUBLISHED, run_benchmark
+    from stance.config import project_root
+
+    key = name.lower().replace("-", "").replace("_", "")
+    kind = "gvfc" if key == "gvfc" else "semeval2016" if key.startswith("semeval") else None
+    if kind is None:
+        fail(f"unknown benchmark {name!r}; choose gvfc or semeval2016")
+    kwargs: dict[str, Any] = {}
+    if setting:
+        kwargs["settings" if kind == "gvfc" else "strategies"] = list(setting)
+    out = out or project_root() / "build" / "benchmarks"
+    t0 = time.perf_counter()
+    result = run_benchmark(
+        kind,
+        data,
+        _models(models) or ["tfidf"],
+        out=out,
+        params=parse_params(param),
+        limit=limit,
+        n_boot=n_boot,
+        random_state=_seed(seed),
+        log=lambda m: console.print(f"[dim]{m}[/dim]"),
+        **kwargs,
+    )
+    if kind == "semeval2016":
+        overall = result[result["target"] == "all"]
+        show = overall.pivot_table(index=["setting", "model"], columns="metric", values="value").reset_index()
+        print_frame(show, title="SemEval-2016 stance, test set (F_avg pooled over targets)")
+        per = result[(result["metric"] == "f_avg") & (result["target"] != "all")]
+        print_frame(
+            per.pivot_table(index="target", columns=["setting", "model"], values="value").reset_index(),
+            title="F_avg per target",
+        )
+    else:
+        show = result.pivot_table(index=["setting", "model"], columns="metric", values="value").reset_index()
+        print_frame(show, title="GVFC headlines, 5-fold CV on the given folds (mean over folds)")
+    print_frame(PUBLISHED[PUBLISHED["benchmark"] == kind], title="Published")
+    console.print(f"Wall time {time.perf_counter() - t0:.0f} s on {result['cores'].iloc[0]} cores. Results in {out}/")
