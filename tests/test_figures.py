@@ -81,6 +81,12 @@ def test_registry_entries_are_named_by_content():
         assert specs[name].description, name
 
 
+def test_readme_lists_every_figure():
+    readme = (ROOT / "figures" / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in figures.available() if f"`{name}" not in readme]
+    assert not missing, f"figures/README.md lacks a reading guide for {missing}"
+
+
 def test_register_figure_adds_an_entry(tmp_path, context):
     @figures.register_figure("test-only-figure", description="a test")
     def _make(corpus=None, codebook=None):
