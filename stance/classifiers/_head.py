@@ -150,6 +150,33 @@ def brier(P: np.ndarray, Y: np.ndarray, multilabel: bool) -> float:
     return float(err.mean() if multilabel else err.sum(axis=1).mean())
 
 
+def platt(x: np.ndarray, t: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Platt scaling: ``a, b`` of ``sigmoid(a * x + b)`` fitted by Newton's method.
+
+    Uses Platt's smoothed targets so that perfectly separated data keep a finite slope.
+    """
+    n_pos = float(t.sum())
+    n_neg = float(len(t) - n_pos)
+    target = np.where(t > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    a, b = 1.0, float(np.log((n_pos + 1) / (n_neg + 1)))
+    for _ in range(iterations):
+        p = _sigmoid(a * x + b)
+        w = p * (1 - p) + 1e-12
+        grad = np.array([((p - target) * x).sum(), (p - target).sum()])
+        hess = np.array([[(w * x * x).sum() + 1e-6, (w * x).sum()], [(w * x).sum(), w.sum() + 1e-6]])
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        if not np.isfinite(step).all():
+            break
+        step = np.clip(step, -5.0, 5.0)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(a), float(b)
+
+
 class Calibrator:
     """Per-class probability calibration: ``None``, ``"sigmoid"`` (Platt) or ``"isotonic"``.
 
@@ -177,10 +204,8 @@ class Calibrator:
             if t.min() == t.max():
                 continue
             if self.method == "sigmoid":
-                from sklearn.linear_model import LogisticRegression
-
-                lr = LogisticRegression(C=100.0, max_iter=1000).fit(_logit(P[:, j])[:, None], t)
-                self.params[j] = (lr.coef_[0].astype(np.float64), lr.intercept_.astype(np.float64))
+                a, b = platt(_logit(P[:, j]), t)
+                self.params[j] = (np.array([a]), np.array([b]))
             else:
                 from sklearn.isotonic import IsotonicRegression
 

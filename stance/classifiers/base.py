@@ -475,8 +475,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Multi-label rows hold one independent probability per label; multi-class rows sum
         to one.
         """
-        check_is_fitted(self, "classes_")
         texts = check_texts(X)
+        check_is_fitted(self, "classes_")
         if not texts:
             return np.zeros((0, len(self.classes_)), dtype=np.float64)
         P = np.asarray(self._raw_proba(self._featurize(texts)), dtype=np.float64)
