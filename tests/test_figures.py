@@ -251,6 +251,61 @@ def test_cli_lists_figures():
     assert "frame-document-heatmap" in result.output and "narrative-arc" in result.output
 
 
+@pytest.fixture(scope="module")
+def lexicon_project(tmp_path_factory, codebook):
+    """A temporary project: the seed corpus, the codebook and lexicon default models."""
+    from stance import models as store
+    from stance.classifiers import make_classifier
+    from stance.evaluate import codebook_examples
+
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "seeds", root / "seeds", ignore=shutil.ignore_patterns("labels.jsonl"))
+    shutil.copytree(ROOT / "codebook", root / "codebook")
+    for task in analysis.scored_tasks(codebook):
+        X, y = codebook_examples(codebook, task)
+        store.save_version(task, make_classifier("lexicon", task, codebook).fit(X, y), root / "models",
+                           make_default=True)
+    return root
+
+
+def _cli_app():
+    import typer
+
+    from stance.cli.figures import figures as figures_command
+    from stance.cli.figures import score as score_command
+
+    app = typer.Typer()
+    app.command("figures")(figures_command)
+    app.command("score")(score_command)
+    return app
+
+
+def test_cli_figures_and_score_end_to_end(lexicon_project, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("STANCE_PROJECT_DIR", str(lexicon_project))
+    monkeypatch.setenv("STANCE_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+    out = tmp_path / "figs"
+    result = runner.invoke(_cli_app(), ["figures", "--only", "frame-document-heatmap", "--only", "passage-scores",
+                                        "--no-train", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "frame-document-heatmap" in result.output and "written" in result.output
+    assert {p.name for p in out.iterdir()} == {"frame-document-heatmap.png", "frame-document-heatmap.svg",
+                                               "frame-document-heatmap.csv", "passage-scores.csv"}
+    assert list((tmp_path / "cache" / "scores").glob("frames-*.parquet"))
+    # evaluation tables are missing in this project: reported with the command, exit status 1
+    result = runner.invoke(_cli_app(), ["figures", "--only", "model-comparison", "--no-train", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "stance evaluate" in result.output
+    # stance score
+    table = tmp_path / "scores.csv"
+    result = runner.invoke(_cli_app(), ["score", "--out", str(table), "--wide"])
+    assert result.exit_code == 0, result.output
+    wide = pd.read_csv(table)
+    assert len(wide) == 69 and "p:cooperation" in wide.columns and "stance:us_government" in wide.columns
+
+
 # ----------------------------------------------------------------------------- committed figures
 def _default_models_missing(codebook) -> list[str]:
     return [t for t in analysis.scored_tasks(codebook) if analysis.default_model_dir(t, ROOT / "models") is None]
