@@ -260,13 +260,13 @@ class Encoder:
     """
 
     def __init__(self, resolved: ResolvedEncoder, max_length: int | None = None) -> None:
+        self.hash: str | None = check_weights(resolved)  # before anything reads the weights
         torch = require("torch", extra="models")
         transformers = require("transformers", extra="models")
         quiet_transformers()
         set_torch_threads()
         self.spec = resolved.spec
         self.path = resolved.path
-        self.hash: str | None = check_weights(resolved)
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
         self.model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True)
         self.model.eval()
