@@ -407,7 +407,7 @@ def _matching_evaluation(
     )
     if not same:
         return None
-    table = pd.read_csv(comp, keep_default_na=False, na_values=[""])
+    table = pd.read_csv(comp, keep_default_na=False, na_values=[""], dtype={"error": str})
     table = table[table["task"] == task].copy()
     table["error"] = table["error"].fillna("").astype(str)
     return table if len(table) else None
