@@ -604,10 +604,6 @@ def _lead_frames(shares: pd.DataFrame, ctx: FigureContext) -> str:
     return "Most frequent frame: " + "; ".join(parts)
 
 
-def _trend_phrase(slope_pp: float) -> str:
-    return "rises" if slope_pp > 0 else "falls"
-
-
 def _trends(data: pd.DataFrame, key: str, value: str) -> dict[str, float]:
     """Least-squares slope (points per year) of ``value`` over dates, per ``key``, model rows only."""
     model = data[data["source"] == "model"]
@@ -702,9 +698,14 @@ def frames_over_time(
     if trends:
         up = max(trends, key=lambda f: trends[f])
         down = min(trends, key=lambda f: trends[f])
-        title = (f"{ctx.frame_title(up)} {_trend_phrase(trends[up])} most ({trends[up]:+.1f} points a year) and "
-                 f"{ctx.frame_title(down)} {_trend_phrase(trends[down])} most ({trends[down]:+.1f}) across "
-                 f"{pd.Timestamp(shares['date'].min()):%Y}–{pd.Timestamp(shares['date'].max()):%Y} documents")
+        span = f"{pd.Timestamp(shares['date'].min()):%Y}–{pd.Timestamp(shares['date'].max()):%Y}"
+        parts = []
+        if trends[up] > 0.5:
+            parts.append(f"{ctx.frame_title(up)} rises most ({trends[up]:+.1f} percentage points a year)")
+        if trends[down] < -0.5:
+            parts.append(f"{ctx.frame_title(down)} falls most ({trends[down]:+.1f})")
+        title = (" and ".join(parts) + f" across the {span} documents") if parts else (
+            f"No frame share moves by more than half a point a year across the {span} documents")
         trend_note = (f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at "
                       f"least {MIN_TREND_DATES} distinct dates); with so few documents it describes, it does not "
                       "test.")
@@ -801,9 +802,11 @@ def stance_over_time(
     n_dates = bal.loc[bal["source"] == "model", "date"].nunique()
     trends = _trends(bal, "target", "balance")
     if trends:
-        parts = [f"{ctx.target_title(t)} {'rises' if v > 0 else 'falls'} ({v:+.1f} points a year)"
-                 for t, v in trends.items()]
-        title = "Stance balance over time: " + "; ".join(parts)
+        moving = [f"toward {ctx.target_title(t)} it {'rises' if v > 0 else 'falls'} {abs(v):.1f} points a year"
+                  for t, v in trends.items() if abs(v) >= 1.0]
+        still = [ctx.target_title(t) for t, v in trends.items() if abs(v) < 1.0]
+        parts = moving + ([f"toward {_join(still)} it barely moves"] if still else [])
+        title = "Stance balance: " + "; ".join(parts)
         note = (f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
                 f"{MIN_TREND_DATES} distinct dates); descriptive, not a test.")
     else:
