@@ -14,6 +14,22 @@ The record schema is described in :mod:`stance.labels.schema`.
 
 from __future__ import annotations
 
+from stance.labels.formats import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    detect_format,
+    export_labels,
+    import_labels,
+    labelstudio_config,
+    read_labels,
+)
+from stance.labels.reliability import (
+    adjudicate,
+    disagreements,
+    krippendorff_alpha,
+    read_decisions,
+    reliability_table,
+)
 from stance.labels.schema import NO_ROLE, LabelSchema, doc_id_of, record_id
 from stance.labels.store import (
     MIN_POSITIVES,
@@ -30,19 +46,31 @@ from stance.labels.store import (
 )
 
 __all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
     "MIN_POSITIVES",
     "NO_ROLE",
     "Change",
     "ImportReport",
     "LabelSchema",
     "LabelStore",
+    "adjudicate",
     "coded",
     "default_store_path",
+    "detect_format",
+    "disagreements",
     "doc_id_of",
     "document_counts",
+    "export_labels",
     "frame_matrix",
+    "import_labels",
+    "krippendorff_alpha",
     "label_counts",
+    "labelstudio_config",
+    "read_decisions",
+    "read_labels",
     "record_id",
+    "reliability_table",
     "resolve_records",
     "task_targets",
 ]
