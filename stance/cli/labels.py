@@ -1,0 +1,360 @@
+"""``stance labels``: the gold-label store - counts, reliability, adjudication, import and export.
+
+``app`` is the ``stance labels`` group (``stance labels`` alone shows the counts table);
+``label_app`` holds the same ``import``, ``export`` and ``reanchor`` commands for a
+``stance label`` group.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from stance.cli._common import console, err_console, fail, print_frame
+
+__all__ = ["app", "label_app"]
+
+app = typer.Typer(
+    name="labels",
+    help="Gold labels: counts per label and document, coder reliability, adjudication, import and export "
+    "(CSV, Label Studio, Prodigy/doccano).",
+    invoke_without_command=True,
+    add_completion=False,
+)
+label_app = typer.Typer(
+    name="label",
+    help="Bring labels in and out of the label store (import, export, reanchor).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+_STORE = typer.Option(None, "--store", "-s", help="Label store (JSONL). Default: seeds/labels.jsonl.")
+_CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: the folder of the store, else seeds/.")
+_CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
+_ANNOTATOR = typer.Option("gold", "--annotator", "-a", help="Whose labels (default: gold).")
+_CODERS = typer.Option(
+    None, "--coders", help="The two coders to compare, e.g. coder_a,coder_b (default: coder_a,coder_b, or the only "
+    "two non-gold annotators)."
+)
+_ROUND = typer.Option(None, "--round", help="Only records of this coding round.")
+
+
+# ------------------------------------------------------------------------------ helpers
+def _friendly(func: Callable[..., None]) -> Callable[..., None]:
+    """Turn bad-input errors into a clear message and exit code 2 (nothing is written on error)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            func(*args, **kwargs)
+        except (ValueError, KeyError, FileNotFoundError) as exc:
+            fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
+
+    return wrapper
+
+
+def _store(store: Path | None, codebook: Path | None = None) -> Any:
+    from stance.labels import LabelStore
+
+    cb = _codebook(codebook) if codebook is not None else None
+    return LabelStore(store, codebook=cb)
+
+
+def _codebook(path: Path | None, store: Any = None) -> Any:
+    from stance.codebook import Codebook
+
+    if path is not None:
+        return Codebook.load(path)
+    if store is not None and store.codebook is not None:
+        return store.codebook
+    return Codebook.load()
+
+
+def _corpus(path: Path | None, store: Any) -> Any:
+    import warnings
+
+    from stance.corpus import load_corpus
+    from stance.labels.store import load_corpus_for
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_corpus(path) if path is not None else load_corpus_for(store.path)
+
+
+def _coders(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    names = [c.strip() for c in value.split(",") if c.strip()]
+    if len(names) != 2:
+        fail(f"--coders needs two names separated by a comma, got {value!r}")
+    return names[0], names[1]
+
+
+def _print_report(report: Any) -> None:
+    for note in report.warnings:
+        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False, soft_wrap=True)
+    table = report.to_frame()
+    changed = table[table["status"] == "changed"]
+    if len(changed):
+        print_frame(changed, title="Changed labels (the earlier records stay in the history)")
+    if report.unchanged:
+        console.print(f"{len(report.unchanged)} record(s) repeat labels already stored or given earlier in the "
+                      "input; nothing was written for them", highlight=False)
+    console.print(report.summary(), highlight=False)
+
+
+def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Path | None) -> None:
+    from stance.labels import document_counts, label_counts
+
+    st = _store(store, codebook)
+    cb = _codebook(codebook, st)
+    if not st.path.is_file():
+        fail(f"no label store at {st.path}; add labels with `stance labels import FILE --annotator NAME`")
+    res = st.resolved(annotator, cb)
+    records = st.records()
+    by_ann: dict[str, int] = {}
+    for r in records:
+        by_ann[str(r.get("annotator"))] = by_ann.get(str(r.get("annotator")), 0) + 1
+    console.print(
+        f"{st.path}: {len(records)} record(s); "
+        + ", ".join(f"{a}: {n}" for a, n in sorted(by_ann.items()))
+        + f"; {len(res)} passage(s) labelled by {annotator}",
+        highlight=False,
+    )
+    if res.empty:
+        fail(f"no labels by {annotator!r} (annotators: {', '.join(sorted(by_ann)) or 'none'})", code=1)
+    counts = label_counts(res, cb)
+    print_frame(counts.drop(columns="rare"), title=f"Labels of {annotator}: positives per label")
+    try:
+        corp = _corpus(corpus, st)
+    except Exception as exc:  # the counts still make sense without the corpus
+        err_console.print(f"[yellow]note:[/yellow] corpus not loaded ({exc})", highlight=False)
+        corp = None
+    print_frame(document_counts(res, cb, corp), title="Passages labelled and frame positives per document")
+    coded_tasks = set(counts.loc[counts["coded"] > 0, "task"])
+    rare = counts[counts["rare"] & counts["task"].isin(coded_tasks)]
+    for task, group in rare.groupby("task", sort=False):
+        listed = ", ".join(f"{r.label} ({r.positives})" for r in group.itertuples(index=False))
+        err_console.print(
+            f"[yellow]warning:[/yellow] {task}: fewer than 5 positives, too few to train or evaluate reliably: "
+            f"{listed}",
+            highlight=False, soft_wrap=True,
+        )
+    if corp is not None:
+        stale = st.stale(corp)
+        if len(stale):
+            err_console.print(
+                f"[yellow]warning:[/yellow] {stale['passage_id'].nunique()} labelled passage(s) are no longer in the "
+                "corpus; see `stance labels reanchor --dry-run`",
+                highlight=False,
+            )
+
+
+# ------------------------------------------------------------------------------ commands
+@app.callback()
+def _labels(
+    ctx: typer.Context,
+    store: Path | None = _STORE,
+    annotator: str = _ANNOTATOR,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+) -> None:
+    """Gold labels: counts per label and document (the default), reliability, adjudication, import, export."""
+    if ctx.invoked_subcommand is None:
+        _friendly(_show)(store, annotator, corpus, codebook)
+
+
+@app.command("show")
+@_friendly
+def show(
+    store: Path | None = _STORE,
+    annotator: str = _ANNOTATOR,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+) -> None:
+    """Counts per label and per document; warns about labels with fewer than 5 positives."""
+    _show(store, annotator, corpus, codebook)
+
+
+@app.command("history")
+@_friendly
+def history(
+    passage_id: str = typer.Argument(..., help="Passage id."),
+    store: Path | None = _STORE,
+    annotator: str | None = typer.Option(None, "--annotator", "-a", help="Only this annotator's records."),
+) -> None:
+    """Every record about one passage, oldest first (superseded records included)."""
+    import pandas as pd
+
+    st = _store(store)
+    recs = st.history(passage_id, annotator)
+    if not recs:
+        fail(f"no records for {passage_id!r} in {st.path}", code=1)
+    cols = ["timestamp", "annotator", "kind", "round", "record_id", "fields", "frames", "stance", "roles", "reason"]
+    frame = pd.DataFrame(recs).reindex(columns=cols)
+    print_frame(frame.astype(object).where(frame.notna(), ""), title=f"History of {passage_id}")
+
+
+@app.command("reliability")
+@_friendly
+def reliability(
+    store: Path | None = _STORE,
+    coders: str | None = _CODERS,
+    round: int | None = _ROUND,
+    codebook: Path | None = _CODEBOOK,
+    out: Path | None = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file."),
+) -> None:
+    """Krippendorff's alpha and percent agreement per frame, stance target and role between two coders."""
+    from stance.labels import reliability_table
+    from stance.labels.store import atomic_write
+
+    st = _store(store, codebook)
+    table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round)
+    a, b = table.attrs.get("coders", ["a", "b"])
+    print_frame(table, title=f"Reliability: {a} (a) vs {b} (b); alpha >= 0.8 reliable, >= 0.667 tentative")
+    if out is not None:
+        atomic_write(out, table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
+        console.print(f"wrote {out}", highlight=False)
+
+
+@app.command("disagreements")
+@_friendly
+def disagreements_cmd(
+    store: Path | None = _STORE,
+    coders: str | None = _CODERS,
+    round: int | None = _ROUND,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write a CSV to adjudicate: fill in 'decision' and 'reason', then "
+        "`stance labels adjudicate FILE`."
+    ),
+) -> None:
+    """Units where two coders differ, with both codings."""
+    from stance.labels import disagreements
+    from stance.labels.store import atomic_write
+
+    st = _store(store, codebook)
+    table = disagreements(st, _codebook(codebook, st), coders=_coders(coders), corpus=_corpus(corpus, st),
+                          round=round)
+    shown = table[["passage_id", "field", "annotator_a", "value_a", "annotator_b", "value_b"]]
+    print_frame(shown, title=f"{len(table)} disagreement(s)")
+    if out is not None:
+        atomic_write(out, table.to_csv(index=False, lineterminator="\n"))
+        console.print(f"wrote {out}: fill in decision and reason, then run `stance labels adjudicate {out}`",
+                      highlight=False)
+
+
+@app.command("adjudicate")
+@_friendly
+def adjudicate_cmd(
+    decisions: Path | None = typer.Argument(
+        None, help="Filled-in disagreements CSV (passage_id, field, decision, reason). Without it only passages the "
+        "coders agree on entirely become gold."
+    ),
+    store: Path | None = _STORE,
+    coders: str | None = _CODERS,
+    round: int | None = _ROUND,
+    annotator: str = typer.Option("gold", "--annotator", "-a", help="Annotator of the adjudicated records."),
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report without writing."),
+) -> None:
+    """Write gold records: agreed labels plus resolved disagreements, referencing both codings."""
+    from stance.labels import adjudicate
+
+    st = _store(store, codebook)
+    report = adjudicate(st, decisions, _codebook(codebook, st), coders=_coders(coders),
+                        corpus=_corpus(corpus, st), annotator=annotator, round=round, dry_run=dry_run)
+    _print_report(report)
+
+
+@_friendly
+def export_cmd(
+    format: str = typer.Option("csv", "--format", "-f", help="csv, labelstudio, prodigy, doccano or jsonl."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (Label Studio also gets <stem>.xml, the "
+                             "labelling interface)."),
+    n: int | None = typer.Option(None, "--n", "-n", help="Export a random sample of N passages (seeded)."),
+    ids: list[str] | None = typer.Option(None, "--ids", help="Passage ids to export (repeatable or comma-separated)."),
+    annotator: str = typer.Option("gold", "--annotator", "-a", help="Whose labels to include (default: gold)."),
+    blank: bool = typer.Option(False, "--blank", help="Export passages without labels (tasks to code)."),
+    labelled_only: bool = typer.Option(False, "--labelled", help="Only passages the annotator has labelled."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for --n."),
+    store: Path | None = _STORE,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+) -> None:
+    """Write passages (with labels) for a spreadsheet, Label Studio, Prodigy or doccano."""
+    from stance.labels import export_labels
+
+    st = _store(store, codebook)
+    id_list = [i.strip() for item in ids or [] for i in item.split(",") if i.strip()]
+    table = export_labels(out, format, st, _corpus(corpus, st), _codebook(codebook, st),
+                          annotator=None if blank else annotator, ids=id_list or None, n=n,
+                          labelled_only=labelled_only, random_state=seed)
+    extra = f" and the labelling interface {out.with_suffix('.xml')}" if format == "labelstudio" else ""
+    console.print(f"wrote {len(table)} passage(s) ({int(table['labelled'].sum())} with labels) to {out}{extra}",
+                  highlight=False)
+
+
+@_friendly
+def import_cmd(
+    file: Path = typer.Argument(..., help="Label file: CSV, Label Studio JSON export, Prodigy/doccano JSONL, or "
+                                "label-store JSONL."),
+    annotator: str | None = typer.Option(None, "--annotator", "-a", help="Annotator of every record (needed when "
+                                         "the file does not name one)."),
+    format: str = typer.Option("auto", "--format", "-f", help="auto, csv, labelstudio, prodigy or jsonl."),
+    round: int | None = typer.Option(None, "--round", help="Coding round of the records (default 1)."),
+    kind: str = typer.Option("import", "--kind", help="Record kind: import, annotation or adjudication."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report without writing."),
+    store: Path | None = _STORE,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+) -> None:
+    """Import labels, all or nothing; reports added, changed and unchanged records."""
+    from stance.labels import import_labels
+
+    st = _store(store, codebook)
+    report = import_labels(file, st, _corpus(corpus, st), _codebook(codebook, st), annotator=annotator,
+                           format=format, round=round, kind=kind, dry_run=dry_run)
+    _print_report(report)
+
+
+@_friendly
+def reanchor_cmd(
+    mapping: list[str] | None = typer.Option(None, "--map", help="OLD_ID=NEW_ID: carry labels of an edited "
+                                             "passage over to its new id (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List stale passages and what would be done."),
+    store: Path | None = _STORE,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+) -> None:
+    """Re-attach labels of passages whose ids changed (moved text automatically; edited text with --map)."""
+    st = _store(store, codebook)
+    pairs = {}
+    for item in mapping or []:
+        if "=" not in item:
+            fail(f"--map needs OLD_ID=NEW_ID, got {item!r}")
+        old, new = item.split("=", 1)
+        pairs[old.strip()] = new.strip()
+    corp = _corpus(corpus, st)
+    stale = st.stale(corp)
+    if len(stale):
+        print_frame(stale, title="Labelled passages no longer in the corpus")
+    report = st.reanchor(corp, _codebook(codebook, st), pairs, dry_run=dry_run)
+    left = stale[(stale["status"] != "moved") & ~stale["passage_id"].isin(pairs)]
+    for row in left.itertuples(index=False):
+        hint = f" (candidate: --map {row.passage_id}={row.new_passage_id})" if row.new_passage_id else ""
+        err_console.print(f"[yellow]note:[/yellow] {row.passage_id} is {row.status}; not re-anchored{hint}",
+                          highlight=False)
+    _print_report(report)
+
+
+for _group in (app, label_app):
+    _group.command("export")(export_cmd)
+    _group.command("import")(import_cmd)
+    _group.command("reanchor")(reanchor_cmd)
