@@ -376,6 +376,8 @@ class LabelStore:
 
         For each passage and annotator, each label takes the value of the latest record that
         decides it, so a record deciding only ``frames:blame`` changes only that frame.
+        Passages whose labels were re-anchored to a new passage id (:meth:`reanchor`) appear
+        under the new id only.
 
         Parameters
         ----------
@@ -698,7 +700,11 @@ def _check_batch(
 # --------------------------------------------------------------------------- resolving
 def resolve_records(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -> pd.DataFrame:
     """Fold records (in order) into the resolved table described in :meth:`LabelStore.resolved`."""
+    records = list(records)
     states = _fold(records, schema)
+    carried = {str(r["reanchored_from"]) for r in records if r.get("reanchored_from")}
+    if carried:  # labels re-anchored to a new passage id no longer speak for the old one
+        states = {k: st for k, st in states.items() if st.record_ids[-1] not in carried}
     frame_cols = [f"frame:{f}" for f in schema.frames]
     stance_cols = [f"stance:{t}" for t in schema.stance_targets]
     role_cols = [f"role:{a}" for a in schema.actors]
