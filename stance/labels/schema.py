@@ -391,7 +391,7 @@ class LabelSchema:
                             "stance, stance:<target>, roles, roles:<actor>)", "fields")
                     elif spec not in norm:
                         norm.append(spec)
-                fields = norm or None
+                fields = sorted(norm, key=valid.index) or None
         if fields is None:
             out.pop("fields", None)
         else:
@@ -599,6 +599,11 @@ def _reanchor_hint(
             ((difflib.SequenceMatcher(None, text, v[3], autojunk=False).ratio(), p) for p, v in same_doc),
             key=lambda t: (-t[0], t[1]),
         )
+        if scored[0][0] < 0.5:
+            return (
+                f"No passage of document {doc_id!r} resembles the labelled text (best similarity "
+                f"{scored[0][0]:.2f}); check that the label belongs to this passage."
+            )
         target, why = scored[0][1], f"is the most similar passage (similarity {scored[0][0]:.2f})"
     else:
         at = [p for p, v in same_doc if v[1] == para]
