@@ -65,13 +65,13 @@ def _store(store: Path | None, codebook: Path | None = None) -> Any:
 
 
 def _codebook(path: Path | None, store: Any = None) -> Any:
-    from stance.codebook import Codebook
+    from stance.labels.store import cached_codebook
 
     if path is not None:
-        return Codebook.load(path)
+        return cached_codebook(path)
     if store is not None and store.codebook is not None:
         return store.codebook
-    return Codebook.load()
+    return cached_codebook()
 
 
 def _corpus(path: Path | None, store: Any) -> Any:

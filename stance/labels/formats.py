@@ -390,6 +390,11 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
             if fields:
                 cells = {c: v for c, v in cells.items() if c in {x for s in fields for x in schema.spec_cells(s)}}
             rec = _cells_record(cells, schema, fields, **extra)
+            unticked = sorted(f for f in rationale if not cells.get(f"frame:{f}"))
+            if unticked:  # a rationale box keeps its text after its frame is unticked
+                notes.append(f"{path}, line {line}: rationale of unticked frame(s) {', '.join(unticked)} "
+                             f"of {data['passage_id']} left out")
+            rationale = {f: w for f, w in rationale.items() if f not in unticked and w.strip()}
             if rationale:
                 rec["rationale"] = rationale
             out.append(Located(rec, str(path), line))

@@ -104,15 +104,32 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+_CODEBOOKS: dict[tuple[str, int, int], Any] = {}
+
+
+def cached_codebook(path: str | Path | None = None) -> Any:
+    """:meth:`Codebook.load` of ``path`` (default: the project codebook), reused while the file is unchanged."""
+    from stance.codebook import Codebook
+    from stance.config import project_root
+
+    path = Path(path) if path is not None else project_root() / "codebook" / "codebook.yaml"
+    if not path.is_file():
+        return Codebook.load(path)  # raises the codebook's own error
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _CODEBOOKS:
+        _CODEBOOKS.clear()
+        _CODEBOOKS[key] = Codebook.load(path)
+    return _CODEBOOKS[key]
+
+
 def load_codebook_for(path: str | Path | None = None) -> Any:
     """The codebook of a label store: ``<store>/../../codebook/codebook.yaml``, else the project codebook."""
-    from stance.codebook import Codebook
-
     if path is not None:
         candidate = Path(path).resolve().parent.parent / "codebook" / "codebook.yaml"
         if candidate.is_file():
-            return Codebook.load(candidate)
-    return Codebook.load()
+            return cached_codebook(candidate)
+    return cached_codebook()
 
 
 def load_corpus_for(path: str | Path | None = None) -> Any:
