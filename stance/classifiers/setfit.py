@@ -71,7 +71,9 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
     num_iterations : int
         Pair-sampling rounds (each adds up to two pairs per training passage).
     max_pairs : int
-        Upper bound on the number of pairs (a random subset is kept).
+        Upper bound on the number of pairs (a random subset is kept). With the defaults
+        training takes at most ``ceil(max_pairs / batch_size)`` = 63 steps whatever the
+        data size (30 examples for each of 8 labels give 2,400 candidate pairs).
     max_steps : int, optional
         Upper bound on optimiser steps.
     num_epochs : int
@@ -109,7 +111,7 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
         multilabel: bool = False,
         encoder: str | None = None,
         num_iterations: int = 5,
-        max_pairs: int = 2000,
+        max_pairs: int = 1000,
         max_steps: int | None = None,
         num_epochs: int = 1,
         batch_size: int = 16,
