@@ -157,6 +157,9 @@ def test_rationale_that_quotes_nothing_is_noted(store, lcorpus, codebook, pids):
     report = store.append([full(pids[1], rationale={"cooperation": "share intelligence ... coordinate"})], lcorpus,
                           codebook)
     assert not report.warnings
+    report = store.append([full(pids[2], rationale={})], lcorpus, codebook)
+    assert report.warnings == [f"1 present frame(s) have no rationale quoting the passage (e.g. {pids[2]}: "
+                               "cooperation)"]
 
 
 def test_rationale_must_be_for_a_present_frame(store, lcorpus, codebook, pids):

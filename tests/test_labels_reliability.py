@@ -171,6 +171,17 @@ def test_coders_default_to_the_two_non_gold_annotators(project, lcorpus, codeboo
     store.append([full(pids[0], "x"), full(pids[0], "y", frames=[], rationale={}), full(pids[0], "gold")], lcorpus,
                  codebook)
     assert reliability_table(store, codebook).attrs["coders"] == ["x", "y"]
-    store.append([full(pids[0], "z")], lcorpus, codebook)
-    with pytest.raises(ValueError, match="name the two coders"):
-        reliability_table(store, codebook)
+    store.append([full(pids[1], "w"), full(pids[1], "z"), full(pids[2], "w"), full(pids[2], "z")], lcorpus,
+                 codebook)
+    assert reliability_table(store, codebook).attrs["coders"] == ["w", "z"]  # most passages in common
+    assert reliability_table(store, codebook, coders=("x", "y")).attrs["coders"] == ["x", "y"]
+
+
+def test_no_double_coding_gives_an_empty_table(store, lcorpus, codebook, pids):
+    store.append([full(pids[0]), full(pids[1], "coder_a")], lcorpus, codebook)
+    assert reliability_table(store, codebook).empty
+    store.append([full(pids[2], "coder_b")], lcorpus, codebook)
+    table = reliability_table(store, codebook)
+    assert table.empty and list(table.columns)[:2] == ["task", "label"]
+    with pytest.raises(ValueError, match="no two coders"):
+        disagreements(LabelStore(store.path, codebook=codebook).records()[:1], codebook)

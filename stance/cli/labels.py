@@ -214,6 +214,9 @@ def reliability(
 
     st = _store(store, codebook)
     table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round)
+    if table.empty:
+        fail("no passage is coded by two coders; import each coder's labels with "
+             "`stance labels import FILE --annotator NAME`", code=1)
     a, b = table.attrs.get("coders", ["a", "b"])
     print_frame(table, title=f"Reliability: {a} (a) vs {b} (b); alpha >= 0.8 reliable, >= 0.667 tentative")
     if out is not None:

@@ -98,17 +98,24 @@ def _schema_for(codebook: Any, store: LabelStore | None, records: list[dict]) ->
     return LabelSchema.from_records(records)
 
 
-def _pick_coders(records: list[dict], coders: Sequence[str] | None) -> tuple[str, str]:
+def _pick_coders(records: list[dict], coders: Sequence[str] | None) -> tuple[str, str] | None:
+    """The two coders to compare; None when ``coders`` is not given and no two coders share a passage."""
     present = sorted({str(r.get("annotator")) for r in records})
     if coders is None:
         if all(c in present for c in DEFAULT_CODERS):
             return DEFAULT_CODERS
-        others = [a for a in present if a != "gold"]
-        if len(others) == 2:
-            return others[0], others[1]
-        raise ValueError(
-            f"name the two coders to compare (annotators in the store: {', '.join(present) or 'none'})"
-        )
+        passages: dict[str, set[str]] = {}
+        for r in records:
+            if r.get("annotator") != "gold":
+                passages.setdefault(str(r.get("annotator")), set()).add(str(r.get("passage_id")))
+        names = sorted(passages)
+        pairs = [(len(passages[x] & passages[y]), x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
+        pairs = [p for p in pairs if p[0] > 0]
+        if not pairs:
+            return None
+        best = max(p[0] for p in pairs)
+        _, x, y = next(p for p in pairs if p[0] == best)
+        return x, y
     coders = tuple(coders)
     if len(coders) != 2:
         raise ValueError(f"reliability compares exactly two coders, got {list(coders)}")
@@ -116,6 +123,14 @@ def _pick_coders(records: list[dict], coders: Sequence[str] | None) -> tuple[str
         if c not in present:
             raise ValueError(f"no records by {c!r}{_suggest(c, present)} (annotators: {', '.join(present)})")
     return coders[0], coders[1]
+
+
+def _need_pair(records: list[dict], coders: Sequence[str] | None) -> tuple[str, str]:
+    pair = _pick_coders(records, coders)
+    if pair is None:
+        present = sorted({str(r.get("annotator")) for r in records})
+        raise ValueError(f"no two coders coded a passage in common (annotators: {', '.join(present) or 'none'})")
+    return pair
 
 
 def _states(records: list[dict], schema: LabelSchema, coders: tuple[str, str], round: int | None
@@ -144,7 +159,7 @@ def reliability_table(
         Default: the store's codebook, else the labels the records use.
     coders : pair of str, optional
         Default ``("coder_a", "coder_b")`` when both are present, else the two non-gold
-        annotators when there are exactly two.
+        annotators who coded the most passages in common (ties: alphabetical).
     round : int, optional
         Only records of this coding round.
 
@@ -158,13 +173,20 @@ def reliability_table(
         codes other than NONE. ``roles``: units = (passage, actor) pairs both coders coded where
         at least one gave the actor a role; label ``roles`` is nominal over the roles and
         ``none``, then one binary row per role. alpha is NaN where undefined (no units, or a
-        single value throughout). ``df.attrs["coders"]`` names the coders.
+        single value throughout). ``df.attrs["coders"]`` names the coders. Empty (no rows) when
+        no two coders coded a passage in common.
     """
     records, store = _records_of(store_or_df)
     schema = _schema_for(codebook, store, records)
     pair = _pick_coders(records, coders)
+    if pair is None:
+        return pd.DataFrame(columns=RELIABILITY_COLUMNS)
     a, b = _states(records, schema, pair, round)
     both = sorted(set(a) & set(b))
+    if not both:
+        out = pd.DataFrame(columns=RELIABILITY_COLUMNS)
+        out.attrs["coders"] = list(pair)
+        return out
     rows = []
 
     def add(task: str, label: str, va: list, vb: list, categories: Sequence[Any], positive: Any) -> None:
@@ -244,7 +266,7 @@ def disagreements(
     """
     records, st = _records_of(store)
     schema = _schema_for(codebook, st, records)
-    pair = _pick_coders(records, coders)
+    pair = _need_pair(records, coders)
     a, b = _states(records, schema, pair, round)
     texts = {}
     if corpus is not None:
@@ -350,7 +372,7 @@ def adjudicate(
     codebook = codebook if codebook is not None else store.codebook
     schema = LabelSchema.from_codebook(codebook) if not isinstance(codebook, LabelSchema) else codebook
     records = store.records()
-    pair = _pick_coders(records, coders)
+    pair = _need_pair(records, coders)
     a, b = _states(records, schema, pair, round)
     if isinstance(decisions, str | Path):
         rows = read_decisions(decisions)

@@ -530,6 +530,17 @@ class LabelStore:
                 changed = bool(diffs) or any(state.rationale.get(f) is not None for f in new_rationale)
                 (report.changed if changed else report.added).append(rec)
                 state.apply(rec, schema)
+            bare = [
+                f"{r['passage_id']}: {f}"
+                for r in report.written
+                if r.get("kind") in ("annotation", "adjudication")
+                for f in r.get("frames") or []
+                if f"frame:{f}" in schema.cells_of(r) and f not in (r.get("rationale") or {})
+            ]
+            if bare:
+                report.warnings.append(
+                    f"{len(bare)} present frame(s) have no rationale quoting the passage (e.g. {bare[0]})"
+                )
             if report.written and not dry_run:
                 lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.written).encode("utf-8")
                 if existing_bytes and not existing_bytes.endswith(b"\n"):
