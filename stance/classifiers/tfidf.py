@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,13 +110,17 @@ class TfidfClassifier(TextClassifier):
 
     def _get_state(self, path) -> tuple[dict, dict[str, np.ndarray]]:
         vocab = self.vectorizer_.vocabulary_
-        terms = sorted(vocab, key=vocab.get)
-        state = {"vocabulary": terms, "analyzer": self.vectorizer_.analyzer,
+        terms = sorted(vocab, key=vocab.get)  # position = column of the idf and coefficient arrays
+        (Path(path) / "vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False) + "\n", encoding="utf-8")
+        state = {"vocabulary": "vocabulary.json", "n_terms": len(terms), "analyzer": self.vectorizer_.analyzer,
                  "ngram_range": list(self.vectorizer_.ngram_range)}
         return state, {"tfidf.idf": self.vectorizer_.idf_.astype(np.float64), **self.head_.arrays()}
 
     def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path) -> None:
-        self.vectorizer_ = self._vectorizer(vocabulary=list(state["vocabulary"]))
+        vocabulary = state["vocabulary"]
+        if isinstance(vocabulary, str):
+            vocabulary = json.loads((Path(path) / vocabulary).read_text(encoding="utf-8"))
+        self.vectorizer_ = self._vectorizer(vocabulary=list(vocabulary))
         self.vectorizer_.set_params(analyzer=state.get("analyzer", "word"),
                                     ngram_range=tuple(state.get("ngram_range", self.ngram_range)))
         self.vectorizer_.idf_ = arrays["tfidf.idf"]
