@@ -1084,6 +1084,14 @@ class Evaluation:
         return paths
 
 
+def _curve_model(table: pd.DataFrame, budget: float) -> list[str]:
+    ok = table[table["error"] == ""]
+    if ok.empty:
+        return []
+    cheap = ok[ok["fit_seconds"] <= budget]
+    return [str((cheap if len(cheap) else ok.sort_values("fit_seconds")).iloc[0]["model"])]
+
+
 def load_gold(labels: str | Path | None = None) -> pd.DataFrame:
     """Resolved gold labels from the label store (default ``<project>/seeds/labels.jsonl``)."""
     from stance.config import project_root
@@ -1116,6 +1124,7 @@ def evaluate_gold(
     curve_models: Sequence[Any] | None = None,
     fractions: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
     n_repeats: int = 3,
+    curve_budget: float = 30.0,
     tie_tolerance: float = 0.01,
     random_state: int = 0,
     out: str | Path | None = None,
@@ -1142,7 +1151,11 @@ def evaluate_gold(
     curve : bool
         Compute learning curves.
     curve_models : list, optional
-        Models for the learning curves (default: the top-ranked model of each task).
+        Models for the learning curves. Default: the top-ranked model of each task whose
+        training takes at most ``curve_budget`` seconds per fold (the curve refits it
+        ``len(fractions) * n_repeats`` times per fold).
+    curve_budget : float
+        Training-time budget (seconds per fold) for the default learning-curve model.
     fractions, n_repeats
         Learning-curve sizes and repeats.
     out : path, optional
@@ -1206,7 +1219,7 @@ def evaluate_gold(
             "folds": [f.name for f in folds],
         }
         if curve:
-            chosen = list(curve_models) if curve_models is not None else ([comp.best] if len(comp.results) else [])
+            chosen = list(curve_models) if curve_models is not None else _curve_model(comp.table, curve_budget)
             for model in chosen:
                 curves.append(
                     learning_curve(
