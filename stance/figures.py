@@ -350,8 +350,9 @@ class FigureContext:
             return "No gold labels for these passages."
         n = self.gold["passage_id"].nunique()
         return (
-            f"Hollow diamonds: adjudicated gold labels ({n} passages). The default models were trained on gold "
-            "labels, so on labelled passages model values are in-sample fits, not independent estimates."
+            f"Hollow diamonds: adjudicated gold labels ({n} passages). Where a model was trained on these gold labels, "
+            "its values on the same passages are in-sample fits, not independent estimates (cross-validated quality: "
+            "model-comparison)."
         )
 
 
@@ -1039,83 +1040,71 @@ def learning_curve(
 
 
 def _reliability_table(ctx: FigureContext) -> pd.DataFrame:
-    try:
-        from stance.labels import reliability_table
-    except ImportError as exc:
-        raise MissingInputError(f"the reliability table needs stance.labels ({exc})") from exc
+    """Krippendorff's alpha per label from the label store (:func:`stance.labels.reliability_table`)."""
     path = ctx.labels_path
     if not path.is_file():
         raise MissingInputError(
-            f"{path} does not exist; import the coders' annotations with `stance labels import` first"
+            f"{path} does not exist; import two coders' annotations with `stance labels import` first"
         )
-    try:
-        params = inspect.signature(reliability_table).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        params = {}
-    kwargs: dict[str, Any] = {}
-    if "codebook" in params:
-        kwargs["codebook"] = ctx.codebook
-    first = next(iter(params), "store")
-    try:
-        from stance.labels import LabelStore
+    from stance.labels import LabelStore, reliability_table
 
-        table = reliability_table(LabelStore(path), **kwargs)
-    except (TypeError, AttributeError):
-        table = reliability_table(path, **kwargs) if first else reliability_table(**kwargs)
-    if table is None or len(table) == 0:
+    table = reliability_table(LabelStore(path, codebook=ctx.codebook), codebook=ctx.codebook)
+    if table.empty:
         raise MissingInputError(
-            f"no double-coded passages in {path}: reliability needs annotations from two or more coders"
+            f"no passage in {path} is coded by two coders; import a second coder's annotations with "
+            "`stance labels import` to measure reliability"
         )
     return table
 
 
+def _reliability_display(ctx: FigureContext, task: str, label: str) -> str:
+    if task == "frames":
+        return ctx.frame_title(label)
+    if task.startswith("stance:"):
+        return ctx.task_title(task)
+    if task == "roles":
+        return "Roles (all)" if label == "roles" else f"Role: {label}"
+    return f"{task}: {label}"
+
+
 @register_figure(
     "coder-reliability",
-    description="Krippendorff's alpha per label between independent coders, with the 0.667 (tentative) and 0.8 "
-    "(reliable) reference lines.",
+    description="Krippendorff's alpha per label between two independent coders, with the 0.667 (tentative) and "
+    "0.8 (reliable) reference lines.",
 )
-def reliability(
+def coder_reliability(
     corpus: Corpus | None = None, codebook: Codebook | None = None, context: FigureContext | None = None
 ) -> tuple[Figure, pd.DataFrame]:
-    """Reliability: Krippendorff's alpha per label, from the gold-labels work."""
+    """Reliability: Krippendorff's alpha per label between two coders, from the label store."""
     ctx = context or FigureContext(corpus, codebook)
     table = _reliability_table(ctx)
-    label = _col(table, "label", "name", "field")
-    value = _col(table, "alpha", "krippendorff_alpha")
-    if not (label and value):
-        raise ValueError(f"reliability table lacks label/alpha columns: {list(table.columns)}")
-    data = table.rename(columns={label: "label", value: "alpha"})
-    lo = _col(data, "alpha_lo", "ci_low", "lo")
-    hi = _col(data, "alpha_hi", "ci_high", "hi")
-    if lo and hi:
-        data = data.rename(columns={lo: "alpha_lo", hi: "alpha_hi"})
-    task = _col(data, "task")
-    names = data["label"].astype(str)
-    if task:
-        shown = [f"{t}: {lbl}" if str(t) != "frames" else str(lbl) for t, lbl in zip(data[task], names, strict=True)]
-        data = data.assign(display=shown)
-    else:
-        data = data.assign(display=names)
-    colors = {d: ctx.frame_colors.get(str(lbl), "#888888") for d, lbl in zip(data["display"], names, strict=True)}
-    titles = {d: ctx.frame_titles.get(str(lbl), d) if d == str(lbl) else d
-              for d, lbl in zip(data["display"], names, strict=True)}
-    fig, ax = plotting.new_figure((8.0, 0.38 * len(data) + 2.2))
-    plotting.plot_reliability(data, ax=ax, label="display", colors=colors, label_titles=titles)
-    ok = data["alpha"].dropna()
-    good = int((ok >= 0.8).sum())
-    fair = int(((ok >= 0.667) & (ok < 0.8)).sum())
-    worst = data.loc[data["alpha"].idxmin()] if len(ok) else None
-    title = f"{good} of {len(ok)} labels reach α ≥ 0.8 and {fair} more α ≥ 0.667"
-    if worst is not None:
-        title += f"; lowest: {titles.get(worst['display'], worst['display'])} (α = {worst['alpha']:.2f})"
+    coders = list(table.attrs.get("coders", []))
+    data = table[table["n_units"] > 0].reset_index(drop=True)
+    data["display"] = [_reliability_display(ctx, str(t), str(lbl)) for t, lbl in zip(data["task"], data["label"],
+                                                                                      strict=True)]
+    colors = {d: ctx.frame_colors.get(str(lbl), "#888888") if t == "frames" else "#888888"
+              for d, t, lbl in zip(data["display"], data["task"], data["label"], strict=True)}
+    fig, ax = plotting.new_figure((8.0, 0.36 * len(data) + 1.8))
+    plotting.plot_reliability(data, ax=ax, label="display", colors=colors)
+    ok = data.dropna(subset=["alpha"])
+    good = int((ok["alpha"] >= 0.8).sum())
+    fair = int(((ok["alpha"] >= 0.667) & (ok["alpha"] < 0.8)).sum())
+    title = f"{good} of {len(ok)} labels reach α ≥ 0.8" if good else f"No label reaches α ≥ 0.8 (of {len(ok)})"
+    if fair:
+        title += f" and {fair} more α ≥ 0.667"
+    if len(ok):
+        worst = ok.loc[ok["alpha"].idxmin()]
+        title += f"; lowest: {worst['display']} (α = {worst['alpha']:.2f})"
     plotting.set_title(fig, title, width=80)
-    n_col = _col(data, "n_units", "n_passages", "n")
-    units = f" over {int(data[n_col].max())} double-coded passages" if n_col else ""
+    n_units = int(data.loc[data["task"] == "frames", "n_units"].max()) if (data["task"] == "frames").any() else 0
+    who = f" ({' and '.join(coders)})" if coders else ""
     plotting.add_caption(fig, ctx.caption(
-        f"Bar: Krippendorff's alpha (nominal) between independent coders{units}; frames coded present/absent, "
-        "stance as FAVOR/AGAINST/NONE per target. Dashed lines: Krippendorff's 0.667 (tentative conclusions) "
-        "and 0.8 (reliable). Source: seeds/labels.jsonl (annotation records).",
+        f"Bar: Krippendorff's alpha (nominal) between two independent coders{who} over {n_units} double-coded "
+        "passages; frames coded present/absent, stance as FAVOR/AGAINST/NONE per target, roles per mentioned actor. "
+        "Dashed lines: 0.667 (lowest for tentative conclusions) and 0.8 (reliable). n/a: the label never varies. "
+        "Source: seeds/labels.jsonl (annotation records), `stance labels reliability`.",
     ), width=110)
+    data.attrs = {}
     return fig, data.drop(columns=["display"])
 
 

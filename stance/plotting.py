@@ -79,7 +79,7 @@ BACKEND_PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", 
 #: How gold-label values are drawn beside model values: hollow black diamonds.
 GOLD_STYLE: dict[str, Any] = {
     "marker": "D",
-    "markersize": 6,
+    "markersize": 9,
     "markerfacecolor": "white",
     "markeredgecolor": "black",
     "markeredgewidth": 1.2,
@@ -387,7 +387,7 @@ def _time_points(
         y = model[value].to_numpy(float)
         err = np.vstack([y - model[f"{value}_lo"].to_numpy(float), model[f"{value}_hi"].to_numpy(float) - y])
         ax.errorbar(x, y, yerr=np.clip(err, 0, None), fmt="o", color=color, ecolor=color, elinewidth=1.6,
-                    capsize=3, markersize=6, zorder=3)
+                    capsize=3, markersize=5.5, zorder=3)
         if model["date"].nunique() >= min_dates:
             fit = _trend(model["date"], model[value])
             if fit is not None:
@@ -399,7 +399,9 @@ def _time_points(
                 ax.text(0.98, 0.95, f"trend {per_year:+.1f} {trend_label}", transform=ax.transAxes, ha="right",
                         va="top", fontsize=8.5, color="#333333")
     if len(gold):
-        ax.plot(pd.to_datetime(gold["date"]).dt.to_pydatetime(), gold[value].to_numpy(float), zorder=4, **GOLD_STYLE)
+        # drawn under the model points and larger, so both stay visible where they coincide
+        ax.plot(pd.to_datetime(gold["date"]).dt.to_pydatetime(), gold[value].to_numpy(float), zorder=2.5,
+                **GOLD_STYLE)
     ax.set_ylim(*ylim)
     dates = pd.to_datetime(data["date"]).dropna()
     span = (dates.max().year - dates.min().year) if len(dates) else 0
@@ -511,7 +513,7 @@ def plot_stance_bars(
     if len(gold):
         gi = gold.set_index("group")
         gb = [gi.loc[g, "balance"] if g in gi.index else np.nan for g in groups]
-        ax.plot(gb, y + 0.0, label="gold balance", zorder=4, **GOLD_STYLE)
+        ax.plot(gb, y, label="gold balance", zorder=2.5, **{**GOLD_STYLE, "markersize": 11})
     ax.axvline(0, color="#333333", linewidth=0.9)
     ax.set_xlim(-1.05, 1.05)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["100%", "50%", "0", "50%", "100%"])
@@ -815,9 +817,13 @@ def plot_reliability(
         txt = "n/a" if not np.isfinite(vi) else f"{vi:.2f}"
         ax.text(max(vi, 0) + 0.015 if np.isfinite(vi) else 0.015, yi, txt, va="center", ha="left", fontsize=8.5,
                 color="#222222")
-    for ref, name in zip(references, ("tentative", "reliable"), strict=False):
+    refs = sorted(references)
+    for k, ref in enumerate(refs):
+        name = ("tentative", "reliable")[k] if len(refs) == 2 else ""
         ax.axvline(ref, color="#333333", linestyle="--", linewidth=1.0)
-        ax.text(ref, -0.75, f"{ref:g} {name}", ha="center", va="bottom", fontsize=8.5, color="#333333")
+        left = k == 0 and len(refs) > 1
+        ax.text(ref + (-0.01 if left else 0.01), -0.75, f"{name} {ref:g}" if left else f"{ref:g} {name}",
+                ha="right" if left else "left", va="bottom", fontsize=8.5, color="#333333")
     lo_x = min(0.0, float(np.nanmin(v)) - 0.05) if np.isfinite(v).any() else 0.0
     ax.set_xlim(lo_x, 1.08)
     if lo_x < 0:

@@ -209,6 +209,42 @@ def test_plot_functions_draw_on_the_given_axes(context):
     assert len(matplotlib._pylab_helpers.Gcf.get_all_fig_managers()) == pyplot_figs
 
 
+def write_labels(path: Path, corpus, codebook, models) -> None:
+    """Two coders and gold for every analysable passage, derived from the cue models with noise."""
+    import json
+
+    rng = np.random.default_rng(1)
+    p = corpus.analysable()
+    P = models["frames"].predict_proba(p["text"].tolist())
+    with path.open("w", encoding="utf-8") as fh:
+        for coder, noise in (("coder_a", 0.05), ("coder_b", 0.2), ("gold", 0.1)):
+            for i, r in enumerate(p.itertuples()):
+                frames = [f for j, f in enumerate(codebook.frame_names) if (P[i, j] > 0.5) ^ (rng.random() < noise)]
+                stance = {t: str(rng.choice(codebook.stance_classes)) for t in codebook.stance_targets}
+                rec = {"passage_id": r.passage_id, "text_hash": r.text_hash, "annotator": coder,
+                       "kind": "adjudication" if coder == "gold" else "annotation", "round": 1,
+                       "codebook_version": codebook.version, "codebook_hash": codebook.hash,
+                       "timestamp": "2026-01-01T00:00:00Z", "frames": frames, "stance": stance, "roles": {},
+                       "rationale": {}, "note": ""}
+                fh.write(json.dumps(rec) + "\n")
+
+
+def test_gold_beside_model_and_reliability(context, seed_corpus, codebook, tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    write_labels(labels, seed_corpus, codebook, context.models)
+    ctx = figures.FigureContext(seed_corpus, codebook, models=context.models, labels=labels,
+                                cache_dir=context.cache_dir, n_boot=50)
+    assert set(ctx.gold["source"]) == {"gold"} and ctx.gold["passage_id"].nunique() == 69
+    fig, data = figures.frame_document_heatmap(context=ctx)
+    assert set(data["source"]) == {"model", "gold"}
+    caption = next(t.get_text() for t in fig.texts if t.get_gid() == "stance-caption")
+    assert "gold labels (69 passages)" in caption
+    fig, rel = figures.coder_reliability(context=ctx)
+    assert {"task", "label", "alpha", "n_units"} <= set(rel.columns)
+    assert set(codebook.frame_names) <= set(rel["label"])
+    assert "α" in fig._suptitle.get_text()
+
+
 # ----------------------------------------------------------------------------- missing inputs
 def test_missing_evaluation_names_the_command(context, seed_corpus, codebook, tmp_path):
     ctx = figures.FigureContext(seed_corpus, codebook, models=context.models, models_dir=tmp_path / "models",
