@@ -58,7 +58,16 @@ def _mount_optional() -> None:
 
 
 # (module, command name, attribute, "group" | "command")
-_GROUPS: list[tuple[str, str, str, str]] = []
+_GROUPS: list[tuple[str, str, str, str]] = [
+    ("labels", "labels", "app", "group"),
+    ("labels", "label", "label_app", "group"),
+    ("evaluate", "evaluate", "evaluate", "command"),
+    ("evaluate", "train", "train", "command"),
+    ("evaluate", "benchmark", "benchmark", "command"),
+    ("figures", "figures", "figures", "command"),
+    ("figures", "score", "score", "command"),
+    ("narrative", "narrative", "app", "group"),
+]
 _mount_optional()
 
 
