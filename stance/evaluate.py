@@ -1092,15 +1092,19 @@ def _curve_model(table: pd.DataFrame, budget: float) -> list[str]:
     return [str((cheap if len(cheap) else ok.sort_values("fit_seconds")).iloc[0]["model"])]
 
 
-def load_gold(labels: str | Path | None = None) -> pd.DataFrame:
-    """Resolved gold labels from the label store (default ``<project>/seeds/labels.jsonl``)."""
+def load_gold(labels: str | Path | None = None, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Resolved gold labels from the label store (default ``<project>/seeds/labels.jsonl``).
+
+    ``codebook`` decides which labels a record's ``frames`` list covers (default: the codebook
+    of the store's project); pass a user codebook when the labels follow it.
+    """
     from stance.config import project_root
     from stance.labels import LabelStore
 
     path = Path(labels) if labels is not None else project_root() / "seeds" / "labels.jsonl"
     if not path.is_file():
         raise FileNotFoundError(f"no gold label store at {path}")
-    return LabelStore(path).resolved("gold")
+    return LabelStore(path, codebook=codebook).resolved("gold")
 
 
 def gold_tasks(codebook: Codebook) -> list[str]:

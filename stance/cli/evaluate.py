@@ -70,7 +70,7 @@ def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
         warnings.simplefilter("ignore")
         c = load_corpus(corpus)
     try:
-        gold = load_gold(labels)
+        gold = load_gold(labels, codebook=cb)
     except FileNotFoundError as exc:
         fail(f"{exc}; label passages first (stance label) or pass --labels")
     return c, gold, cb
