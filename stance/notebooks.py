@@ -10,6 +10,10 @@ source of truth, easy to diff) and as ``.ipynb`` files without outputs (for Jupy
 ``python -m stance.notebooks run --out build/notebooks [--smoke]``
     Execute every notebook headless with papermill into ``--out``; the committed files are
     never written.
+
+Inside a notebook, :func:`show_figure` draws a figure through the same registry call as
+``stance figures`` (into a scratch folder, never ``figures/``) and shows it, and
+:func:`environment_report` fills the last cell.
 """
 
 from __future__ import annotations
@@ -20,12 +24,18 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from stance.config import project_root
 
-__all__ = ["check", "environment_report", "notebook_pairs", "run", "sync"]
+if TYPE_CHECKING:  # pragma: no cover
+    from stance.figures import FigureContext
+
+__all__ = [
+    "check", "environment_report", "figure_context", "notebook_pairs", "run", "scratch_dir", "show_figure", "sync",
+]
 
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -108,6 +118,91 @@ def run(out: Path, smoke: bool = False, folder: Path | None = None, only: str | 
         src.unlink()
         rows.append({"notebook": py.stem, "seconds": round(time.perf_counter() - start, 1), "smoke": smoke})
     return pd.DataFrame(rows)
+
+
+def scratch_dir(name: str = "") -> Path:
+    """A folder for files a notebook writes: ``<project>/build/notebooks/scratch/<name>`` (git-ignored)."""
+    folder = project_root() / "build" / "notebooks" / "scratch" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def figure_context(
+    corpus=None, codebook=None, models: dict | None = None, n_boot: int = 1000, smoke: bool = False
+) -> FigureContext:
+    """The shared figure inputs a notebook draws from.
+
+    Parameters
+    ----------
+    corpus, codebook : optional
+        Objects or paths; default the project's seed corpus and codebook.
+    models : dict, optional
+        Task to model folder or classifier; default the promoted models under ``models/``.
+    n_boot : int
+        Bootstrap resamples for the intervals.
+    smoke : bool
+        Fast mode for CI: the codebook's cue lexicon scores every task (no labels and no
+        trained model needed) and at most 200 resamples are drawn.
+
+    Returns
+    -------
+    FigureContext
+    """
+    from stance.analysis import scored_tasks
+    from stance.classifiers import make_classifier
+    from stance.codebook import Codebook
+    from stance.corpus import load_corpus
+    from stance.figures import FigureContext
+
+    corpus = corpus if hasattr(corpus, "passages") else load_corpus(corpus)
+    codebook = codebook if isinstance(codebook, Codebook) else Codebook.load(codebook)
+    if smoke:
+        texts = corpus.analysable()["text"].tolist()
+        models = {t: make_classifier("lexicon", t, codebook).fit(texts) for t in scored_tasks(codebook)}
+        n_boot = min(n_boot, 200)
+    return FigureContext(corpus, codebook, models=models, n_boot=n_boot)
+
+
+def show_figure(
+    name: str, context: FigureContext | None = None, out_dir: str | Path | None = None, display: bool = True
+) -> pd.DataFrame:
+    """Build one registry figure exactly as ``stance figures`` does, show it, return its numbers.
+
+    The entry is built by :func:`stance.figures.generate` (same inputs, same caption, same
+    files), written to ``out_dir`` and the PNG is displayed, so a notebook figure and the
+    committed one never disagree.
+
+    Parameters
+    ----------
+    name : str
+        A registry entry (``stance figures --list``).
+    context : FigureContext, optional
+        Shared inputs (models, labels, bootstrap settings); default the project's.
+    out_dir : path, optional
+        Where the files go; default :func:`scratch_dir` ``("figures")``, never ``figures/``.
+    display : bool
+        Show the PNG (in a notebook).
+
+    Returns
+    -------
+    DataFrame
+        The CSV written beside the figure: the numbers drawn.
+
+    Raises
+    ------
+    MissingInputError
+        When an input is missing; the message names the command that makes it.
+    """
+    from stance.figures import available, generate
+
+    out = Path(out_dir) if out_dir is not None else scratch_dir("figures")
+    generate([name], out, context=context, raise_errors=True)
+    if display and available()[name].kind == "figure":
+        from IPython.display import Image
+        from IPython.display import display as show
+
+        show(Image(filename=str(out / f"{name}.png")))
+    return pd.read_csv(out / f"{name}.csv", keep_default_na=False, na_values=[""])
 
 
 def environment_report() -> pd.DataFrame:
