@@ -64,6 +64,7 @@ _GROUPS: list[tuple[str, str, str, str]] = [
     ("evaluate", "evaluate", "evaluate", "command"),
     ("evaluate", "train", "train", "command"),
     ("evaluate", "benchmark", "benchmark", "command"),
+    ("finetune", "finetune", "finetune", "command"),
     ("figures", "figures", "figures", "command"),
     ("figures", "score", "score", "command"),
     ("narrative", "narrative", "app", "group"),

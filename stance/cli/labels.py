@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 label_app = typer.Typer(
     name="label",
-    help="Bring labels in and out of the label store (import, export, reanchor).",
+    help="Bring labels in and out of the label store (suggest, import, export, reanchor).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -357,7 +357,113 @@ def reanchor_cmd(
     _print_report(report)
 
 
+def _suggest_model(task: str, codebook: Any, root: Path | None, texts: list[str]) -> tuple[Any, str]:
+    """The task's default model, else a lexicon model from the codebook's cue phrases."""
+    from stance.models import default_version, load_default
+
+    try:
+        model = load_default(task, root, codebook=codebook)
+        return model, f"the default model {task} {default_version(task, root)} ({getattr(model, 'backend', '')})"
+    except FileNotFoundError:
+        from stance.classifiers import make_classifier
+
+        model = make_classifier("lexicon", task, codebook, calibration=None, threshold=0.5).fit(texts)
+        return model, "the codebook's cue phrases (lexicon; no default model yet, train one with `stance train`)"
+
+
+def _annotate_suggestions(out: Path, format: str, table: Any) -> None:
+    """Add rank, uncertainty and the model's probabilities to an exported task file, in rank order."""
+    import csv
+    import io
+    import json
+
+    from stance.labels.store import atomic_write
+
+    info = {r["passage_id"]: r for r in table.to_dict("records")}
+    extra = [c for c in table.columns if c not in ("rank", "passage_id", "doc_id", "text")]
+    if format == "csv":
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+        base = [c for c in rows[0] if c != "text"] if rows else []
+        cols = ["rank", *base, *extra, "text"]
+        for row in rows:
+            row.update({k: info[row["passage_id"]][k] for k in ("rank", *extra)})
+        rows.sort(key=lambda r: int(r["rank"]))
+        buf = io.StringIO(newline="")
+        writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write(out, buf.getvalue())
+        return
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    for t in tasks:
+        r = info[t["data"]["passage_id"]]
+        t["data"]["rank"] = int(r["rank"])
+        t["data"]["uncertainty"] = float(r["uncertainty"])
+    tasks.sort(key=lambda t: t["data"]["rank"])
+    for i, t in enumerate(tasks, start=1):
+        t["id"] = i
+    atomic_write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+
+
+@_friendly
+def suggest_cmd(
+    n: int = typer.Option(20, "--n", "-n", help="How many passages to suggest."),
+    task: str = typer.Option("frames", "--task", "-t", help="Task whose model ranks the passages: frames or "
+                             "stance:<target>."),
+    format: str = typer.Option("csv", "--format", "-f", help="csv (fill in and import) or labelstudio (tasks plus "
+                               "the labelling interface <stem>.xml)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file."),
+    diversity: float = typer.Option(0.5, "--diversity", help="Weight of dissimilarity against uncertainty "
+                                    "(0 = most uncertain first, near-duplicates still skipped)."),
+    root: Path | None = typer.Option(None, "--root", help="Model store. Default: models/."),
+    store: Path | None = _STORE,
+    corpus: Path | None = _CORPUS,
+    codebook: Path | None = _CODEBOOK,
+) -> None:
+    """Suggest unlabelled passages worth labelling next: the model's most uncertain, without near-duplicates.
+
+    Candidates are the analysable passages of the corpus that no annotator has coded for the
+    task. The task's default model scores them (without one, the codebook's cue phrases do);
+    passages are picked greedily by uncertainty (closeness to a decision threshold, or the margin
+    between the two likeliest classes) minus their similarity to passages already picked, and
+    near-duplicates are skipped. The file is a blank task list for `stance label import`.
+    """
+    from stance.active import suggest
+    from stance.labels import export_labels
+    from stance.labels.store import coded
+
+    if format not in ("csv", "labelstudio"):
+        fail(f"--format must be csv or labelstudio, got {format!r}")
+    if n < 1:
+        fail("--n must be at least 1")
+    st = _store(store, codebook)
+    cb = _codebook(codebook, st)
+    if task not in cb.tasks or task == "roles":
+        fail(f"unknown task {task!r}; choose from: {', '.join(t for t in cb.tasks if t != 'roles')}")
+    corp = _corpus(corpus, st)
+    pool = corp.analysable()
+    done: set[str] = set()
+    if st.path.is_file():
+        res = st.resolved(None, cb)
+        if len(res):
+            done = set(res.loc[coded(res, cb, task).to_numpy(dtype=bool), "passage_id"].astype(str))
+    model, source = _suggest_model(task, cb, root, pool["text"].astype(str).tolist())
+    table = suggest(model, pool, n=n, exclude_ids=sorted(done), diversity=diversity)
+    left = int((~pool["passage_id"].isin(done)).sum())
+    if table.empty:
+        fail(f"no unlabelled analysable passage left for {task} ({len(done)} coded)", code=1)
+    export_labels(out, format, st, corp, cb, annotator=None, ids=table["passage_id"].tolist())
+    _annotate_suggestions(out, format, table)
+    shown = table[["rank", "passage_id", "uncertainty", "max_similarity"]].copy()
+    shown["text"] = [t if len(t) <= 70 else t[:69] + "…" for t in table["text"].astype(str)]
+    print_frame(shown, title=f"{len(table)} of {left} unlabelled passages, ranked by {source}")
+    extra = f" and the labelling interface {out.with_suffix('.xml')}" if format == "labelstudio" else ""
+    console.print(f"wrote {out}{extra}; label them, then run `stance label import {out} --annotator NAME`",
+                  highlight=False)
+
+
 for _group in (app, label_app):
     _group.command("export")(export_cmd)
     _group.command("import")(import_cmd)
     _group.command("reanchor")(reanchor_cmd)
+label_app.command("suggest")(suggest_cmd)
