@@ -178,7 +178,7 @@ def test_evaluate_and_train_commands(cli, codebook, tmp_path, monkeypatch):
     import stance.evaluate as ev
 
     _, gold = synthetic_gold_corpus(codebook, tmp_path)
-    monkeypatch.setattr(ev, "load_gold", lambda labels=None: gold)
+    monkeypatch.setattr(ev, "load_gold", lambda labels=None, codebook=None: gold)
     corpus_path = tmp_path / "corpus.csv"
     out = tmp_path / "evaluation"
     common = ["--corpus", str(corpus_path), "-t", "stance:us_government", "-m", "lexicon,tfidf"]
