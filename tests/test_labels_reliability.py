@@ -14,6 +14,7 @@ from stance.errors import StanceInputError
 from stance.labels import (
     LabelStore,
     adjudicate,
+    adjudications,
     disagreements,
     krippendorff_alpha,
     reliability_table,
@@ -145,6 +146,27 @@ def test_adjudication_keeps_both_codings_and_reasons(coded, codebook, lcorpus, p
     assert len(coded.history(pids[2], "coder_a")) == 1
     # running it again adds nothing
     assert not adjudicate(coded, path, codebook, corpus=lcorpus).written
+
+
+def test_adjudications_show_each_resolution_with_its_reason(coded, codebook, lcorpus, pids, tmp_path):
+    table = disagreements(coded, codebook)
+    table["decision"] = table["field"].map({"frames:control_measures": "true", "frames:rebuttal": "false",
+                                            "frames:blame": "no", "stance:cooperation": "AGAINST",
+                                            "roles:united_states": "innocent"})
+    table["reason"] = "rule for " + table["field"]
+    table.loc[table["passage_id"] == pids[6], "decision"] = ""  # left open
+    path = tmp_path / "decisions.csv"
+    table.to_csv(path, index=False)
+    adjudicate(coded, path, codebook, corpus=lcorpus)
+    out = adjudications(coded, codebook, corpus=lcorpus).set_index(["passage_id", "field"])
+    assert len(out) == len(table)
+    row = out.loc[(pids[2], "roles:united_states")]
+    assert (row["value_a"], row["value_b"], row["decision"]) == ("antagonist", "protagonist", "innocent")
+    assert row["reason"] == "rule for roles:united_states"
+    assert out.loc[(pids[3], "stance:cooperation"), "decision"] == "AGAINST"
+    assert out.loc[(pids[1], "frames:control_measures"), "decision"] is True
+    assert out.loc[(pids[6], "stance:cooperation"), ["decision", "reason"]].tolist() == ["", ""]
+    assert out.loc[(pids[2], "frames:rebuttal"), "text"] == lcorpus.passage(pids[2])["text"]
 
 
 def test_adjudication_decision_errors_name_the_line(coded, codebook, lcorpus, pids, tmp_path):

@@ -25,6 +25,7 @@ from stance.labels.formats import (
 )
 from stance.labels.reliability import (
     adjudicate,
+    adjudications,
     disagreements,
     krippendorff_alpha,
     read_decisions,
@@ -55,6 +56,7 @@ __all__ = [
     "LabelSchema",
     "LabelStore",
     "adjudicate",
+    "adjudications",
     "coded",
     "default_store_path",
     "detect_format",

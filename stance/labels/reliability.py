@@ -462,3 +462,46 @@ def adjudicate(
     report = store.append(out, corpus, codebook, source="adjudication", dry_run=dry_run)
     report.warnings = [f"left out (unresolved disagreements): {p}" for p in pending] + report.warnings
     return report
+
+
+def adjudications(
+    store: Any,
+    codebook: Any = None,
+    coders: Sequence[str] | None = None,
+    *,
+    corpus: Any = None,
+    annotator: str = "gold",
+    round: int | None = None,
+) -> pd.DataFrame:
+    """How each disagreement between two coders was resolved.
+
+    Parameters
+    ----------
+    store, codebook, coders, corpus, round
+        As for :func:`disagreements`.
+    annotator : str
+        Annotator of the adjudicated records (default ``"gold"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per disagreement: the :func:`disagreements` columns with ``decision`` (the
+        adjudicated value, empty while unresolved) and ``reason`` filled in from the latest
+        adjudication record of the passage.
+    """
+    records, st = _records_of(store)
+    schema = _schema_for(codebook, st, records)
+    table = disagreements(records, schema, coders, corpus=corpus, round=round)
+    gold = _states(records, schema, (annotator, annotator), None)[0] if records else {}
+    latest: dict[str, Mapping[str, Any]] = {}
+    for rec in records:
+        if rec.get("annotator") == annotator and rec.get("kind") == "adjudication":
+            latest[rec["passage_id"]] = rec
+    decisions, reasons = [], []
+    for pid, spec in zip(table["passage_id"], table["field"], strict=True):
+        cell = schema.spec_cells(spec)[0]
+        state = gold.get(pid)
+        decisions.append("" if state is None or cell not in state.cells else state.cells[cell])
+        reason = latest.get(pid, {}).get("reason", "")
+        reasons.append(reason.get(spec, "") if isinstance(reason, Mapping) else "")
+    return table.assign(decision=decisions, reason=reasons)
