@@ -128,7 +128,14 @@ def scratch_dir(name: str = "") -> Path:
 
 
 def figure_context(
-    corpus=None, codebook=None, models: dict | None = None, n_boot: int = 1000, smoke: bool = False
+    corpus=None,
+    codebook=None,
+    models: dict | None = None,
+    n_boot: int = 1000,
+    smoke: bool = False,
+    *,
+    labels: str | Path | None = None,
+    models_dir: str | Path | None = None,
 ) -> FigureContext:
     """The shared figure inputs a notebook draws from.
 
@@ -143,6 +150,10 @@ def figure_context(
     smoke : bool
         Fast mode for CI: the codebook's cue lexicon scores every task (no labels and no
         trained model needed) and at most 200 resamples are drawn.
+    labels : path, optional
+        Gold label store (default ``seeds/labels.jsonl``).
+    models_dir : path, optional
+        Models folder with ``evaluation/`` (default ``models/``).
 
     Returns
     -------
@@ -160,7 +171,7 @@ def figure_context(
         texts = corpus.analysable()["text"].tolist()
         models = {t: make_classifier("lexicon", t, codebook).fit(texts) for t in scored_tasks(codebook)}
         n_boot = min(n_boot, 200)
-    return FigureContext(corpus, codebook, models=models, n_boot=n_boot)
+    return FigureContext(corpus, codebook, models=models, n_boot=n_boot, labels=labels, models_dir=models_dir)
 
 
 def show_figure(
