@@ -355,6 +355,25 @@ def test_cli_actors_relations_roles(tmp_path, root):
     assert len(pd.read_csv(tmp_path / "roles.csv")) > 60
 
 
+def test_cli_train_role_model_writes_a_card(tmp_path, root):
+    from typer.testing import CliRunner
+
+    from stance.cli.narrative import app
+    from stance.narrative import load_role_model
+
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        json.dumps({"passage_id": "cgtn-2025-01-19:p007:d2b33e5a", "annotator": "gold", "kind": "adjudication",
+                    "roles": {"united_states": "antagonist", "china": "innocent"}}) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["roles", str(root / "seeds"), "--train", "--model-name", "role-cues",
+                                   "--labels", str(labels), "--save", str(tmp_path / "model")])
+    assert res.exit_code == 0, res.output
+    card = (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "2 gold (passage, actor) roles in 1 documents (antagonist 1, innocent 1)" in card
+    assert "Codebook: china-us-counternarcotics" in card
+    assert type(load_role_model(tmp_path / "model")).__name__ == "RoleCueBaseline"
+
+
 def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_path):
     from stance.narrative.role_model import ActorRoleClassifier
 

@@ -168,15 +168,18 @@ def roles(
         _evaluate(corpus, labels, n_boot, out)
         return
     if train:
-        fitted = train_role_model(corpus, gold_roles(labels), model=model_name)
+        gold = gold_roles(labels)
+        fitted = train_role_model(corpus, gold, model=model_name)
+        card = _role_card(model_name, corpus, gold)
         if save is None:
             try:
                 from stance.models import save_version
             except ImportError:
                 fail("no model store here (stance.models); pass --save FOLDER")
-            target = save_version("roles", fitted)
+            target = save_version("roles", fitted, card_extra=card)
         else:
             target = fitted.save(save)
+            (Path(target) / "MODEL_CARD.md").write_text(card + "\n", encoding="utf-8")
         console.print(f"saved {type(fitted).__name__} ({model_name}) to {target}")
         return
     role_model = load_role_model(model, data=corpus)
@@ -187,6 +190,44 @@ def roles(
     show["text"] = show["text"].str.slice(0, 80)
     print_frame(show, title="Roles per passage")
     _write(table, out)
+
+
+def _role_card(model_name: str, corpus, gold) -> str:
+    """Model card of a role model: training data, codebook and its leave-one-document-out scores."""
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    from stance.codebook import Codebook
+    from stance.config import project_root
+    from stance.narrative import role_examples
+
+    examples = role_examples(corpus, gold)
+    payload = json.dumps(sorted(zip(examples["passage_id"], examples["actor"], examples["role"], strict=True)))
+    data_hash = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    codebook = Codebook.load()
+    lines = [
+        f"# Role model: {model_name}",
+        "",
+        "Main narrative role (protagonist, antagonist, innocent; SemEval-2025 Task 10) of each actor mentioned",
+        "in a passage.",
+        "",
+        f"- Training data: {len(examples)} gold (passage, actor) roles in {examples['doc_id'].nunique()} documents"
+        f" ({', '.join(f'{k} {v}' for k, v in examples['role'].value_counts().sort_index().items())});"
+        f" sha256 `{data_hash}`.",
+        f"- Codebook: {codebook.name} v{codebook.version}, sha256 `{codebook.hash}`.",
+    ]
+    table = project_root() / "models" / "evaluation" / "roles.csv"
+    if table.is_file():
+        metrics = pd.read_csv(table)
+        lines += ["", "## Leave-one-document-out scores (95% bootstrap intervals over passages)", "",
+                  "| model | metric | value | 95% CI |", "|---|---|---:|---|"]
+        for r in metrics.sort_values(["metric", "value"], ascending=[True, False]).itertuples():
+            mark = " (this model)" if r.model == model_name else ""
+            lines.append(f"| {r.model}{mark} | {r.metric} | {r.value:.3f} | {r.ci_low:.3f}–{r.ci_high:.3f} |")
+        lines += ["", f"From `{table.relative_to(project_root())}`, written by `stance narrative roles --evaluate`."]
+    return "\n".join(lines)
 
 
 def _evaluate(corpus, labels: Path | None, n_boot: int, out: Path | None) -> None:
