@@ -18,6 +18,7 @@ from stance.errors import StanceInputError
 __all__ = ["app", "main"]
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="stance",
     help="Narrative, framing and stance analysis of news and official statements (offline, CPU).",
     no_args_is_help=True,

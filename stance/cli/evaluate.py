@@ -196,7 +196,7 @@ def train(
     """Train the default model of each task (frames, stance targets) that has gold labels and no default yet.
 
     The default is the best model by cross-validated score (near-ties go to the faster
-    model), refitted on all gold labels and saved as models/<task>/<version>/ with its
+    model), refitted on all gold labels and saved as `models/<task>/<version>/` with its
     model card.
     """
     import pandas as pd
@@ -257,7 +257,7 @@ def benchmark(
         None,
         "--out",
         "-o",
-        help="Folder for <name>.csv (rows are merged with earlier runs). Default: build/benchmarks/.",
+        help="Folder for `<name>.csv` (rows are merged with earlier runs). Default: build/benchmarks/.",
     ),
     seed: int | None = _SEED,
 ) -> None:

@@ -30,8 +30,8 @@ def figures(
     only: list[str] | None = typer.Option(
         None, "--only", help="Build only this figure (repeat for several). Default: every figure."
     ),
-    out: Path | None = typer.Option(None, "--out", help="Output folder. Default: <project>/figures."),
-    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: <project>/seeds."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder. Default: `<project>/figures`."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: `<project>/seeds`."),
     train: bool = typer.Option(True, "--train/--no-train", help="Train missing default models first."),
     list_only: bool = typer.Option(False, "--list", help="List the figures with a one-line reading guide and exit."),
 ) -> None:
@@ -91,7 +91,7 @@ def figures(
 
 
 def score(
-    corpus: Path | None = typer.Argument(None, help="Corpus folder or table. Default: <project>/seeds."),
+    corpus: Path | None = typer.Argument(None, help="Corpus folder or table. Default: `<project>/seeds`."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the scores here (.csv or .parquet)."),
     task: list[str] | None = typer.Option(None, "--task", help="Task to score (repeat). Default: frames and stance."),
     wide: bool = typer.Option(False, "--wide", help="One row per passage with every score and the text."),

@@ -17,7 +17,7 @@ _HELP = (
     "Fine-tune the default model of a task on the gold labels, including labels added since it was trained."
     "\n\n"
     "The new version warm-starts from the current default (same backend and settings; setfit also continues "
-    "from its fine-tuned encoder) and is saved as models/<task>/vNNN/ beside the old one, which is never "
+    "from its fine-tuned encoder) and is saved as `models/<task>/vNNN/` beside the old one, which is never "
     "overwritten. Old and new are cross-validated on the same held-out folds (leave one document out; at most "
     "--max-folds folds) and a per-label comparison with 95% paired bootstrap intervals is printed and written "
     "to the version's comparison.csv and model card."
@@ -29,7 +29,7 @@ _HELP = (
 
 
 def finetune(
-    task: str = typer.Option("frames", "--task", "-t", help="Task: frames or stance:<target>."),
+    task: str = typer.Option("frames", "--task", "-t", help="Task: frames or `stance:<target>`."),
     backend: str | None = typer.Option(
         None, "--backend", "-b", help="Backend of the new version. Default: that of the current default (warm start)."
     ),

@@ -19,6 +19,7 @@ from stance.cli._common import console, err_console, fail, print_frame
 __all__ = ["app", "label_app"]
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="labels",
     help="Gold labels: counts per label and document, coder reliability, adjudication, import and export "
     "(CSV, Label Studio, Prodigy/doccano).",
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 label_app = typer.Typer(
+    rich_markup_mode="markdown",
     name="label",
     help="Bring labels in and out of the label store (suggest, import, export, reanchor).",
     no_args_is_help=True,
@@ -279,7 +281,7 @@ def adjudicate_cmd(
 @_friendly
 def export_cmd(
     format: str = typer.Option("csv", "--format", "-f", help="csv, labelstudio, prodigy, doccano or jsonl."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output file (Label Studio also gets <stem>.xml, the "
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (Label Studio also gets `<stem>.xml`, the "
                              "labelling interface)."),
     n: int | None = typer.Option(None, "--n", "-n", help="Export a random sample of N passages (seeded)."),
     ids: list[str] | None = typer.Option(None, "--ids", help="Passage ids to export (repeatable or comma-separated)."),
@@ -409,9 +411,9 @@ def _annotate_suggestions(out: Path, format: str, table: Any) -> None:
 def suggest_cmd(
     n: int = typer.Option(20, "--n", "-n", help="How many passages to suggest."),
     task: str = typer.Option("frames", "--task", "-t", help="Task whose model ranks the passages: frames or "
-                             "stance:<target>."),
+                             "`stance:<target>`."),
     format: str = typer.Option("csv", "--format", "-f", help="csv (fill in and import) or labelstudio (tasks plus "
-                               "the labelling interface <stem>.xml)."),
+                               "the labelling interface `<stem>.xml`)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file."),
     diversity: float = typer.Option(0.5, "--diversity", help="Weight of dissimilarity against uncertainty "
                                     "(0 = most uncertain first, near-duplicates still skipped)."),

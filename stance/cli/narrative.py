@@ -11,6 +11,7 @@ from stance.cli._common import console, fail, print_frame
 __all__ = ["app"]
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="narrative",
     help="Actors, their roles (protagonist / antagonist / innocent) and who blames or cooperates with whom.",
     no_args_is_help=True,
