@@ -259,6 +259,125 @@ def test_an_interrupted_promotion_keeps_the_previous_default(gvfc, monkeypatch):
     assert load_default("frames", gvfc / "models", codebook=False).predict_proba(["gun control bill"]).shape == (1, 9)
 
 
+#: Child process for the kill tests: pauses at the last step of a write, waits to be signalled.
+_PAUSED_CHILD = """
+import os, pathlib, signal, sys, time
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
+marker, where = pathlib.Path(sys.argv[1]), sys.argv[2]
+
+
+def pause(info):
+    marker.write_text(str(info))
+    time.sleep(300)
+
+
+if where == "model":
+    import stance.finetune as ft
+
+    real_save = ft._WithFiles.save
+
+    def save(self, path):
+        out = real_save(self, path)  # every file of the new version is in its temporary folder now
+        pause(out)
+        return out
+
+    ft._WithFiles.save = save
+else:
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if pathlib.Path(dst).name == "labels.jsonl":
+            pause(src)  # the new store is written and synced, not yet moved into place
+        return real_replace(src, dst)
+
+    os.replace = replace
+from stance.cli import main
+
+sys.argv = ["stance", *sys.argv[3:]]
+main()
+"""
+
+
+def _kill_paused(tmp_path: Path, project: Path, where: str, sig: int, args: list[str]) -> tuple[int, str]:
+    """Run ``stance ARGS`` in a child process, signal it while it writes, return its exit code and output."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script, marker = tmp_path / "child.py", tmp_path / "paused"
+    script.write_text(_PAUSED_CHILD, encoding="utf-8")
+    env = {**os.environ, "STANCE_QUIET": "1", "STANCE_PROJECT_DIR": str(project), "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(marker), where, *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not marker.exists():
+        proc.kill()
+        pytest.fail(f"the child never reached the write: {proc.communicate()[0]}")
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=60)
+    return proc.returncode, out
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_ctrl_c_or_kill_while_a_version_is_written_leaves_models_and_labels_intact(gvfc, tmp_path, sig):
+    import signal
+
+    from stance.models import default_version, list_versions, load_default
+
+    models = gvfc / "models"
+    before, labels_before = _snapshot(models), (gvfc / "labels.jsonl").read_bytes()
+    code, out = _kill_paused(tmp_path, gvfc, "model", getattr(signal, sig), [
+        "finetune", "--task", "frames", "--labels", str(gvfc / "labels.jsonl"), "--corpus", str(gvfc / "corpus.csv"),
+        "--codebook", str(GVFC_CODEBOOK), "--root", str(models), "--n-boot", "50", "--promote",
+    ])  # fmt: skip
+    assert code != 0, out
+    left = sorted(p.name for p in (models / "frames").iterdir() if p.name.startswith("."))
+    if sig == "SIGINT":  # Python unwinds: the temporary folder is removed
+        assert not left, left
+    else:  # no clean-up after SIGKILL: a hidden temporary folder remains and is never taken for a version
+        assert len(left) == 1 and left[0].startswith(".saving-")
+    kept = {k: v for k, v in _snapshot(models).items() if not k.split("/")[1].startswith(".")}
+    assert kept == before
+    assert (gvfc / "labels.jsonl").read_bytes() == labels_before
+    assert default_version("frames", models) == "v001" and list(list_versions("frames", models)["version"]) == ["v001"]
+    assert load_default("frames", models, codebook=False).predict_proba(["gun control bill"]).shape == (1, 9)
+    if sig == "SIGKILL":  # the next run is not confused by the leftover
+        res = _run(gvfc, promote=True)
+        assert res.version == "v002" and default_version("frames", models) == "v002"
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_ctrl_c_or_kill_during_an_import_leaves_the_label_store_intact(gvfc, tmp_path, sig):
+    import signal
+
+    from stance.codebook import Codebook
+    from stance.labels import LabelStore
+
+    store = gvfc / "labels.jsonl"
+    before = store.read_bytes()
+    n_before = len(LabelStore(store).records())
+    rows = pd.read_csv(gvfc / "labels.csv", dtype=str, keep_default_na=False)
+    stored = set(LabelStore(store).resolved(None)["passage_id"])
+    rows[~rows["passage_id"].isin(stored)].iloc[:5].to_csv(gvfc / "new.csv", index=False)
+    args = ["label", "import", str(gvfc / "new.csv"), "--annotator", "gold", "--store", str(store),
+            "--corpus", str(gvfc / "corpus.csv"), "--codebook", str(GVFC_CODEBOOK)]  # fmt: skip
+    code, out = _kill_paused(tmp_path, gvfc, "labels", getattr(signal, sig), args)
+    assert code != 0, out
+    assert store.read_bytes() == before
+    st = LabelStore(store, codebook=Codebook.load(GVFC_CODEBOOK))
+    assert len(st.records()) == n_before
+    left = [p.name for p in gvfc.iterdir() if p.name.startswith(".labels.jsonl.")]
+    assert (not left) if sig == "SIGINT" else len(left) == 1
+    assert "added 5" in _cli(*args).output  # the import then goes through as if nothing had happened
+    assert len(LabelStore(store).records()) == n_before + 5
+
+
 def test_merge_conflicts_are_reported_kept_in_history_and_used(gvfc):
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
@@ -446,3 +565,56 @@ def test_label_suggest_without_a_model_uses_the_codebook_cues(gvfc):
         result = _cli("label", "suggest", "--n", "3", "--out", str(out), *_label_args(gvfc))
     assert result.exit_code == 0, result.output
     assert "cue phrases" in result.output and len(pd.read_csv(out)) == 3
+
+
+# ------------------------------------------------------------------------- rehearsal
+def test_rehearsal_project_sets_one_document_aside_and_only_reads_the_source(tmp_path):
+    from stance.codebook import Codebook
+    from stance.corpus import load_corpus
+    from stance.errors import StanceInputError
+    from stance.finetune import rehearsal_project
+    from stance.labels import LabelStore, import_labels
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "codebook", source / "codebook")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "labels" / "corpus", source / "seeds")
+    cb = Codebook.load(source / "codebook" / "codebook.yaml")
+    corpus = load_corpus(source / "seeds")
+    docs = sorted(corpus.documents["doc_id"])
+    passages = corpus.analysable()
+    rows = [{"passage_id": p, "text_hash": h, "frames": "cooperation"}
+            for p, h in zip(passages["passage_id"], passages["text_hash"], strict=True)]  # fmt: skip
+    pd.DataFrame(rows).to_csv(tmp_path / "gold.csv", index=False)
+    pd.DataFrame(rows).to_csv(tmp_path / "coder.csv", index=False)
+    import_labels(tmp_path / "gold.csv", LabelStore(source / "seeds" / "labels.jsonl"), corpus, cb, annotator="gold")
+    import_labels(tmp_path / "coder.csv", LabelStore(source / "seeds" / "labels.jsonl"), corpus, cb, annotator="x")
+    before = _snapshot(source)
+    hold = docs[-1]
+    paths = rehearsal_project(tmp_path / "demo", hold, source=source)
+    assert _snapshot(source) == before
+    rest = load_corpus(paths["seeds"])
+    assert sorted(rest.documents["doc_id"]) == docs[:-1]
+    kept = LabelStore(paths["labels"]).records()
+    aside = LabelStore(paths["incoming_labels"]).records()
+    held_ids = set(passages.loc[passages["doc_id"] == hold, "passage_id"])
+    assert kept and not {r["passage_id"] for r in kept} & held_ids  # no annotator's record of it stays
+    assert {r["passage_id"] for r in aside} == held_ids and {r["annotator"] for r in aside} == {"gold"}
+    # step 1 of the loop: the file and its manifest row go back, and the corpus is whole again
+    shutil.copy(paths["incoming_text"], paths["seeds"])
+    with (paths["seeds"] / "manifest.csv").open("a", encoding="utf-8") as fh:
+        fh.write(paths["incoming_manifest"].read_text(encoding="utf-8"))
+    whole = load_corpus(paths["seeds"])
+    assert whole.passages["passage_id"].tolist() == corpus.passages["passage_id"].tolist()
+    with pytest.raises(FileExistsError):
+        rehearsal_project(tmp_path / "demo", hold, source=source)
+    with pytest.raises(StanceInputError, match="no document 'nope'"):
+        rehearsal_project(tmp_path / "other", "nope", source=source)
+
+
+def test_finetune_cli_takes_the_store_option_of_the_label_commands(gvfc):
+    result = _cli(
+        "finetune", "--store", str(gvfc / "labels.jsonl"), "--corpus", str(gvfc / "corpus.csv"),
+        "--codebook", str(GVFC_CODEBOOK), "--root", str(gvfc / "models"), "--n-boot", "50", "--no-promote",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "v002 saved, not promoted" in " ".join(result.output.split())

@@ -51,7 +51,9 @@ def finetune(
         None, "--param", "-p", help="Setting of the new version as model.name=value, e.g. -p tfidf.C=3 (repeatable)."
     ),
     force: bool = typer.Option(False, "--force", help="Fine-tune even when no label is new or changed."),
-    labels: Path | None = typer.Option(None, "--labels", help="Gold label store (JSONL). Default: seeds/labels.jsonl."),
+    labels: Path | None = typer.Option(
+        None, "--labels", "--store", "-s", help="Gold label store (JSONL). Default: seeds/labels.jsonl."
+    ),
     corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: seeds/."),
     codebook: Path | None = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml."),
     root: Path | None = typer.Option(None, "--root", help="Model store. Default: models/."),
