@@ -80,6 +80,8 @@ TRAINING_FILE = "training.json"
 COMPARISON_FILE = "comparison.csv"
 #: Backends whose fine-tuned encoder can be the starting point of the next version.
 _WARM_ENCODER = ("setfit",)
+#: Backends that score labels from the codebook and so can predict a label without examples.
+_FROM_CODEBOOK = ("lexicon", "zeroshot")
 
 
 # ------------------------------------------------------------------------------ results
@@ -307,16 +309,35 @@ def paired_comparison(
     return pd.DataFrame(rows)
 
 
-def rare_labels(data: TaskData, min_positives: int = MIN_POSITIVES) -> list[RareLabel]:
-    """Labels with fewer than ``min_positives`` examples, each with a message saying what happens to it."""
+def rare_labels(data: TaskData, min_positives: int = MIN_POSITIVES, backend: str | None = None) -> list[RareLabel]:
+    """Labels with fewer than ``min_positives`` examples, each with a message saying what happens to it.
+
+    Parameters
+    ----------
+    data : TaskData
+    min_positives : int
+    backend : str, optional
+        Backend of the new version; ``lexicon`` and ``zeroshot`` score labels from the codebook
+        (cue phrases, label descriptions) and so can predict a label without any example.
+    """
     out = []
     counts = data.label_counts()
     n = len(data)
     noun = "positive example" if data.multilabel else "example"
+    from_codebook = backend in _FROM_CODEBOOK
     for lab, k in counts.items():
         if k >= min_positives:
             continue
-        if k == 0:
+        if k == 0 and from_codebook:
+            msg = (
+                f"{data.task}: {lab!r} has no {noun} among the {n} labelled passages. The {backend} backend still "
+                f"scores it from the codebook, but with no passage that carries it every prediction of {lab!r} is "
+                "a false positive: its F1 is 0 and counts in macro-F1 when it is predicted at all, and is "
+                "undefined (left out of macro-F1 and of the promotion decision) when it is not. Label passages "
+                "that use it (stance label suggest ranks the passages the model is least sure about) and "
+                "fine-tune again."
+            )
+        elif k == 0:
             msg = (
                 f"{data.task}: {lab!r} has no {noun} among the {n} labelled passages. The new version cannot "
                 f"learn it: it gives {lab!r} a constant low probability and never predicts it, and {lab!r} has no "
@@ -324,10 +345,15 @@ def rare_labels(data: TaskData, min_positives: int = MIN_POSITIVES) -> list[Rare
                 "(stance label suggest ranks the passages the model is least sure about) and fine-tune again."
             )
         else:
+            them, s = ("them", "s") if k > 1 else ("it", "")
+            use = (
+                f"The {backend} backend scores it from the codebook and tunes its threshold on {them}"
+                if from_codebook
+                else f"It is still trained on {them}, but a held-out fold whose training part has none never "
+                f"predicts it, its decision threshold rests on {k} passage{s}"
+            )
             msg = (
-                f"{data.task}: {lab!r} has only {k} {noun}{'s' if k > 1 else ''} (fewer than {min_positives}). "
-                f"It is still trained on {'them' if k > 1 else 'it'}, but a held-out fold whose training part "
-                f"has none never predicts it, its decision threshold rests on {k} passage{'s' if k > 1 else ''}, "
+                f"{data.task}: {lab!r} has only {k} {noun}{s} (fewer than {min_positives}). {use}, "
                 f"and its F1 (marked 'few' in the comparison) moves a lot with a single passage; it counts in "
                 "macro-F1 like any other label. Read its interval rather than its value, and label more "
                 "passages that use it."
@@ -733,7 +759,7 @@ def finetune(
             reason=f"no new or changed labels for {task} since {old_version}; nothing to fine-tune "
             "(use --force to refit anyway)",
         )
-    rare = rare_labels(data, min_positives)
+    rare = rare_labels(data, min_positives, backend=name)
     use_examples = bool((old_config.get("provenance_extra") or {}).get("codebook_examples"))
     extra = codebook_examples(codebook, task, data.labels) if use_examples else None
     folds, fold_text = finetune_folds(data, scheme, max_folds, random_state)
@@ -924,8 +950,9 @@ def _card(result: FinetuneResult, decision: str, do_promote: bool, tolerance: fl
     s = result.seconds
     lines.append(
         f"Fine-tune time: {s['total']:.0f} s wall clock on {_cores()} CPU core(s) for {result.n_passages} "
-        f"passages ({s['cv']:.0f} s cross-validating both versions on {result.n_folds} folds, "
-        f"{s['final_fit']:.0f} s fitting the new version)."
+        f"labelled passages, {result.n_new} of them new ({s['cv']:.0f} s cross-validating both versions on "
+        f"{result.n_folds} folds, {s['final_fit']:.0f} s fitting the new version; loading the corpus and "
+        "writing the files not included)."
     )
     return "\n\n".join(lines)
 

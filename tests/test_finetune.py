@@ -425,6 +425,9 @@ def test_rare_labels_say_what_happens():
     assert "left out of macro-F1" in notes["blame"].message
     assert notes["sovereignty"].positives == 2 and "only 2 positive examples" in notes["sovereignty"].message
     assert "marked 'few'" in notes["sovereignty"].message
+    cues = {r.label: r.message for r in rare_labels(data, backend="lexicon")}
+    assert "scores it from the codebook" in cues["blame"] and "false positive" in cues["blame"]
+    assert "never predicts it" not in cues["blame"] and "tunes its threshold on them" in cues["sovereignty"]
 
 
 def test_rare_labels_are_flagged_in_a_fine_tune(gvfc):
