@@ -20,7 +20,9 @@ Sentence embeddings are mean-pooled token states (or the pooling the model folde
 output for the same model. Batches are sorted by length and padded to their longest
 sequence only. Embeddings are cached under
 ``<cache_dir>/embeddings/<model hash>/<pooling>-<max length>/`` as safetensors shards
-keyed by the sha256 of each text, so re-running an analysis does not re-encode.
+keyed by the sha256 of each text, so re-running an analysis does not re-encode. Inside a
+:func:`transient_cache` block embeddings are shared between calls in memory only and
+forgotten at the end, which keeps memory bounded when a large corpus is streamed in chunks.
 
 Loading torch and transformers is deferred until an encoder is actually used, and one
 loaded encoder is shared per process.
@@ -32,7 +34,8 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +53,7 @@ __all__ = [
     "encoder_hash",
     "get_encoder",
     "resolve_encoder",
+    "transient_cache",
 ]
 
 PACKAGED_PREFIX = "packaged:"
@@ -66,6 +70,7 @@ _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _LOCK = threading.Lock()
 _ENCODERS: dict[str, Encoder] = {}
 _HASHES: dict[tuple[str, int, int], str] = {}
+_SCOPE = threading.local()
 
 
 class EncoderIntegrityError(RuntimeError):
@@ -375,6 +380,9 @@ class Encoder:
         if not cache or self.hash is None:
             return self.encode_uncached(texts, batch_size, bool(show_progress))
         keys = [text_key(t) for t in texts]
+        scoped = getattr(_SCOPE, "memory", None)
+        if scoped is not None:
+            return self._encode_scoped(scoped, texts, keys, batch_size, bool(show_progress))
         missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
         if missing:
             self._load_disk(set(missing))
@@ -389,6 +397,20 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._memory[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _encode_scoped(
+        self, scoped: dict, texts: list[str], keys: list[str], batch_size: int, show_progress: bool
+    ) -> np.ndarray:
+        """Encode through the memory of the enclosing :func:`transient_cache` block."""
+        memory = scoped.setdefault((self.hash, self.pooling, self.max_length), {})
+        first = dict(zip(keys, texts, strict=True))
+        missing = [k for k in first if k not in memory]
+        if missing:
+            vectors = self.encode_uncached([first[k] for k in missing], batch_size, show_progress)
+            memory.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([memory[k] for k in keys]).astype(np.float32, copy=False)
 
     # --------------------------------------------------------------------- cache
     @property
@@ -450,6 +472,31 @@ def pool(states, mask, mode: str = "mean", normalize: bool = True):
     if normalize:
         out = torch.nn.functional.normalize(out, p=2, dim=1)
     return out
+
+
+@contextmanager
+def transient_cache() -> Iterator[None]:
+    """Share embeddings between encoder calls in memory only, for the duration of the block.
+
+    Inside the block, :meth:`Encoder.encode` with ``cache=True`` neither reads nor writes
+    the on-disk cache and adds nothing to the encoder's lasting memory; a text embedded
+    once (e.g. by the frame model) is reused by the next model that embeds it (e.g. a
+    stance model), and everything is forgotten when the block ends. No progress bar is
+    shown per call unless asked for (the caller reports progress). Scopes are per thread
+    and may nest (the inner one starts empty).
+
+    Examples
+    --------
+    >>> with transient_cache():  # doctest: +SKIP
+    ...     frames = frame_model.predict_proba(chunk)
+    ...     stance = stance_model.predict_proba(chunk)  # no second encoding
+    """
+    previous = getattr(_SCOPE, "memory", None)
+    _SCOPE.memory = {}
+    try:
+        yield
+    finally:
+        _SCOPE.memory = previous
 
 
 def text_key(text: str) -> str:

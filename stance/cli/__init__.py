@@ -67,7 +67,8 @@ _GROUPS: list[tuple[str, str, str, str]] = [
     ("evaluate", "benchmark", "benchmark", "command"),
     ("finetune", "finetune", "finetune", "command"),
     ("figures", "figures", "figures", "command"),
-    ("figures", "score", "score", "command"),
+    ("score", "score", "score", "command"),
+    ("bench", "bench", "bench", "command"),
     ("narrative", "narrative", "app", "group"),
 ]
 _mount_optional()

@@ -1,0 +1,120 @@
+"""``stance score``: score a corpus folder (cached), or stream a large table into a Parquet file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from stance.cli._common import console, fail
+
+__all__ = ["score"]
+
+_HELP = (
+    "Score passages with the default models: frame probabilities and stance per target."
+    "\n\n"
+    "**A table** (`.csv`, `.jsonl` or `.parquet`, one passage per row in the `text` column) is read in parts of "
+    "--chunksize rows, scored and appended to one Parquet file (--out), so memory stays bounded whatever the size "
+    "of the input. Each output row has the input `row` number, the input's id column (passage_id, id or doc_id), "
+    "any --keep columns, `frames` and `p:<frame>`, `stance:<target>` and `p:<target>:<class>`. With --split each "
+    "row is a document: it is split into paragraphs and headlines, bylines and other boilerplate are left out, as "
+    "for a corpus. --engine dask runs the same parts as the partitions of a Dask DataFrame on a local cluster "
+    "(--workers processes) or on a running scheduler (--scheduler), with the same output."
+    "\n\n"
+    "**A corpus folder** (default `<project>/seeds`) is scored passage by passage with the score cache (keyed by "
+    "model hash and text hash), and printed or written as a long table (or --wide) to `.csv` or `.parquet`."
+)
+
+
+def _stream(
+    path: Path,
+    out: Path | None,
+    task: list[str] | None,
+    model: str,
+    models_dir: Path | None,
+    codebook: Path | None,
+    text_column: str,
+    id_column: str | None,
+    keep: list[str] | None,
+    keep_text: bool,
+    split: bool,
+    chunksize: int,
+    engine: str,
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    from stance import scoring
+    from stance.analysis import MissingModelError
+
+    if out is None:
+        fail("scoring a table needs --out FILE.parquet")
+    try:
+        models = scoring.resolve_models(task or None, model, codebook=codebook, models_dir=models_dir)
+    except MissingModelError as exc:
+        fail(f"{exc}; or score with the codebook lexicon: --model lexicon")
+    names = ", ".join(f"{tm.task} ({tm.backend or tm.source} {tm.version})" for tm in models)
+    console.print(f"[bold]Scoring[/bold] {path} -> {out} with {names}", highlight=False, soft_wrap=True)
+    run = scoring.score_file(
+        path, out, models=models, text_column=text_column, id_column=id_column, keep=keep or (),
+        keep_text=keep_text, split=split, chunksize=chunksize, engine=engine, n_workers=workers, scheduler=scheduler,
+    )
+    rate = run.rows_out / run.seconds_score if run.seconds_score > 0 else float("nan")
+    console.print(
+        f"wrote {run.rows_out} rows ({run.rows_in} input rows, {run.parts} parts, engine {run.engine}) to {out} in "
+        f"{run.seconds_total:.1f} s ({rate:.0f} passages/s after {run.seconds_load:.1f} s loading models)",
+        highlight=False,
+    )
+
+
+def score(
+    source: Path | None = typer.Argument(
+        None, help="A table (.csv, .jsonl, .parquet) to stream, or a corpus folder. Default: `<project>/seeds`."
+    ),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output file: .parquet (tables); .csv or .parquet."),
+    task: list[str] | None = typer.Option(None, "--task", help="Task to score (repeat). Default: frames and stance."),
+    model: str = typer.Option(
+        "default", "--model", "-m",
+        help="Tables: `default` (the promoted models), `lexicon` or `zeroshot` (from the codebook, no training), "
+        "or a saved model folder (one --task).",
+    ),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help="Model store. Default: `<project>/models`."),
+    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml."),
+    text_column: str = typer.Option("text", "--text-column", help="Tables: the column holding the text."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="Tables: id column carried into the output. Default: passage_id, id or doc_id."
+    ),
+    keep: list[str] | None = typer.Option(None, "--keep", help="Tables: another input column to carry (repeat)."),
+    keep_text: bool = typer.Option(False, "--keep-text", help="Tables: write the text too."),
+    split: bool = typer.Option(False, "--split", help="Tables: rows are documents; score their paragraphs."),
+    chunksize: int = typer.Option(2000, "--chunksize", help="Tables: rows per part (memory grows with it)."),
+    engine: str = typer.Option("local", "--engine", help="Tables: `local` (this process) or `dask`."),
+    workers: int = typer.Option(2, "--workers", help="Dask: worker processes of the local cluster."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask: address of a running scheduler (e.g. tcp://host:8786) instead of a local "
+        "cluster. Its workers must see the input file and the models at the same paths."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    wide: bool = typer.Option(False, "--wide", help="Corpus: one row per passage with every score and the text."),
+    gold: bool = typer.Option(False, "--gold", help="Corpus: append gold labels (source = gold) where they exist."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Corpus: ignore and do not write the score cache."),
+) -> None:
+    if quiet:
+        os.environ["STANCE_QUIET"] = "1"
+    if source is not None and source.is_file():
+        if wide or gold or no_cache:
+            fail("--wide, --gold and --no-cache apply to a corpus folder; a table is always written wide, uncached")
+        _stream(source, out, task, model, models_dir, codebook, text_column, id_column, keep, keep_text, split,
+                chunksize, engine, workers, scheduler)
+        return
+    if source is not None and not source.exists():
+        fail(f"{source}: no such file or folder")
+    if model != "default" or models_dir or codebook or keep or keep_text or split or engine != "local":
+        fail("--model, --models-dir, --codebook, --keep, --keep-text, --split and --engine apply to a table "
+             "(.csv, .jsonl, .parquet)")
+    from stance.cli.figures import score as score_corpus
+
+    score_corpus(corpus=source, out=out, task=task, wide=wide, gold=gold, no_cache=no_cache)
+
+
+score.__doc__ = _HELP
