@@ -26,7 +26,10 @@ _LIMITATIONS = [
 ]
 
 _BACKENDS = {
-    "lexicon": "Cue phrases from the codebook, counted per label: a transparent baseline that needs no training.",
+    "lexicon": "Cue phrases from the codebook, counted per label: a transparent baseline that needs no training. "
+    "Cross-validation holds out labelled passages, not the cue lists: when the codebook's cues were written "
+    "with the evaluated texts in view (as for the seed corpus), its cross-validated scores on those texts "
+    "are optimistic. Check it on texts the cues were not written from before relying on it.",
     "tfidf": "TF-IDF of word unigrams and bigrams with logistic regression.",
     "embedding": "Frozen sentence encoder with a logistic-regression head.",
     "zeroshot": "Cosine similarity between passage embeddings and label prototypes (codebook "
