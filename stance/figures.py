@@ -963,8 +963,8 @@ def model_comparison(
             for t, m, _, _ in best:
                 by_backend.setdefault(m, []).append(ctx.task_title(t).removeprefix("Stance: "))
             title = "Best backend: " + "; ".join(f"{m} for {_join(ts)}" for m, ts in by_backend.items())
-        metric = best[0][3].replace("_", "-")
-        title += f" ({metric} " + ", ".join(f"{v:.2f}" for _, _, v, _ in best) + ")"
+        names_of = {"macro_f1": "macro-F1", "f_avg": "F_avg"}
+        title += " (" + ", ".join(f"{names_of.get(m, m)} {v:.2f}" for _, _, v, m in best) + ")"
     else:
         title = "F1 per label and backend"
     plotting.set_title(fig, title, width=90)
@@ -1026,7 +1026,7 @@ def learning_curve(
         elif not rising:
             title = "Curves flatten at full size: more labels of the same kind add little"
         else:
-            title = f"Still rising at full size: {_join(rising)}; flat elsewhere"
+            title = f"Still rising at full size: {_join([ctx.task_title(t) for t in rising])}; flat elsewhere"
     else:
         title = "Learning curves: macro F1 by number of training passages"
     plotting.set_title(fig, title)

@@ -215,14 +215,15 @@ def figure_actor_network(
             legend=False,
         )
     handles = [Line2D([0], [0], color=ACTION_COLORS[a], linewidth=3, label=a) for a in NETWORK_ACTIONS]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.945), ncol=len(handles), frameon=False,
+               fontsize=9)
     what = "document" if by == "document" else _PERIOD_NAMES.get(freq.upper(), f"period ({freq})")
     fig.suptitle(
         f"Who blames, sanctions, rejects, helps or cooperates with whom, per {what}\n"
         "arrow: agent to patient; width: number of statements; colour: action",
         fontsize=11,
     )
-    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.91))
     return fig, edges
 
 
