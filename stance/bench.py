@@ -443,6 +443,7 @@ def _growth(sizes: Sequence[int], model: str, chunksize: int, seed: int, workdir
 
 
 _SUMMARY = re.compile(r"(\d+) of (\d+) built \((\d+) changed\) in ([\d.]+) s")
+_FIGURE_LINE = re.compile(r"\[\s*\d+/\d+\]\s+(\S+)\s+\S+\s+([\d.]+) s")
 
 
 def _figures(workdir: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
@@ -474,8 +475,13 @@ def _figures(workdir: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
         summary = (f"{match.group(1)} of {match.group(2)} built, {match.group(3)} changed"
                    if match else "no summary line")
         status = "" if proc.returncode == 0 else f"; exit status {proc.returncode} (some figure lacks its input)"
+        timed = sorted(((float(t), name) for name, t in _FIGURE_LINE.findall(proc.stdout)), reverse=True)
+        inside = sum(t for t, _ in timed)
+        slowest = ", ".join(f"{name} {t:.1f} s" for t, name in timed[:3])
+        detail = (f"; drawing {inside:.1f} s (slowest: {slowest}), the rest (start-up) {wall - inside:.1f} s"
+                  if timed else "")
         rows.append(_row("figures", state, int(match.group(2)) if match else float("nan"), wall,
-                         note=f"`stance figures --no-train`: {summary}{status}"))
+                         note=f"`stance figures --no-train`: {summary}{status}{detail}"))
     return rows
 
 

@@ -53,7 +53,8 @@ def _stream(
         models = scoring.resolve_models(task or None, model, codebook=codebook, models_dir=models_dir)
     except MissingModelError as exc:
         fail(f"{exc}; or score with the codebook lexicon: --model lexicon")
-    names = ", ".join(f"{tm.task} ({tm.backend or tm.source} {tm.version})" for tm in models)
+    names = ", ".join(f"{tm.task} ({tm.backend} {tm.version})" if tm.source == "folder" else f"{tm.task} ({tm.backend})"
+                      for tm in models)
     console.print(f"[bold]Scoring[/bold] {path} -> {out} with {names}", highlight=False, soft_wrap=True)
     run = scoring.score_file(
         path, out, models=models, text_column=text_column, id_column=id_column, keep=keep or (),
