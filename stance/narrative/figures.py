@@ -99,7 +99,8 @@ def figure_actor_roles(
         roles=codebook.role_names,
         actors=actors,
         display=display,
-        title=f"Actor roles per {what}: passages in which each actor is cast in each role",
+        title=f"Actor roles per {what}: passages in which each actor is cast in each role\n"
+        "(the model gives every mention a role; coders gave one only where the passage casts the actor)",
     )
     fig.tight_layout()
     return fig, data

@@ -143,7 +143,7 @@ def plot_role_matrix(
     handles = [Patch(facecolor=ROLE_COLORS.get(r, "#777777"), label=r) for r in roles]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8, title="role")
     if title:
-        ax.set_title(title, loc="left", fontsize=10, pad=44)
+        ax.set_title(title, loc="left", fontsize=10, pad=58)
     return ax
 
 
