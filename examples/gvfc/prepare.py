@@ -2,9 +2,10 @@
 
 The Gun Violence Frame Corpus is read where it lies (nothing is copied into the project):
 
-    python examples/gvfc/prepare.py --data ../shared/benchmarks/gvfc/headlines.csv --out build/gvfc
+    G=$(mktemp -d)
+    python examples/gvfc/prepare.py --data ../shared/benchmarks/gvfc/headlines.csv --out $G
 
-writes into ``--out``:
+writes into ``--out`` (a folder outside the project, since the files hold the headlines):
 
 ``corpus.csv``
     A corpus table (``doc_id, text, title``) with one document per published cross-validation
@@ -21,10 +22,12 @@ writes into ``--out``:
 
 Then, with the GVFC codebook in ``examples/gvfc/codebook.yaml``::
 
-    stance label import build/gvfc/labels.csv --annotator gold --store build/gvfc/labels.jsonl \\
-        --corpus build/gvfc/corpus.csv --codebook examples/gvfc/codebook.yaml
-    stance evaluate --task frames --models tfidf,embedding --labels build/gvfc/labels.jsonl \\
-        --corpus build/gvfc/corpus.csv --codebook examples/gvfc/codebook.yaml --out build/gvfc/evaluation
+    stance label import $G/labels.csv --annotator gold --store $G/labels.jsonl \\
+        --corpus $G/corpus.csv --codebook examples/gvfc/codebook.yaml
+    stance evaluate --task frames --models tfidf,embedding --labels $G/labels.jsonl \\
+        --corpus $G/corpus.csv --codebook examples/gvfc/codebook.yaml --out $G/evaluation
+
+``docs/finetune.md`` runs the fine-tuning loop on these files.
 """
 
 from __future__ import annotations
@@ -142,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path, help="GVFC headlines.csv (read in place).")
-    parser.add_argument("--out", default=Path("build/gvfc"), type=Path, help="Output folder (default build/gvfc).")
+    parser.add_argument("--out", required=True, type=Path, help="Output folder, e.g. a temporary one.")
     parser.add_argument("--batches", default="", help="Comma-separated sizes of random label batches, e.g. 900,100.")
     parser.add_argument("--seed", default=0, type=int, help="Seed of the batch draw (default 0).")
     parser.add_argument("--limit", default=None, type=int, help="Use only the first N headlines.")
