@@ -200,11 +200,12 @@ def test_nothing_new_is_not_fine_tuned_again(gvfc):
 
 def test_promotion_flags_and_tolerance(gvfc):
     default = gvfc / "models" / "frames" / "DEFAULT"
-    kept = _run(gvfc, promote=False)
+    fast = {"max_folds": 2}  # two folds of whole documents: the rule, not the scores, is under test
+    kept = _run(gvfc, promote=False, **fast)
     assert not kept.promoted and default.read_text().strip() == "v001"
-    strict = _run(gvfc, tolerance=-1.0, force=True)  # asks for new - old >= +1: never met
+    strict = _run(gvfc, tolerance=-1.0, force=True, **fast)  # asks for new - old >= +1: never met
     assert not strict.promoted and "below" in strict.decision and default.read_text().strip() == "v001"
-    forced = _run(gvfc, promote=True, tolerance=-1.0, force=True)
+    forced = _run(gvfc, promote=True, tolerance=-1.0, force=True, **fast)
     assert forced.promoted and default.read_text().strip() == forced.version
 
 
