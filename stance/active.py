@@ -9,6 +9,7 @@ duplicates (maximal marginal relevance over TF-IDF vectors of the passages).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def _similarity(texts: Sequence[str]) -> np.ndarray:
 
 
 def suggest(
-    model,
+    model: Any,
     passages: pd.DataFrame,
     n: int = 20,
     exclude_ids: Sequence[str] = (),
