@@ -197,6 +197,14 @@ def _folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
+def _readable(folder: Path) -> None:
+    """Give a saved version the permissions of an ordinary folder (the temporary folder is owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
+
+
 def save_version(
     task: str,
     clf: Any,
@@ -257,6 +265,7 @@ def save_version(
                     continue
                 raise
             target = candidate
+            _readable(target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
