@@ -391,3 +391,36 @@ def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_pat
     from stance.narrative import load_role_model
 
     assert isinstance(load_role_model(tmp_path / "lr"), ActorRoleClassifier)
+
+
+def test_narrative_table_cache(seed_corpus, codebook, relations, tmp_path):
+    from stance.narrative._cache import cached_table, table_key
+    from stance.narrative.actors import _passages_frame
+
+    passages = _passages_frame(seed_corpus)
+    key = table_key(passages, codebook.hash)
+    calls = []
+
+    def compute() -> pd.DataFrame:
+        calls.append(1)
+        return relations
+
+    first = cached_table("relations", key, compute, cache_dir=tmp_path)
+    again = cached_table("relations", key, compute, cache_dir=tmp_path)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(again, relations)
+    pd.testing.assert_frame_equal(first, relations)
+    # any change of input gives a new key, and only the newest file is kept
+    edited = passages.copy()
+    edited.loc[0, "text"] = edited.loc[0, "text"] + " More."
+    assert table_key(edited, codebook.hash) != key
+    assert table_key(passages, "other codebook") != key
+    assert table_key(passages, codebook.hash, {"role_model": "x"}) != key
+    cached_table("relations", table_key(edited, codebook.hash), compute, cache_dir=tmp_path)
+    assert len(calls) == 2
+    assert len(list((tmp_path / "narrative").glob("relations-*.parquet"))) == 1
+    # a damaged file is rebuilt
+    (file,) = (tmp_path / "narrative").glob("relations-*.parquet")
+    file.write_bytes(b"not parquet")
+    cached_table("relations", table_key(edited, codebook.hash), compute, cache_dir=tmp_path)
+    assert len(calls) == 3

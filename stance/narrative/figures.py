@@ -17,10 +17,13 @@ PNG, SVG and CSV. Registered names:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from stance.narrative._cache import cached_table, table_key
+from stance.narrative.actors import _passages_frame
 from stance.narrative.plotting import plot_relation_network, plot_role_matrix
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,6 +54,24 @@ def _defaults(corpus: Corpus | None, codebook: Codebook | None) -> tuple[Corpus,
     if codebook is None:
         codebook = Codebook.load()
     return corpus, codebook
+
+
+def _cached_roles(corpus: Corpus, codebook: Codebook, predict: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    """Predicted roles of the corpus, from the narrative cache when nothing they depend on changed."""
+    import hashlib
+
+    from stance.config import project_root
+    from stance.models import _content_hash, default_path
+
+    extra = {}
+    try:
+        extra["role_model"] = _content_hash(default_path("roles"))
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        extra["role_model"] = "none"
+    labels = project_root() / "seeds" / "labels.jsonl"
+    extra["labels"] = hashlib.sha256(labels.read_bytes()).hexdigest() if labels.is_file() else "none"
+    key = table_key(_passages_frame(corpus), codebook.hash, extra)
+    return cached_table("roles", key, lambda: predict(corpus, codebook=codebook))
 
 
 def figure_actor_roles(
@@ -86,7 +107,7 @@ def figure_actor_roles(
 
     corpus, codebook = _defaults(corpus, codebook)
     if roles is None:
-        roles = predict_roles(corpus, codebook=codebook)
+        roles = _cached_roles(corpus, codebook, predict_roles)
     data = role_matrix(roles, corpus, by=by, freq=freq, role_names=codebook.role_names)
     actors = [a.name for a in codebook.actors if a.name in set(data["actor"])]
     display = {a.name: a.display or a.name for a in codebook.actors}
@@ -186,7 +207,8 @@ def figure_actor_network(
 
     corpus, codebook = _defaults(corpus, codebook)
     if relations is None:
-        relations = extract_relations(corpus, codebook=codebook)
+        key = table_key(_passages_frame(corpus), codebook.hash)
+        relations = cached_table("relations", key, lambda: extract_relations(corpus, codebook=codebook))
     edges = network_edges(relations, corpus, by=by, freq=freq)
     groups = edges.attrs["groups"]
     labels = edges.attrs["labels"]
