@@ -57,6 +57,10 @@ benchmarks: env
 	$(BIN)/stance benchmark gvfc --data ../shared/benchmarks/gvfc/headlines.csv
 	$(BIN)/stance benchmark semeval2016 --data ../shared/benchmarks/semeval2016_stance/tweets.csv
 
+## Measure this machine: throughput, memory, figures, fine-tuning, growth to 100k passages (about an hour on 2 cores)
+bench: env
+	$(BIN)/stance bench --markdown build/bench/performance.md --csv build/bench/performance.csv
+
 ## Re-resolve requirements.lock from pyproject.toml (in a scratch venv)
 lock:
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
@@ -74,4 +78,4 @@ help:
 	@echo "stance — make targets:"
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$0,t,":"); printf "  \033[36m%-15s\033[0m %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 
-.PHONY: env figures test test-fast models notebooks sync-notebooks lab lint benchmarks lock clean help
+.PHONY: env figures test test-fast models notebooks sync-notebooks lab lint benchmarks bench lock clean help

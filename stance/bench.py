@@ -10,7 +10,9 @@ throughput
 growth
     The whole ``stance score`` run (interpreter start, model loading, reading, scoring,
     writing) on 1k, 10k and 100k generated passages: wall time, scoring time, passages
-    per second and peak memory; ``ratio`` is the cost relative to the smallest size.
+    per second and peak memory; ``ratio`` is the cost relative to the smallest size. Each
+    size is a random sample of the passages generated for the largest size, so every size
+    has the same distribution of passage lengths.
 figures
     ``stance figures`` on a temporary copy of the project (codebook, seeds, models) with
     empty caches (cold), then again (warm: models, caches and figures present).
@@ -424,19 +426,25 @@ def _growth(sizes: Sequence[int], model: str, chunksize: int, seed: int, workdir
                          note=f"not measured: no default model for {', '.join(missing)}") for n in sizes]
     rows: list[dict[str, Any]] = []
     first: dict[str, Any] | None = None
+    # Every size is a random sample of one set of generated passages, so all sizes share one
+    # length distribution (the generator lengthens passages as short combinations run out).
+    universe = generate_passages(max(sizes), seed)
+    order = np.random.default_rng(seed).permutation(len(universe))
     for n in sizes:
-        data = write_passages(workdir / f"growth-{n}.parquet", n, seed)
+        data = workdir / f"growth-{n}.parquet"
+        universe.iloc[np.sort(order[:n])].to_parquet(data, index=False)
         say(f"growth: stance score on {n} passages ({model} models)")
         res = measure({"kind": "score_file", "input": str(data), "out": str(workdir / f"growth-{n}-scores.parquet"),
                        "model": model, "chunksize": chunksize}, workdir)
         first = first or res
         ratio = res["wall_seconds"] / first["wall_seconds"]
         score_ratio = res["scoring_seconds"] / first["scoring_seconds"]
+        chars = universe["text"].iloc[order[:n]].str.len().mean()
         rows.append(_row(
             "growth", f"{n} passages", n, res["wall_seconds"], scoring_seconds=res["scoring_seconds"],
             per_second=n / res["scoring_seconds"], ratio=ratio, peak_mb=res["peak_mb"],
             note=(f"{model} models ({', '.join(res['backends'])}); scoring {score_ratio:.1f}x the smallest size; "
-                  f"models loaded in {res['load_seconds']:.1f} s")))
+                  f"models loaded in {res['load_seconds']:.1f} s; passages of {chars:.0f} characters on average")))
         (workdir / f"growth-{n}.parquet").unlink(missing_ok=True)
         (workdir / f"growth-{n}-scores.parquet").unlink(missing_ok=True)
     return rows
