@@ -18,7 +18,8 @@ _HELP = (
     "`stance score` grows from 1k to 10k to 100k generated passages."
     "\n\n"
     "Every measurement runs in its own subprocess with an empty cache, so peak memory is that measurement's alone. "
-    "The full run takes 30 to 60 minutes on 2 cores; `--quick` takes a few minutes. Close other heavy work first: "
+    "The full run takes about an hour on 2 cores (scoring 100k passages is most of it); `--quick` about 5 "
+    "minutes. Close other heavy work first: "
     "the load average is recorded with the results."
 )
 
@@ -46,7 +47,7 @@ def bench(
     chunksize: int = typer.Option(2000, "--chunksize", help="Rows per part when scoring."),
     seed: int = typer.Option(0, "--seed", help="Seed of the generated passages."),
     quick: bool = typer.Option(
-        False, "--quick", help="A few minutes: 500 passages, one run each, sizes 1000 and 10000, no setfit, "
+        False, "--quick", help="About 5 minutes: 500 passages, one run each, sizes 1000 and 10000, no setfit, "
         "transformer or fine-tuning."
     ),
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write the results as Markdown here."),
