@@ -431,21 +431,22 @@ def _growth(sizes: Sequence[int], model: str, chunksize: int, seed: int, workdir
     universe = generate_passages(max(sizes), seed)
     order = np.random.default_rng(seed).permutation(len(universe))
     for n in sizes:
+        sample = universe.iloc[np.sort(order[:n])]
         data = workdir / f"growth-{n}.parquet"
-        universe.iloc[np.sort(order[:n])].to_parquet(data, index=False)
+        sample.to_parquet(data, index=False)
         say(f"growth: stance score on {n} passages ({model} models)")
         res = measure({"kind": "score_file", "input": str(data), "out": str(workdir / f"growth-{n}-scores.parquet"),
                        "model": model, "chunksize": chunksize}, workdir)
         first = first or res
         ratio = res["wall_seconds"] / first["wall_seconds"]
         score_ratio = res["scoring_seconds"] / first["scoring_seconds"]
-        chars = universe["text"].iloc[order[:n]].str.len().mean()
         rows.append(_row(
             "growth", f"{n} passages", n, res["wall_seconds"], scoring_seconds=res["scoring_seconds"],
             per_second=n / res["scoring_seconds"], ratio=ratio, peak_mb=res["peak_mb"],
             note=(f"{model} models ({', '.join(res['backends'])}); scoring {score_ratio:.1f}x the smallest size; "
-                  f"models loaded in {res['load_seconds']:.1f} s; passages of {chars:.0f} characters on average")))
-        (workdir / f"growth-{n}.parquet").unlink(missing_ok=True)
+                  f"models loaded in {res['load_seconds']:.1f} s; "
+                  f"passages of {sample['text'].str.len().mean():.0f} characters on average")))
+        data.unlink(missing_ok=True)
         (workdir / f"growth-{n}-scores.parquet").unlink(missing_ok=True)
     return rows
 

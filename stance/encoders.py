@@ -30,6 +30,7 @@ loaded encoder is shared per process.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -79,6 +80,7 @@ _SCOPE = threading.local()
 _TRIM_EVERY = 8
 
 
+@functools.cache
 def _libc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, or None on other C libraries and systems."""
     import ctypes
@@ -93,9 +95,6 @@ def _libc_trim() -> Callable[[int], int] | None:
         return None
 
 
-_TRIM: list[Callable[[int], int] | None] = []
-
-
 def release_memory() -> None:
     """Hand memory freed by finished forward passes back to the operating system.
 
@@ -105,10 +104,9 @@ def release_memory() -> None:
     ``malloc_trim`` returns those pages; it takes about 10 ms and is called every few
     batches. A no-op where glibc is not the C library.
     """
-    if not _TRIM:
-        _TRIM.append(_libc_trim())
-    if _TRIM[0] is not None:
-        _TRIM[0](0)
+    trim = _libc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class EncoderIntegrityError(RuntimeError):
@@ -382,6 +380,7 @@ class Encoder:
         order = np.argsort([-len(x) for x in ids], kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         starts = range(0, len(order), batch_size)
+        n_batches = len(starts)
         if show_progress:
             from stance._progress import progress
 
@@ -389,9 +388,8 @@ class Encoder:
         for k, start in enumerate(starts, 1):
             idx = order[start : start + batch_size]
             out[idx] = self._forward([ids[i] for i in idx])
-            if k % _TRIM_EVERY == 0:
+            if k % _TRIM_EVERY == 0 or k == n_batches:
                 release_memory()
-        release_memory()
         return out
 
     def encode(

@@ -17,7 +17,6 @@ PNG, SVG and CSV. Registered names:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -56,22 +55,22 @@ def _defaults(corpus: Corpus | None, codebook: Codebook | None) -> tuple[Corpus,
     return corpus, codebook
 
 
-def _cached_roles(corpus: Corpus, codebook: Codebook, predict: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+def _cached_roles(corpus: Corpus, codebook: Codebook) -> pd.DataFrame:
     """Predicted roles of the corpus, from the narrative cache when nothing they depend on changed."""
     import hashlib
 
+    from stance.analysis import default_model_dir, model_hash
     from stance.config import project_root
-    from stance.models import _content_hash, default_path
+    from stance.narrative.roles import predict_roles
 
-    extra = {}
-    try:
-        extra["role_model"] = _content_hash(default_path("roles"))
-    except (FileNotFoundError, KeyError, ValueError, OSError):
-        extra["role_model"] = "none"
+    folder = default_model_dir("roles")
     labels = project_root() / "seeds" / "labels.jsonl"
-    extra["labels"] = hashlib.sha256(labels.read_bytes()).hexdigest() if labels.is_file() else "none"
+    extra = {
+        "role_model": model_hash(folder) if folder is not None else "none",
+        "labels": hashlib.sha256(labels.read_bytes()).hexdigest() if labels.is_file() else "none",
+    }
     key = table_key(_passages_frame(corpus), codebook.hash, extra)
-    return cached_table("roles", key, lambda: predict(corpus, codebook=codebook))
+    return cached_table("roles", key, lambda: predict_roles(corpus, codebook=codebook))
 
 
 def figure_actor_roles(
@@ -103,11 +102,11 @@ def figure_actor_roles(
     """
     import matplotlib.pyplot as plt
 
-    from stance.narrative.roles import predict_roles, role_matrix
+    from stance.narrative.roles import role_matrix
 
     corpus, codebook = _defaults(corpus, codebook)
     if roles is None:
-        roles = _cached_roles(corpus, codebook, predict_roles)
+        roles = _cached_roles(corpus, codebook)
     data = role_matrix(roles, corpus, by=by, freq=freq, role_names=codebook.role_names)
     actors = [a.name for a in codebook.actors if a.name in set(data["actor"])]
     display = {a.name: a.display or a.name for a in codebook.actors}
