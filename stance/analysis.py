@@ -413,8 +413,9 @@ def score_passages(
         merged["model"] = ref.short
         frames.append(merged[SCORE_COLUMNS])
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SCORE_COLUMNS)
-    out.attrs["models"] = {t: {"version": r.version, "hash": r.hash or "", "backend": r.backend}
-                           for t, r in refs.items()}
+    out.attrs["models"] = {
+        t: {"version": r.version, "hash": r.hash or "", "backend": r.backend} for t, r in refs.items()
+    }
     return out
 
 
@@ -650,8 +651,20 @@ def frame_shares(
         mean_prob, mean_prob_lo, mean_prob_hi. Groups in date order, frames in score order.
     """
     df = _with_groups(scores[scores["task"] == task], corpus, by, freq)
-    columns = ["source", "group", "group_label", "date", "frame", "n_passages", "share", "share_lo", "share_hi",
-               "mean_prob", "mean_prob_lo", "mean_prob_hi"]
+    columns = [
+        "source",
+        "group",
+        "group_label",
+        "date",
+        "frame",
+        "n_passages",
+        "share",
+        "share_lo",
+        "share_hi",
+        "mean_prob",
+        "mean_prob_lo",
+        "mean_prob_hi",
+    ]
     if df.empty:
         return pd.DataFrame(columns=columns)
     labels = list(dict.fromkeys(df["label"]))
@@ -725,8 +738,25 @@ def stance_balance(
     stance = scores[scores["task"].astype(str).str.startswith("stance:")]
     df = _with_groups(stance, corpus, by, freq)
     df["target"] = df["task"].str.removeprefix("stance:")
-    columns = ["source", "group", "group_label", "date", "target", "n_passages", "favor", "favor_lo", "favor_hi",
-               "against", "against_lo", "against_hi", "none", "balance", "balance_lo", "balance_hi", "prob_balance"]
+    columns = [
+        "source",
+        "group",
+        "group_label",
+        "date",
+        "target",
+        "n_passages",
+        "favor",
+        "favor_lo",
+        "favor_hi",
+        "against",
+        "against_lo",
+        "against_hi",
+        "none",
+        "balance",
+        "balance_lo",
+        "balance_hi",
+        "prob_balance",
+    ]
     if df.empty:
         return pd.DataFrame(columns=columns)
     targets = list(targets) if targets is not None else list(dict.fromkeys(df["target"]))
@@ -944,9 +974,7 @@ def passage_table(
     src = scores["source"] if "source" in scores.columns else pd.Series("model", index=scores.index)
     model = scores[src == "model"]
     gold = scores[src == "gold"]
-    meta = _passage_meta(corpus).merge(
-        _documents(corpus)[["doc_id", "published"]], on="doc_id", how="left"
-    )
+    meta = _passage_meta(corpus).merge(_documents(corpus)[["doc_id", "published"]], on="doc_id", how="left")
     base = meta[meta["passage_id"].isin(set(model["passage_id"]) | set(gold["passage_id"]))].copy()
     cols: dict[str, pd.Series] = {}
     frames = model[model["task"] == "frames"]
@@ -1028,8 +1056,10 @@ def narrative_arc(scores: pd.DataFrame, corpus: Corpus, task: str = "frames") ->
     frames = on.sort_values(["passage_id", "_l"], kind="stable").groupby("passage_id")["label"].agg(";".join)
     top = ranked.groupby("passage_id")["prob"].max()
     pid = passages["passage_id"]
-    out = passages[["doc_id", "group_label", "date", "position", "para_index", "passage_id", "analysable", "reason",
-                    "n_words"]].copy()
+    out = passages[
+        ["doc_id", "group_label", "date", "position", "para_index", "passage_id", "analysable", "reason", "n_words"]
+    ].copy()
+
     def text(values: pd.Series) -> np.ndarray:
         mapped = pid.map(values).astype(object)
         return mapped.where(mapped.notna(), "").to_numpy()
@@ -1043,4 +1073,3 @@ def narrative_arc(scores: pd.DataFrame, corpus: Corpus, task: str = "frames") ->
     scored_ids = set(sub["passage_id"])
     out["analysable"] = out["analysable"].astype(bool) & out["passage_id"].isin(scored_ids)
     return out
-

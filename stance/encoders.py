@@ -490,8 +490,11 @@ class Encoder:
             name = hashlib.sha256("".join(keys).encode()).hexdigest()[:24]
             target = folder / f"{name}.safetensors"
             tmp = folder / f".{name}.{os.getpid()}.tmp"
-            save_file({"embeddings": np.ascontiguousarray(vectors, dtype=np.float32)}, str(tmp),
-                      metadata={"keys": json.dumps(keys), "encoder": self.spec})
+            save_file(
+                {"embeddings": np.ascontiguousarray(vectors, dtype=np.float32)},
+                str(tmp),
+                metadata={"keys": json.dumps(keys), "encoder": self.spec},
+            )
             os.replace(tmp, target)
             self._disk_seen.add(str(target))
         except OSError:

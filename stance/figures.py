@@ -644,24 +644,31 @@ def frame_document_heatmap(
 ) -> tuple[Figure, pd.DataFrame]:
     """Frame x document heatmap: share of passages with each frame, with CI and gold."""
     ctx = context or FigureContext(corpus, codebook)
-    shares = analysis.frame_shares(ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot,
-                                   random_state=ctx.random_state)
+    shares = analysis.frame_shares(
+        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
+    )
     model = shares[shares["source"] == "model"]
     n = model.groupby("group")["n_passages"].max()
     groups = plotting._group_order(model)
     labels = dict(zip(model["group"], model["group_label"], strict=False))
     frames = [f for f in ctx.codebook.frame_names if f in set(model["frame"])]
     fig, ax = plotting.new_figure((1.75 * len(groups) + 2.6, 0.78 * len(frames) + 2.2))
-    plotting.plot_frame_heatmap(shares, ax=ax, frames=frames, groups=groups, colors=ctx.frame_colors,
-                                frame_titles=ctx.frame_titles)
+    plotting.plot_frame_heatmap(
+        shares, ax=ax, frames=frames, groups=groups, colors=ctx.frame_colors, frame_titles=ctx.frame_titles
+    )
     ax.set_xticks(range(len(groups)), [_doc_tick(labels[g], int(n[g])) for g in groups])
     plotting.set_title(fig, _lead_frames(shares, ctx))
-    plotting.add_caption(fig, ctx.caption(
-        "Cell: share of the document's analysable passages that the model codes with the frame (bold), 95% "
-        "bootstrap CI over passages (below) and the gold share where passages carry gold labels; colour "
-        "strength follows the model share. n = analysable passages.",
-        models=["frames"], extra=ctx.gold_note(),
-    ), width=130)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Cell: share of the document's analysable passages that the model codes with the frame (bold), 95% "
+            "bootstrap CI over passages (below) and the gold share where passages carry gold labels; colour "
+            "strength follows the model share. n = analysable passages.",
+            models=["frames"],
+            extra=ctx.gold_note(),
+        ),
+        width=130,
+    )
     data = shares.merge(_evidence_ids(ctx), on=["group", "frame"], how="left")
     data.loc[data["source"] != "model", "top_passages"] = ""
     data["top_passages"] = data["top_passages"].fillna("")
@@ -678,20 +685,21 @@ def frames_over_time(
 ) -> tuple[Figure, pd.DataFrame]:
     """Frames over time: a point per document with CI bars, trend line when >= 4 dates."""
     ctx = context or FigureContext(corpus, codebook)
-    shares = analysis.frame_shares(ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot,
-                                   random_state=ctx.random_state)
+    shares = analysis.frame_shares(
+        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
+    )
     frames = [f for f in ctx.codebook.frame_names if f in set(shares["frame"])]
     ncols = 4 if len(frames) > 4 else len(frames)
     nrows = -(-len(frames) // ncols)
-    fig, axes = plotting.new_figure((3.3 * ncols, 2.7 * nrows + 1.0), nrows, ncols, grid=True, sharex=True,
-                                    sharey=True)
+    fig, axes = plotting.new_figure((3.3 * ncols, 2.7 * nrows + 1.0), nrows, ncols, grid=True, sharex=True, sharey=True)
     for k, ax in enumerate(axes.flat):
         if k >= len(frames):
             ax.set_visible(False)
             continue
         f = frames[k]
-        plotting.plot_frame_trend(shares, f, ax=ax, color=ctx.frame_colors[f], min_dates=MIN_TREND_DATES,
-                                  title=ctx.frame_title(f))
+        plotting.plot_frame_trend(
+            shares, f, ax=ax, color=ctx.frame_colors[f], min_dates=MIN_TREND_DATES, title=ctx.frame_title(f)
+        )
         if k % ncols == 0:
             ax.set_ylabel("share of passages")
     n_dates = shares.loc[shares["source"] == "model", "date"].nunique()
@@ -705,20 +713,30 @@ def frames_over_time(
             parts.append(f"{ctx.frame_title(up)} rises most ({trends[up]:+.1f} percentage points a year)")
         if trends[down] < -0.5:
             parts.append(f"{ctx.frame_title(down)} falls most ({trends[down]:+.1f})")
-        title = (" and ".join(parts) + f" across the {span} documents") if parts else (
-            f"No frame share moves by more than half a point a year across the {span} documents")
-        trend_note = (f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at "
-                      f"least {MIN_TREND_DATES} distinct dates); with so few documents it describes, it does not "
-                      "test.")
+        title = (
+            (" and ".join(parts) + f" across the {span} documents")
+            if parts
+            else (f"No frame share moves by more than half a point a year across the {span} documents")
+        )
+        trend_note = (
+            f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at "
+            f"least {MIN_TREND_DATES} distinct dates); with so few documents it describes, it does not "
+            "test."
+        )
     else:
         title = f"Frame shares per document ({n_dates} dates: too few for a trend line)"
-        trend_note = (f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed).")
+        trend_note = f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
     plotting.set_title(fig, title)
-    plotting.add_caption(fig, ctx.caption(
-        "Point: share of a document's analysable passages that the model codes with the frame, at the publication "
-        "date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note,
-        models=["frames"], extra=ctx.gold_note(),
-    ), width=165)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Point: share of a document's analysable passages that the model codes with the frame, at the publication "
+            "date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note,
+            models=["frames"],
+            extra=ctx.gold_note(),
+        ),
+        width=165,
+    )
     data = shares.copy()
     data["trend_pp_per_year"] = data["frame"].map(trends).where(data["source"] == "model")
     return fig, data
@@ -758,28 +776,35 @@ def stance_by_document(
 ) -> tuple[Figure, pd.DataFrame]:
     """Stance per document: diverging FAVOR/AGAINST bars and balance per target."""
     ctx = context or FigureContext(corpus, codebook)
-    bal = analysis.stance_balance(ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot,
-                                  random_state=ctx.random_state)
+    bal = analysis.stance_balance(
+        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
+    )
     targets = [t for t in ctx.codebook.stance_targets if t in set(bal["target"])]
     model = bal[bal["source"] == "model"]
     groups = plotting._group_order(model)
     labels = dict(zip(model["group"], model["group_label"], strict=False))
-    fig, axes = plotting.new_figure((4.0 * len(targets) + 1.8, 0.62 * len(groups) + 2.4), 1, len(targets),
-                                    grid=True, sharey=True)
+    fig, axes = plotting.new_figure(
+        (4.0 * len(targets) + 1.8, 0.62 * len(groups) + 2.4), 1, len(targets), grid=True, sharey=True
+    )
     for k, t in enumerate(targets):
         ax = axes[0, k]
-        plotting.plot_stance_bars(bal, t, ax=ax, groups=groups, title=f"Toward: {ctx.target_title(t)}",
-                                  show_labels=k == 0)
+        plotting.plot_stance_bars(
+            bal, t, ax=ax, groups=groups, title=f"Toward: {ctx.target_title(t)}", show_labels=k == 0
+        )
         if k == 0:
-            ax.set_yticks(range(len(groups)), [_doc_tick(labels[g], width=24).replace("\n", " ", 1)
-                                               for g in groups])
+            ax.set_yticks(range(len(groups)), [_doc_tick(labels[g], width=24).replace("\n", " ", 1) for g in groups])
     plotting.set_title(fig, _stance_title(ctx))
-    plotting.add_caption(fig, ctx.caption(
-        "Bars: share of the document's analysable passages the model codes FAVOR (right, blue) or AGAINST (left, "
-        "red) toward the target; the rest are NONE. Black diamond: balance = FAVOR share − AGAINST share, with "
-        "95% bootstrap CI over passages.",
-        models=[f"stance:{t}" for t in targets], extra=ctx.gold_note(),
-    ), width=150)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Bars: share of the document's analysable passages the model codes FAVOR (right, blue) or AGAINST (left, "
+            "red) toward the target; the rest are NONE. Black diamond: balance = FAVOR share − AGAINST share, with "
+            "95% bootstrap CI over passages.",
+            models=[f"stance:{t}" for t in targets],
+            extra=ctx.gold_note(),
+        ),
+        width=150,
+    )
     return fig, bal
 
 
@@ -793,32 +818,44 @@ def stance_over_time(
 ) -> tuple[Figure, pd.DataFrame]:
     """Stance balance per target over time (true date axis)."""
     ctx = context or FigureContext(corpus, codebook)
-    bal = analysis.stance_balance(ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot,
-                                  random_state=ctx.random_state)
+    bal = analysis.stance_balance(
+        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
+    )
     targets = [t for t in ctx.codebook.stance_targets if t in set(bal["target"])]
     fig, axes = plotting.new_figure((4.2 * len(targets), 3.9), 1, len(targets), grid=True, sharey=True)
     for k, t in enumerate(targets):
-        plotting.plot_stance_trend(bal, t, ax=axes[0, k], min_dates=MIN_TREND_DATES,
-                                   title=f"Toward: {ctx.target_title(t)}")
+        plotting.plot_stance_trend(
+            bal, t, ax=axes[0, k], min_dates=MIN_TREND_DATES, title=f"Toward: {ctx.target_title(t)}"
+        )
     n_dates = bal.loc[bal["source"] == "model", "date"].nunique()
     trends = _trends(bal, "target", "balance")
     if trends:
-        moving = [f"toward {ctx.target_title(t)} it {'rises' if v > 0 else 'falls'} {abs(v):.1f} points a year"
-                  for t, v in trends.items() if abs(v) >= 1.0]
+        moving = [
+            f"toward {ctx.target_title(t)} it {'rises' if v > 0 else 'falls'} {abs(v):.1f} points a year"
+            for t, v in trends.items()
+            if abs(v) >= 1.0
+        ]
         still = [ctx.target_title(t) for t, v in trends.items() if abs(v) < 1.0]
         parts = moving + ([f"toward {_join(still)} it barely moves"] if still else [])
         title = "Stance balance: " + "; ".join(parts)
-        note = (f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
-                f"{MIN_TREND_DATES} distinct dates); descriptive, not a test.")
+        note = (
+            f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
+            f"{MIN_TREND_DATES} distinct dates); descriptive, not a test."
+        )
     else:
         title = f"Stance balance per document ({n_dates} dates: too few for a trend line)"
         note = f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
     plotting.set_title(fig, title)
-    plotting.add_caption(fig, ctx.caption(
-        "Point: balance = share of the document's passages coded FAVOR − share coded AGAINST toward the target, "
-        "at the publication date (true time axis); bar: 95% bootstrap CI over passages. " + note,
-        models=[f"stance:{t}" for t in targets], extra=ctx.gold_note(),
-    ), width=150)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Point: balance = share of the document's passages coded FAVOR − share coded AGAINST toward the target, "
+            "at the publication date (true time axis); bar: 95% bootstrap CI over passages. " + note,
+            models=[f"stance:{t}" for t in targets],
+            extra=ctx.gold_note(),
+        ),
+        width=150,
+    )
     data = bal.copy()
     data["trend_pp_per_year"] = data["target"].map(trends).where(data["source"] == "model")
     return fig, data
@@ -838,8 +875,14 @@ def narrative_arc(
     docs = plotting._group_order(arc.rename(columns={"doc_id": "group"}))
     width = int(arc["position"].max())
     fig, ax = plotting.new_figure((max(9.0, 0.36 * width + 3.4), 0.62 * len(docs) + 2.6))
-    plotting.plot_narrative_arc(arc, ax=ax, frames=ctx.codebook.frame_names, colors=ctx.frame_colors,
-                                frame_titles=ctx.frame_titles, documents=docs)
+    plotting.plot_narrative_arc(
+        arc,
+        ax=ax,
+        frames=ctx.codebook.frame_names,
+        colors=ctx.frame_colors,
+        frame_titles=ctx.frame_titles,
+        documents=docs,
+    )
     labels = dict(zip(arc["doc_id"], arc["group_label"], strict=False))
     ax.set_yticks(range(len(docs)), [_doc_tick(labels[d], width=24).replace("\n", " ", 1) for d in docs])
     framed = arc[arc["analysable"] & (arc["dominant"] != "")]
@@ -860,12 +903,16 @@ def narrative_arc(
     else:
         title += " (the model codes no frame)"
     plotting.set_title(fig, title)
-    plotting.add_caption(fig, ctx.caption(
-        "Cell: one paragraph; colour: the frame the model codes with the highest probability (lower strip: the "
-        "second coded frame); grey: no frame coded; hatched: not analysed (headline, dateline, caption or other "
-        "boilerplate). Open on / close on: the first and last paragraph with a coded frame.",
-        models=["frames"],
-    ), width=140)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Cell: one paragraph; colour: the frame the model codes with the highest probability (lower strip: the "
+            "second coded frame); grey: no frame coded; hatched: not analysed (headline, dateline, caption or other "
+            "boilerplate). Open on / close on: the first and last paragraph with a coded frame.",
+            models=["frames"],
+        ),
+        width=140,
+    )
     return fig, arc
 
 
@@ -923,10 +970,22 @@ def model_comparison(
     tasks = _task_order(ctx, data["task"].unique())
     backends = sorted(data["backend"].astype(str).unique())
     colors = plotting.backend_colors(backends)
-    heights = [max(len([lbl for lbl in _eval_label_order(ctx, t) if lbl in set(data.loc[data["task"] == t, "label"])])
-                   or data.loc[data["task"] == t, "label"].nunique(), 1) for t in tasks]
-    fig, axes = plotting.new_figure((9.0, 0.36 * sum(heights) * max(1.0, len(backends) / 4) + 0.7 * len(tasks) + 1.6),
-                                    len(tasks), 1, grid=True, sharex=True, gridspec_kw={"height_ratios": heights})
+    heights = [
+        max(
+            len([lbl for lbl in _eval_label_order(ctx, t) if lbl in set(data.loc[data["task"] == t, "label"])])
+            or data.loc[data["task"] == t, "label"].nunique(),
+            1,
+        )
+        for t in tasks
+    ]
+    fig, axes = plotting.new_figure(
+        (9.0, 0.36 * sum(heights) * max(1.0, len(backends) / 4) + 0.7 * len(tasks) + 1.6),
+        len(tasks),
+        1,
+        grid=True,
+        sharex=True,
+        gridspec_kw={"height_ratios": heights},
+    )
     for k, task in enumerate(tasks):
         ax = axes[k, 0]
         sub = data[data["task"] == task]
@@ -934,8 +993,16 @@ def model_comparison(
             dict.fromkeys(sub["label"])
         )
         titles = ctx.frame_titles if task == "frames" else {}
-        plotting.plot_metric_intervals(sub, ax=ax, labels=order, hues=backends, colors=colors, label_titles=titles,
-                                       xlabel="F1 (out-of-fold)" if k == len(tasks) - 1 else "", legend=False)
+        plotting.plot_metric_intervals(
+            sub,
+            ax=ax,
+            labels=order,
+            hues=backends,
+            colors=colors,
+            label_titles=titles,
+            xlabel="F1 (out-of-fold)" if k == len(tasks) - 1 else "",
+            legend=False,
+        )
         ax.set_title(ctx.task_title(task), loc="left")
     defaults = {t: analysis.default_model_dir(t, ctx.models_dir) for t in tasks}
     chosen: dict[str, str] = {}
@@ -944,8 +1011,14 @@ def model_comparison(
             cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
             chosen[t] = str(cfg.get("backend") or "")
     handles = [_dot_handle(colors[b], b + (" (default)" if b in set(chosen.values()) else "")) for b in backends]
-    axes[0, 0].legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.08), ncol=min(len(backends), 4),
-                      frameon=False, borderaxespad=0.0)
+    axes[0, 0].legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.08),
+        ncol=min(len(backends), 4),
+        frameon=False,
+        borderaxespad=0.0,
+    )
     best = []
     if {"task", "model", "score", "rank"} <= set(comparison.columns):
         top = comparison[comparison["rank"] == 1]
@@ -968,11 +1041,15 @@ def model_comparison(
     else:
         title = "F1 per label and backend"
     plotting.set_title(fig, title, width=90)
-    plotting.add_caption(fig, ctx.caption(
-        "Dot: F1 of the label over out-of-fold predictions (grouped cross-validation, one document held out per "
-        "fold); bar: 95% bootstrap CI over passages. A label without a dot never occurs in the gold labels or the "
-        "predictions. Source: models/evaluation/per_label.csv and comparison.csv (`stance evaluate`).",
-    ), width=125)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Dot: F1 of the label over out-of-fold predictions (grouped cross-validation, one document held out per "
+            "fold); bar: 95% bootstrap CI over passages. A label without a dot never occurs in the gold labels or the "
+            "predictions. Source: models/evaluation/per_label.csv and comparison.csv (`stance evaluate`).",
+        ),
+        width=125,
+    )
     keep = [c for c in ("task", "backend", "label", "f1", "f1_lo", "f1_hi", "support") if c in data.columns]
     return fig, data[keep]
 
@@ -993,8 +1070,13 @@ def learning_curve(
     keys = ["task", "backend"] + (["fraction"] if "fraction" in raw.columns else [])
     data = (
         raw.groupby(keys, sort=True)
-        .agg(n_train=("n_train", "mean"), f1=("value", "mean"), f1_lo=("value", "min"), f1_hi=("value", "max"),
-             n_repeats=("value", "size"))
+        .agg(
+            n_train=("n_train", "mean"),
+            f1=("value", "mean"),
+            f1_lo=("value", "min"),
+            f1_hi=("value", "max"),
+            n_repeats=("value", "size"),
+        )
         .reset_index()
     )
     tasks = _task_order(ctx, data["task"].unique())
@@ -1008,8 +1090,9 @@ def learning_curve(
             ax.set_visible(False)
             continue
         sub = data[data["task"] == tasks[k]]
-        plotting.plot_learning_curve(sub, ax=ax, hues=backends, colors=colors,
-                                     ylabel="macro F1" if k % ncols == 0 else "", legend=False)
+        plotting.plot_learning_curve(
+            sub, ax=ax, hues=backends, colors=colors, ylabel="macro F1" if k % ncols == 0 else "", legend=False
+        )
         ax.set_title(ctx.task_title(tasks[k]), loc="left")
         names = ", ".join(sub["backend"].unique())
         ax.text(0.98, 0.04, names, transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5, color="#333333")
@@ -1030,12 +1113,16 @@ def learning_curve(
     else:
         title = "Learning curves: macro F1 by number of training passages"
     plotting.set_title(fig, title)
-    plotting.add_caption(fig, ctx.caption(
-        "Line: macro F1 over out-of-fold predictions when each training fold is subsampled to 25, 50, 75 and "
-        "100% of its passages (x: mean training passages per fold); band: range over repeated subsamples. "
-        "Backend named in each panel: the best in the comparison. Source: models/evaluation/learning_curve.csv "
-        "(`stance evaluate`).",
-    ), width=130)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Line: macro F1 over out-of-fold predictions when each training fold is subsampled to 25, 50, 75 and "
+            "100% of its passages (x: mean training passages per fold); band: range over repeated subsamples. "
+            "Backend named in each panel: the best in the comparison. Source: models/evaluation/learning_curve.csv "
+            "(`stance evaluate`).",
+        ),
+        width=130,
+    )
     return fig, data
 
 
@@ -1080,10 +1167,13 @@ def coder_reliability(
     table = _reliability_table(ctx)
     coders = list(table.attrs.get("coders", []))
     data = table[table["n_units"] > 0].reset_index(drop=True)
-    data["display"] = [_reliability_display(ctx, str(t), str(lbl)) for t, lbl in zip(data["task"], data["label"],
-                                                                                      strict=True)]
-    colors = {d: ctx.frame_colors.get(str(lbl), "#888888") if t == "frames" else "#888888"
-              for d, t, lbl in zip(data["display"], data["task"], data["label"], strict=True)}
+    data["display"] = [
+        _reliability_display(ctx, str(t), str(lbl)) for t, lbl in zip(data["task"], data["label"], strict=True)
+    ]
+    colors = {
+        d: ctx.frame_colors.get(str(lbl), "#888888") if t == "frames" else "#888888"
+        for d, t, lbl in zip(data["display"], data["task"], data["label"], strict=True)
+    }
     fig, ax = plotting.new_figure((8.0, 0.36 * len(data) + 1.8))
     plotting.plot_reliability(data, ax=ax, label="display", colors=colors)
     ok = data.dropna(subset=["alpha"])
@@ -1098,12 +1188,16 @@ def coder_reliability(
     plotting.set_title(fig, title, width=80)
     n_units = int(data.loc[data["task"] == "frames", "n_units"].max()) if (data["task"] == "frames").any() else 0
     who = f" ({' and '.join(coders)})" if coders else ""
-    plotting.add_caption(fig, ctx.caption(
-        f"Bar: Krippendorff's alpha (nominal) between two independent coders{who} over {n_units} double-coded "
-        "passages; frames coded present/absent, stance as FAVOR/AGAINST/NONE per target, roles per mentioned actor. "
-        "Dashed lines: 0.667 (lowest for tentative conclusions) and 0.8 (reliable). n/a: the label never varies. "
-        "Source: seeds/labels.jsonl (annotation records), `stance labels reliability`.",
-    ), width=110)
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            f"Bar: Krippendorff's alpha (nominal) between two independent coders{who} over {n_units} double-coded "
+            "passages; frames coded present/absent, stance as FAVOR/AGAINST/NONE per target, roles per mentioned actor. "
+            "Dashed lines: 0.667 (lowest for tentative conclusions) and 0.8 (reliable). n/a: the label never varies. "
+            "Source: seeds/labels.jsonl (annotation records), `stance labels reliability`.",
+        ),
+        width=110,
+    )
     data.attrs = {}
     return fig, data.drop(columns=["display"])
 
@@ -1134,8 +1228,17 @@ def frame_evidence(
 ) -> pd.DataFrame:
     """Top passages per document x frame with their key sentence (CSV only)."""
     ctx = context or FigureContext(corpus, codebook)
-    ev = analysis.evidence(ctx.scores, ctx.corpus, task="frames", top_k=3, key_sentences=True, models=ctx.models,
-                           models_dir=ctx.models_dir, cache_dir=ctx.cache_dir, codebook=ctx.codebook)
+    ev = analysis.evidence(
+        ctx.scores,
+        ctx.corpus,
+        task="frames",
+        top_k=3,
+        key_sentences=True,
+        models=ctx.models,
+        models_dir=ctx.models_dir,
+        cache_dir=ctx.cache_dir,
+        codebook=ctx.codebook,
+    )
     return ev.rename(columns={"label": "frame"})
 
 
@@ -1152,16 +1255,36 @@ def aggregates(
     ctx = context or FigureContext(corpus, codebook)
     rows = []
     for by in ("document", "outlet", "country", "period"):
-        fs = analysis.frame_shares(ctx.scores_and_gold, ctx.corpus, by=by, n_boot=ctx.n_boot,
-                                   random_state=ctx.random_state)
+        fs = analysis.frame_shares(
+            ctx.scores_and_gold, ctx.corpus, by=by, n_boot=ctx.n_boot, random_state=ctx.random_state
+        )
         fs = fs.rename(columns={"frame": "label", "share": "value", "share_lo": "value_lo", "share_hi": "value_hi"})
         rows.append(fs.assign(by=by, measure="frame share"))
-        sb = analysis.stance_balance(ctx.scores_and_gold, ctx.corpus, by=by, n_boot=ctx.n_boot,
-                                     random_state=ctx.random_state)
-        sb = sb.rename(columns={"target": "label", "balance": "value", "balance_lo": "value_lo",
-                                "balance_hi": "value_hi"})
+        sb = analysis.stance_balance(
+            ctx.scores_and_gold, ctx.corpus, by=by, n_boot=ctx.n_boot, random_state=ctx.random_state
+        )
+        sb = sb.rename(
+            columns={"target": "label", "balance": "value", "balance_lo": "value_lo", "balance_hi": "value_hi"}
+        )
         rows.append(sb.assign(by=by, measure="stance balance"))
     out = pd.concat(rows, ignore_index=True)
-    cols = ["by", "group", "group_label", "date", "measure", "label", "source", "n_passages", "value", "value_lo",
-            "value_hi", "mean_prob", "mean_prob_lo", "mean_prob_hi", "favor", "against", "none"]
+    cols = [
+        "by",
+        "group",
+        "group_label",
+        "date",
+        "measure",
+        "label",
+        "source",
+        "n_passages",
+        "value",
+        "value_lo",
+        "value_hi",
+        "mean_prob",
+        "mean_prob_lo",
+        "mean_prob_hi",
+        "favor",
+        "against",
+        "none",
+    ]
     return out[[c for c in cols if c in out.columns]]

@@ -34,7 +34,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from stance.figures import FigureContext
 
 __all__ = [
-    "check", "environment_report", "figure_context", "notebook_pairs", "run", "scratch_dir", "show_figure", "sync",
+    "check",
+    "environment_report",
+    "figure_context",
+    "notebook_pairs",
+    "run",
+    "scratch_dir",
+    "show_figure",
+    "sync",
 ]
 
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -112,8 +119,12 @@ def run(out: Path, smoke: bool = False, folder: Path | None = None, only: str | 
         src.write_text(_dumps(_to_notebook(py)), encoding="utf-8")
         start = time.perf_counter()
         papermill.execute_notebook(
-            str(src), str(out / f"{py.stem}.ipynb"), parameters={"SMOKE": smoke}, cwd=str(py.parent),
-            kernel_name="python3", progress_bar=False,
+            str(src),
+            str(out / f"{py.stem}.ipynb"),
+            parameters={"SMOKE": smoke},
+            cwd=str(py.parent),
+            kernel_name="python3",
+            progress_bar=False,
         )
         src.unlink()
         rows.append({"notebook": py.stem, "seconds": round(time.perf_counter() - start, 1), "smoke": smoke})
@@ -219,8 +230,18 @@ def show_figure(
 def environment_report() -> pd.DataFrame:
     """Python, platform and key package versions, for the last cell of each notebook."""
     rows = [("python", platform.python_version()), ("platform", platform.platform())]
-    for pkg in ["stance", "numpy", "pandas", "scikit-learn", "matplotlib", "torch", "transformers",
-                "sentence-transformers", "setfit", "spacy"]:
+    for pkg in [
+        "stance",
+        "numpy",
+        "pandas",
+        "scikit-learn",
+        "matplotlib",
+        "torch",
+        "transformers",
+        "sentence-transformers",
+        "setfit",
+        "spacy",
+    ]:
         try:
             rows.append((pkg, metadata.version(pkg)))
         except metadata.PackageNotFoundError:

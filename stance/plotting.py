@@ -204,8 +204,13 @@ def _wrap(text: str, width: int) -> str:
 # ------------------------------------------------------------------------ titles
 def set_title(fig: Figure, title: str, width: int = 95) -> None:
     """Set the figure title (the finding), bold, left-aligned and wrapped."""
-    fig.suptitle(_wrap(title, width), x=0.01, ha="left", fontsize=STYLE["figure.titlesize"],
-                 fontweight=STYLE["figure.titleweight"])
+    fig.suptitle(
+        _wrap(title, width),
+        x=0.01,
+        ha="left",
+        fontsize=STYLE["figure.titlesize"],
+        fontweight=STYLE["figure.titleweight"],
+    )
 
 
 #: Font size of captions (points).
@@ -224,8 +229,7 @@ def add_caption(fig: Figure, text: str, width: int = 150) -> None:
     body = "\n".join(lines)
     n_lines = body.count("\n") + 1
     engine = fig.get_layout_engine()
-    kwargs = {"ha": "left", "fontsize": CAPTION_SIZE, "color": "#444444", "gid": "stance-caption",
-              "linespacing": 1.3}
+    kwargs = {"ha": "left", "fontsize": CAPTION_SIZE, "color": "#444444", "gid": "stance-caption", "linespacing": 1.3}
     if engine is not None and hasattr(engine, "set") and type(engine).__name__ == "ConstrainedLayoutEngine":
         height_in = (n_lines * CAPTION_SIZE * 1.3 * 1.2 + 10) / 72.0
         fig.set_figheight(fig.get_figheight() + height_in)
@@ -337,8 +341,9 @@ def plot_frame_heatmap(
     from matplotlib.patches import Rectangle
 
     cells = [Rectangle((j - 0.5, i - 0.5), 1.0, 1.0) for i in range(len(frames)) for j in range(len(groups))]
-    ax.add_collection(PatchCollection(cells, facecolors=image.reshape(-1, 3), edgecolors="white", linewidths=2,
-                                      zorder=0))
+    ax.add_collection(
+        PatchCollection(cells, facecolors=image.reshape(-1, 3), edgecolors="white", linewidths=2, zorder=0)
+    )
     ax.set_xlim(-0.5, len(groups) - 0.5)
     ax.set_ylim(len(frames) - 0.5, -0.5)
     labels = _group_labels(model)
@@ -386,22 +391,46 @@ def _time_points(
         x = pd.to_datetime(model["date"]).dt.to_pydatetime()
         y = model[value].to_numpy(float)
         err = np.vstack([y - model[f"{value}_lo"].to_numpy(float), model[f"{value}_hi"].to_numpy(float) - y])
-        ax.errorbar(x, y, yerr=np.clip(err, 0, None), fmt="o", color=color, ecolor=color, elinewidth=1.6,
-                    capsize=3, markersize=5.5, zorder=3)
+        ax.errorbar(
+            x,
+            y,
+            yerr=np.clip(err, 0, None),
+            fmt="o",
+            color=color,
+            ecolor=color,
+            elinewidth=1.6,
+            capsize=3,
+            markersize=5.5,
+            zorder=3,
+        )
         if model["date"].nunique() >= min_dates:
             fit = _trend(model["date"], model[value])
             if fit is not None:
                 xs = _to_num(model["date"])
                 grid = np.array([xs.min(), xs.max()])
-                ax.plot(mdates.num2date(grid), fit[0] * grid + fit[1], linestyle="--", color=color, linewidth=1.4,
-                        alpha=0.9, zorder=2)
+                ax.plot(
+                    mdates.num2date(grid),
+                    fit[0] * grid + fit[1],
+                    linestyle="--",
+                    color=color,
+                    linewidth=1.4,
+                    alpha=0.9,
+                    zorder=2,
+                )
                 per_year = fit[0] * 365.25 * 100
-                ax.text(0.98, 0.95, f"trend {per_year:+.1f} {trend_label}", transform=ax.transAxes, ha="right",
-                        va="top", fontsize=8.5, color="#333333")
+                ax.text(
+                    0.98,
+                    0.95,
+                    f"trend {per_year:+.1f} {trend_label}",
+                    transform=ax.transAxes,
+                    ha="right",
+                    va="top",
+                    fontsize=8.5,
+                    color="#333333",
+                )
     if len(gold):
         # drawn under the model points and larger, so both stay visible where they coincide
-        ax.plot(pd.to_datetime(gold["date"]).dt.to_pydatetime(), gold[value].to_numpy(float), zorder=2.5,
-                **GOLD_STYLE)
+        ax.plot(pd.to_datetime(gold["date"]).dt.to_pydatetime(), gold[value].to_numpy(float), zorder=2.5, **GOLD_STYLE)
     ax.set_ylim(*ylim)
     dates = pd.to_datetime(data["date"]).dropna()
     span = (dates.max().year - dates.min().year) if len(dates) else 0
@@ -454,8 +483,9 @@ def plot_frame_trend(
     from matplotlib.ticker import PercentFormatter
 
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_title(title if title is not None else frame, color=color if _luminance(_rgb(color)) < 0.7 else "#333333",
-                 loc="left")
+    ax.set_title(
+        title if title is not None else frame, color=color if _luminance(_rgb(color)) < 0.7 else "#333333", loc="left"
+    )
     return ax
 
 
@@ -508,8 +538,18 @@ def plot_stance_bars(
     bal = np.array([m.loc[g, "balance"] if g in m.index else np.nan for g in groups], dtype=float)
     lo = np.array([m.loc[g, "balance_lo"] if g in m.index else np.nan for g in groups], dtype=float)
     hi = np.array([m.loc[g, "balance_hi"] if g in m.index else np.nan for g in groups], dtype=float)
-    ax.errorbar(bal, y, xerr=np.clip(np.vstack([bal - lo, hi - bal]), 0, None), fmt="D", color="black",
-                markersize=6, elinewidth=1.4, capsize=3, label="balance (95% CI)", zorder=3)
+    ax.errorbar(
+        bal,
+        y,
+        xerr=np.clip(np.vstack([bal - lo, hi - bal]), 0, None),
+        fmt="D",
+        color="black",
+        markersize=6,
+        elinewidth=1.4,
+        capsize=3,
+        label="balance (95% CI)",
+        zorder=3,
+    )
     if len(gold):
         gi = gold.set_index("group")
         gb = [gi.loc[g, "balance"] if g in gi.index else np.nan for g in groups]
@@ -518,10 +558,28 @@ def plot_stance_bars(
     ax.set_xlim(-1.05, 1.05)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["100%", "50%", "0", "50%", "100%"])
     ax.set_xlabel("share of passages")
-    ax.text(0.0, -0.085, "◀ AGAINST", transform=ax.transAxes, ha="left", va="top", fontsize=9.5,
-            fontweight="bold", color="#B8334A")
-    ax.text(1.0, -0.085, "FAVOR ▶", transform=ax.transAxes, ha="right", va="top", fontsize=9.5,
-            fontweight="bold", color=STANCE_COLORS["FAVOR"])
+    ax.text(
+        0.0,
+        -0.085,
+        "◀ AGAINST",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=9.5,
+        fontweight="bold",
+        color="#B8334A",
+    )
+    ax.text(
+        1.0,
+        -0.085,
+        "FAVOR ▶",
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=9.5,
+        fontweight="bold",
+        color=STANCE_COLORS["FAVOR"],
+    )
     labels = _group_labels(model)
     ax.set_yticks(y)
     if show_labels:
@@ -561,10 +619,17 @@ def plot_stance_trend(
     ax.axhline(0, color="#333333", linewidth=0.9)
     _time_points(ax, sub, "balance", "#222222", min_dates, (-1.05, 1.05))
     ax.set_yticks([-1, -0.5, 0, 0.5, 1], ["−100%", "−50%", "0", "+50%", "+100%"])
-    ax.text(0.02, 0.97, "▲ more FAVOR", transform=ax.transAxes, ha="left", va="top", fontsize=8.5,
-            color=STANCE_COLORS["FAVOR"])
-    ax.text(0.02, 0.03, "▼ more AGAINST", transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5,
-            color="#B8334A")
+    ax.text(
+        0.02,
+        0.97,
+        "▲ more FAVOR",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=8.5,
+        color=STANCE_COLORS["FAVOR"],
+    )
+    ax.text(0.02, 0.03, "▼ more AGAINST", transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, color="#B8334A")
     ax.set_title(title if title is not None else target, loc="left")
     return ax
 
@@ -619,14 +684,31 @@ def plot_narrative_arc(
         for row in sub.itertuples(index=False):
             x = row.position - 0.5
             if not row.analysable:
-                ax.add_patch(Rectangle((x + 0.06, i - 0.38), 0.88, 0.76, facecolor=NOT_ANALYSED_COLOR,
-                                       edgecolor="#BBBBBB", linewidth=0.8, hatch="////"))
+                ax.add_patch(
+                    Rectangle(
+                        (x + 0.06, i - 0.38),
+                        0.88,
+                        0.76,
+                        facecolor=NOT_ANALYSED_COLOR,
+                        edgecolor="#BBBBBB",
+                        linewidth=0.8,
+                        hatch="////",
+                    )
+                )
                 continue
             face = colors.get(row.dominant, NO_FRAME_COLOR) if row.dominant else NO_FRAME_COLOR
             ax.add_patch(Rectangle((x + 0.06, i - 0.38), 0.88, 0.76, facecolor=face, edgecolor="none"))
             if getattr(row, "second", ""):
-                ax.add_patch(Rectangle((x + 0.06, i + 0.14), 0.88, 0.24, facecolor=colors.get(row.second, "#777777"),
-                                       edgecolor="white", linewidth=0.8))
+                ax.add_patch(
+                    Rectangle(
+                        (x + 0.06, i + 0.14),
+                        0.88,
+                        0.24,
+                        facecolor=colors.get(row.second, "#777777"),
+                        edgecolor="white",
+                        linewidth=0.8,
+                    )
+                )
     ax.set_xlim(0.4, width + 0.6)
     ax.set_ylim(len(docs) - 0.5, -0.5)
     ax.set_yticks(range(len(docs)), [labels.get(d, d) for d in docs])
@@ -641,8 +723,14 @@ def plot_narrative_arc(
         handles = [Patch(facecolor=colors[f], label=titles.get(f, f)) for f in frames if f in used]
         handles.append(Patch(facecolor=NO_FRAME_COLOR, label="no frame"))
         handles.append(Patch(facecolor=NOT_ANALYSED_COLOR, edgecolor="#BBBBBB", hatch="////", label="not analysed"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.25 / max(len(docs), 1)),
-                  ncol=min(len(handles), 5), frameon=False, handlelength=1.4)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16 - 0.25 / max(len(docs), 1)),
+            ncol=min(len(handles), 5),
+            frameon=False,
+            handlelength=1.4,
+        )
     return ax
 
 
@@ -700,12 +788,14 @@ def plot_metric_intervals(
         y = y - band / 2 + step * (k + 0.5)
         v = sub[value].to_numpy(float)
         if f"{value}_lo" in sub.columns:
-            err = np.clip(np.vstack([v - sub[f"{value}_lo"].to_numpy(float), sub[f"{value}_hi"].to_numpy(float) - v]),
-                          0, None)
+            err = np.clip(
+                np.vstack([v - sub[f"{value}_lo"].to_numpy(float), sub[f"{value}_hi"].to_numpy(float) - v]), 0, None
+            )
         else:
             err = None
-        ax.errorbar(v, y, xerr=err, fmt="o", color=colors.get(h, "#333333"), markersize=5, elinewidth=1.3, capsize=2,
-                    label=h)
+        ax.errorbar(
+            v, y, xerr=err, fmt="o", color=colors.get(h, "#333333"), markersize=5, elinewidth=1.3, capsize=2, label=h
+        )
     ax.set_yticks(range(len(labels)), [titles.get(lbl, lbl) for lbl in labels])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1.0)
@@ -755,8 +845,14 @@ def plot_learning_curve(
         c = colors.get(h, "#333333")
         ax.plot(sub[x], sub[value], marker="o", markersize=4, color=c, linewidth=1.6, label=h)
         if f"{value}_lo" in sub.columns:
-            ax.fill_between(sub[x].to_numpy(float), sub[f"{value}_lo"].to_numpy(float),
-                            sub[f"{value}_hi"].to_numpy(float), color=c, alpha=0.15, linewidth=0)
+            ax.fill_between(
+                sub[x].to_numpy(float),
+                sub[f"{value}_lo"].to_numpy(float),
+                sub[f"{value}_hi"].to_numpy(float),
+                color=c,
+                alpha=0.15,
+                linewidth=0,
+            )
     ax.set_ylim(0, 1.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(value if ylabel is None else ylabel)
@@ -811,19 +907,40 @@ def plot_reliability(
         lo = np.array([d.loc[lbl, f"{value}_lo"] if lbl in d.index else np.nan for lbl in labels], dtype=float)
         hi = np.array([d.loc[lbl, f"{value}_hi"] if lbl in d.index else np.nan for lbl in labels], dtype=float)
         ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(v)
-        ax.errorbar(v[ok], y[ok], xerr=np.clip(np.vstack([v[ok] - lo[ok], hi[ok] - v[ok]]), 0, None), fmt="none",
-                    ecolor="#222222", elinewidth=1.2, capsize=3)
+        ax.errorbar(
+            v[ok],
+            y[ok],
+            xerr=np.clip(np.vstack([v[ok] - lo[ok], hi[ok] - v[ok]]), 0, None),
+            fmt="none",
+            ecolor="#222222",
+            elinewidth=1.2,
+            capsize=3,
+        )
     for yi, vi in zip(y, v, strict=True):
         txt = "n/a" if not np.isfinite(vi) else f"{vi:.2f}"
-        ax.text(max(vi, 0) + 0.015 if np.isfinite(vi) else 0.015, yi, txt, va="center", ha="left", fontsize=8.5,
-                color="#222222")
+        ax.text(
+            max(vi, 0) + 0.015 if np.isfinite(vi) else 0.015,
+            yi,
+            txt,
+            va="center",
+            ha="left",
+            fontsize=8.5,
+            color="#222222",
+        )
     refs = sorted(references)
     for k, ref in enumerate(refs):
         name = ("tentative", "reliable")[k] if len(refs) == 2 else ""
         ax.axvline(ref, color="#333333", linestyle="--", linewidth=1.0)
         left = k == 0 and len(refs) > 1
-        ax.text(ref + (-0.01 if left else 0.01), -0.75, f"{name} {ref:g}" if left else f"{ref:g} {name}",
-                ha="right" if left else "left", va="bottom", fontsize=8.5, color="#333333")
+        ax.text(
+            ref + (-0.01 if left else 0.01),
+            -0.75,
+            f"{name} {ref:g}" if left else f"{ref:g} {name}",
+            ha="right" if left else "left",
+            va="bottom",
+            fontsize=8.5,
+            color="#333333",
+        )
     lo_x = min(0.0, float(np.nanmin(v)) - 0.05) if np.isfinite(v).any() else 0.0
     ax.set_xlim(lo_x, 1.08)
     if lo_x < 0:

@@ -157,14 +157,20 @@ def _folder_model(task: str, folder: Path, codebook: Codebook) -> TaskModel:
         raise StanceInputError("not a saved model folder (no readable config.json)", file=folder) from exc
     labels = config.get("labels") or config.get("classes")
     if not labels:
-        raise StanceInputError("the model's config.json lists no labels", file=folder / "config.json",
-                               field="labels")
+        raise StanceInputError("the model's config.json lists no labels", file=folder / "config.json", field="labels")
     multilabel = config.get("multilabel")
     if multilabel is None:
         multilabel = codebook.is_multilabel(task) if task in codebook.tasks else False
-    return TaskModel(task=task, source="folder", value=str(folder.resolve()), labels=tuple(str(x) for x in labels),
-                     multilabel=bool(multilabel), version=folder.name, hash=_folder_hash(folder),
-                     backend=_backend(folder))
+    return TaskModel(
+        task=task,
+        source="folder",
+        value=str(folder.resolve()),
+        labels=tuple(str(x) for x in labels),
+        multilabel=bool(multilabel),
+        version=folder.name,
+        hash=_folder_hash(folder),
+        backend=_backend(folder),
+    )
 
 
 def resolve_models(
@@ -222,23 +228,37 @@ def resolve_models(
     tasks = list(tasks) if tasks is not None else scored_tasks(cb)
     for task in tasks:
         if task not in cb.tasks:
-            raise StanceInputError(f"unknown task {task!r}; the codebook defines: {', '.join(cb.tasks)}",
-                                   field="task")
+            raise StanceInputError(f"unknown task {task!r}; the codebook defines: {', '.join(cb.tasks)}", field="task")
     if spec == "default":
         refs = model_refs(tasks, models_dir=models_dir)
         return [_folder_model(t, Path(refs[t].model), cb) for t in tasks]
     if spec in FREE_BACKENDS:
         where = str(cb.path) if getattr(cb, "path", None) else None
-        return [TaskModel(task=t, source="backend", value=spec, labels=tuple(cb.task_labels(t)),
-                          multilabel=cb.is_multilabel(t), version=spec, hash=cb.hash, backend=spec, codebook=where)
-                for t in tasks]
+        return [
+            TaskModel(
+                task=t,
+                source="backend",
+                value=spec,
+                labels=tuple(cb.task_labels(t)),
+                multilabel=cb.is_multilabel(t),
+                version=spec,
+                hash=cb.hash,
+                backend=spec,
+                codebook=where,
+            )
+            for t in tasks
+        ]
     if spec in REGISTRY:
         raise StanceInputError(
             f"backend {spec!r} needs training; use --model default (train with `stance train`), a saved model "
-            f"folder, or a training-free backend ({', '.join(FREE_BACKENDS)})", field="model")
+            f"folder, or a training-free backend ({', '.join(FREE_BACKENDS)})",
+            field="model",
+        )
     raise StanceInputError(
-        f"--model must be 'default', one of {', '.join(FREE_BACKENDS)}, or a saved model folder", file=spec,
-        field="model")
+        f"--model must be 'default', one of {', '.join(FREE_BACKENDS)}, or a saved model folder",
+        file=spec,
+        field="model",
+    )
 
 
 def load_task_model(tm: TaskModel) -> Any:
@@ -258,8 +278,9 @@ def load_task_model(tm: TaskModel) -> Any:
 
 
 # ------------------------------------------------------------------------------ scoring
-def score_frame(frame: pd.DataFrame, models: Sequence[TaskModel], text_column: str = "text",
-                keep_text: bool = False) -> pd.DataFrame:
+def score_frame(
+    frame: pd.DataFrame, models: Sequence[TaskModel], text_column: str = "text", keep_text: bool = False
+) -> pd.DataFrame:
     """Score the texts of one part with every model: the per-part function of both engines.
 
     Parameters
@@ -341,15 +362,22 @@ def split_documents(frame: pd.DataFrame, id_column: str, text_column: str = "tex
         for i, para in enumerate(split_paragraphs(rec[text_column])):
             if classify_passage(para, title=title, author=author, rules=BOILERPLATE_RULES):
                 continue
-            rows.append({**rec, text_column: para, "passage_id": f"{doc_id}:p{i:03d}:{text_hash(para)[:8]}",
-                         "para_index": i})
+            rows.append(
+                {**rec, text_column: para, "passage_id": f"{doc_id}:p{i:03d}:{text_hash(para)[:8]}", "para_index": i}
+            )
     columns = [*frame.columns, "passage_id", "para_index"]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"para_index": "int64", "row": "int64"}) if "row" in out.columns else out
 
 
-def _process(frame: pd.DataFrame, models: Sequence[TaskModel], text_column: str, keep_text: bool,
-             split_id: str | None, drop: tuple[str, ...]) -> pd.DataFrame:
+def _process(
+    frame: pd.DataFrame,
+    models: Sequence[TaskModel],
+    text_column: str,
+    keep_text: bool,
+    split_id: str | None,
+    drop: tuple[str, ...],
+) -> pd.DataFrame:
     """Read part -> (split into paragraphs) -> score: what each part goes through on either engine."""
     if split_id is not None:
         frame = split_documents(frame, split_id, text_column)
@@ -403,7 +431,11 @@ def _kind(path: Path) -> str:
 def _bad_utf8(path: Path, line: int, exc: UnicodeDecodeError, raw: bytes, field: str | None) -> StanceInputError:
     return StanceInputError(
         f"not valid UTF-8 (byte {raw[exc.start : exc.start + 1]!r} at column {exc.start + 1}); re-save the file as "
-        "UTF-8", file=path, line=line, field=field)
+        "UTF-8",
+        file=path,
+        line=line,
+        field=field,
+    )
 
 
 def _csv_field(header: Sequence[str], record: bytes) -> str | None:
@@ -457,8 +489,20 @@ def _plan_csv(path: Path, chunksize: int) -> list[Part]:
                 rec_start, rec_line, record = offset, line_no, b""
                 if n_rows % chunksize == 0:
                     if n_rows:
-                        parts.append(Part(str(path), "csv", len(parts), part_start, rec_start, part_line, part_row,
-                                          n_rows - part_row, header, chunksize))
+                        parts.append(
+                            Part(
+                                str(path),
+                                "csv",
+                                len(parts),
+                                part_start,
+                                rec_start,
+                                part_line,
+                                part_row,
+                                n_rows - part_row,
+                                header,
+                                chunksize,
+                            )
+                        )
                     part_start, part_line, part_row = rec_start, rec_line, n_rows
                 n_rows += 1
             record += raw_text
@@ -470,8 +514,20 @@ def _plan_csv(path: Path, chunksize: int) -> list[Part]:
             raise StanceInputError("a quoted field is never closed", file=path, line=rec_line if n_rows else 1)
         if n_rows == 0:
             raise StanceInputError("the file has a header but no rows", file=path, line=2)
-        parts.append(Part(str(path), "csv", len(parts), part_start, offset, part_line, part_row, n_rows - part_row,
-                          header, chunksize))
+        parts.append(
+            Part(
+                str(path),
+                "csv",
+                len(parts),
+                part_start,
+                offset,
+                part_line,
+                part_row,
+                n_rows - part_row,
+                header,
+                chunksize,
+            )
+        )
     return parts
 
 
@@ -515,9 +571,21 @@ def _plan_jsonl(path: Path, chunksize: int) -> list[Part]:
     if n_rows == 0:
         raise StanceInputError("file is empty", file=path, line=1)
     stops = [o for o, _ in starts[1:]] + [offset]
-    return [Part(str(path), "jsonl", i, start, stop, line, i * chunksize, min(chunksize, n_rows - i * chunksize),
-                 header, chunksize)
-            for i, ((start, line), stop) in enumerate(zip(starts, stops, strict=True))]
+    return [
+        Part(
+            str(path),
+            "jsonl",
+            i,
+            start,
+            stop,
+            line,
+            i * chunksize,
+            min(chunksize, n_rows - i * chunksize),
+            header,
+            chunksize,
+        )
+        for i, ((start, line), stop) in enumerate(zip(starts, stops, strict=True))
+    ]
 
 
 def _plan_parquet(path: Path, chunksize: int) -> list[Part]:
@@ -537,8 +605,9 @@ def _plan_parquet(path: Path, chunksize: int) -> list[Part]:
         n = pf.metadata.row_group(rg).num_rows
         for k in range(0, n, chunksize):
             size = min(chunksize, n - k)
-            parts.append(Part(str(path), "parquet", len(parts), rg, k // chunksize, row + 1, row, size, header,
-                              chunksize))
+            parts.append(
+                Part(str(path), "parquet", len(parts), rg, k // chunksize, row + 1, row, size, header, chunksize)
+            )
             row += size
     if row == 0:
         raise StanceInputError("the file has no rows", file=path, line=1)
@@ -570,11 +639,17 @@ def plan_parts(path: str | Path, chunksize: int = DEFAULT_CHUNKSIZE, text_column
     if kind != "jsonl" and text_column not in header:
         raise StanceInputError(
             f"no column {text_column!r}; the columns are {', '.join(header)} (choose one with --text-column)",
-            file=path, line=1, field=text_column)
+            file=path,
+            line=1,
+            field=text_column,
+        )
     if kind == "jsonl" and text_column not in header:
         raise StanceInputError(
             f"no key {text_column!r}; the keys are {', '.join(header)} (choose one with --text-column)",
-            file=path, line=parts[0].first_line, field=text_column)
+            file=path,
+            line=parts[0].first_line,
+            field=text_column,
+        )
     return parts
 
 
@@ -593,14 +668,25 @@ def _read_csv(part: Part, columns: list[str]) -> tuple[pd.DataFrame, list[int] |
         fh.seek(part.start)
         data = fh.read(part.stop - part.start)
     try:
-        frame = pd.read_csv(io.StringIO(data.decode("utf-8")), header=None, names=list(part.header),
-                            usecols=columns, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        frame = pd.read_csv(
+            io.StringIO(data.decode("utf-8")),
+            header=None,
+            names=list(part.header),
+            usecols=columns,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+        )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise StanceInputError(f"cannot parse the CSV rows from here on: {exc}", file=part.path,
-                               line=part.first_line) from exc
+        raise StanceInputError(
+            f"cannot parse the CSV rows from here on: {exc}", file=part.path, line=part.first_line
+        ) from exc
     if len(frame) != part.n_rows:
-        raise StanceInputError(f"expected {part.n_rows} rows from here on, read {len(frame)}; check the quoting",
-                               file=part.path, line=part.first_line)
+        raise StanceInputError(
+            f"expected {part.n_rows} rows from here on, read {len(frame)}; check the quoting",
+            file=part.path,
+            line=part.first_line,
+        )
     return frame, _csv_record_lines(data, part.first_line)
 
 
@@ -683,8 +769,12 @@ def read_part(part: Part, columns: Sequence[str], text_column: str = "text") -> 
     columns = [c for c in dict.fromkeys(columns) if c != text_column] + [text_column]
     unknown = [c for c in columns if part.kind != "jsonl" and c not in part.header]
     if unknown:
-        raise StanceInputError(f"no column {unknown[0]!r}; the columns are {', '.join(part.header)}",
-                               file=part.path, line=1, field=unknown[0])
+        raise StanceInputError(
+            f"no column {unknown[0]!r}; the columns are {', '.join(part.header)}",
+            file=part.path,
+            line=1,
+            field=unknown[0],
+        )
     reader = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}[part.kind]
     frame, lines = reader(part, columns)
     text = frame[text_column]
@@ -695,8 +785,9 @@ def read_part(part: Part, columns: Sequence[str], text_column: str = "text") -> 
         empty = value is None or (isinstance(value, float) and np.isnan(value)) or isinstance(value, str)
         what = "empty text" if empty else f"text is {type(value).__name__}, not a string"
         line = lines[i] if lines is not None else part.first_line + i
-        raise StanceInputError(f"{what}; remove the row or fill in its text", file=part.path, line=line,
-                               field=text_column)
+        raise StanceInputError(
+            f"{what}; remove the row or fill in its text", file=part.path, line=line, field=text_column
+        )
     frame.insert(0, "row", np.arange(part.first_row, part.first_row + len(frame), dtype=np.int64))
     return frame.reset_index(drop=True)
 
@@ -736,14 +827,19 @@ class ScoreRun:
 def _id_column(header: Sequence[str], id_column: str | None, split: bool, path: str) -> str | None:
     if id_column is not None:
         if header and id_column not in header:
-            raise StanceInputError(f"no column {id_column!r}; the columns are {', '.join(header)}", file=path,
-                                   line=1, field=id_column)
+            raise StanceInputError(
+                f"no column {id_column!r}; the columns are {', '.join(header)}", file=path, line=1, field=id_column
+            )
         return id_column
     candidates = ("doc_id", "id") if split else _ID_COLUMNS
     found = next((c for c in candidates if c in header), None)
     if split and found is None:
-        raise StanceInputError("splitting documents needs a document id column (doc_id or id; or --id-column)",
-                               file=path, line=1, field="doc_id")
+        raise StanceInputError(
+            "splitting documents needs a document id column (doc_id or id; or --id-column)",
+            file=path,
+            line=1,
+            field="doc_id",
+        )
     return found
 
 
@@ -785,8 +881,15 @@ def _write(frames: Iterable[pd.DataFrame], out: Path, metadata: dict[str, Any]) 
     return rows
 
 
-def _dask_frames(parts: list[Part], columns: list[str], process: Any, meta_out: pd.DataFrame, text_column: str,
-                 n_workers: int, scheduler: str | None) -> Iterator[pd.DataFrame]:
+def _dask_frames(
+    parts: list[Part],
+    columns: list[str],
+    process: Any,
+    meta_out: pd.DataFrame,
+    text_column: str,
+    n_workers: int,
+    scheduler: str | None,
+) -> Iterator[pd.DataFrame]:
     """The processed parts in order, computed as the partitions of a Dask DataFrame.
 
     At most two parts per worker are in flight, so the client holds a bounded number of
@@ -806,8 +909,13 @@ def _dask_frames(parts: list[Part], columns: list[str], process: Any, meta_out: 
     if scheduler:
         client = distributed.Client(scheduler)
     else:
-        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
         client = distributed.Client(cluster)
     try:
         pending: deque[Any] = deque()
@@ -905,17 +1013,38 @@ def score_file(
     header = parts[0].header
     ident = _id_column(header, id_column, split, str(path))
     extra = ["title", "author"] if split else []
-    read_cols = [c for c in dict.fromkeys([*([ident] if ident else []), *keep,
-                                           *[c for c in extra if c in header]]) if c != text_column]
+    read_cols = [
+        c
+        for c in dict.fromkeys([*([ident] if ident else []), *keep, *[c for c in extra if c in header]])
+        if c != text_column
+    ]
     drop = tuple(c for c in extra if c in header and c not in keep and c != ident)
-    models = list(models) if models is not None else resolve_models(
-        tasks, model, codebook=codebook, models_dir=models_dir)
-    run = ScoreRun(out=out, engine=engine, parts=len(parts), rows_in=sum(p.n_rows for p in parts),
-                   models={tm.task: tm.describe() for tm in models})
-    process = partial(_process, models=tuple(models), text_column=text_column, keep_text=keep_text,
-                      split_id=ident if split else None, drop=drop)
-    metadata = {"input": str(path), "models": run.models, "text_column": text_column, "split": split,
-                "chunksize": chunksize}
+    models = (
+        list(models) if models is not None else resolve_models(tasks, model, codebook=codebook, models_dir=models_dir)
+    )
+    run = ScoreRun(
+        out=out,
+        engine=engine,
+        parts=len(parts),
+        rows_in=sum(p.n_rows for p in parts),
+        models={tm.task: tm.describe() for tm in models},
+    )
+    process = partial(
+        _process,
+        models=tuple(models),
+        text_column=text_column,
+        keep_text=keep_text,
+        split_id=ident if split else None,
+        drop=drop,
+    )
+    metadata = {
+        "input": str(path),
+        "models": run.models,
+        "text_column": text_column,
+        "split": split,
+        "chunksize": chunksize,
+    }
+
     def shown(items: Iterable[Any]) -> Iterable[Any]:
         return progress(items, desc="scoring", total=len(parts)) if show_progress else items
 

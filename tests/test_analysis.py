@@ -80,27 +80,47 @@ def make_models() -> dict[str, CueModel]:
 
 
 DOCS = [
-    ("a-2017", "2017-03-01", "Daily A", [
-        "The two countries cooperate jointly on drug control.",
-        "Officials said cooperation will deepen. Jointly they seized drugs.",
-        "The weather was fine that day.",
-        "Critics blame the other side for the crisis.",
-    ]),
-    ("b-2020", "2020-06-15", "Daily B", [
-        "They blame each other. It is their fault.",
-        "Talks were suspended and cooperation halted.",
-        "The weather turned cold.",
-    ]),
-    ("c-2022", "2022-01-10", "Daily A", [
-        "Both sides agreed to cooperate jointly again.",
-        "No one is to blame, officials said.",
-        "Cooperation resumed in the spring.",
-    ]),
-    ("d-2024", "2024-09-30", "Daily C", [
-        "Cooperation on precursors continued jointly.",
-        "The weather report followed.",
-        "They blame traffickers and their fault is clear.",
-    ]),
+    (
+        "a-2017",
+        "2017-03-01",
+        "Daily A",
+        [
+            "The two countries cooperate jointly on drug control.",
+            "Officials said cooperation will deepen. Jointly they seized drugs.",
+            "The weather was fine that day.",
+            "Critics blame the other side for the crisis.",
+        ],
+    ),
+    (
+        "b-2020",
+        "2020-06-15",
+        "Daily B",
+        [
+            "They blame each other. It is their fault.",
+            "Talks were suspended and cooperation halted.",
+            "The weather turned cold.",
+        ],
+    ),
+    (
+        "c-2022",
+        "2022-01-10",
+        "Daily A",
+        [
+            "Both sides agreed to cooperate jointly again.",
+            "No one is to blame, officials said.",
+            "Cooperation resumed in the spring.",
+        ],
+    ),
+    (
+        "d-2024",
+        "2024-09-30",
+        "Daily C",
+        [
+            "Cooperation on precursors continued jointly.",
+            "The weather report followed.",
+            "They blame traffickers and their fault is clear.",
+        ],
+    ),
 ]
 
 
@@ -110,8 +130,7 @@ def tiny_corpus(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("corpus") / "docs.csv"
     rows = [
-        {"doc_id": d, "published": date, "outlet": outlet, "country": "X" if i % 2 else "Y",
-         "text": "\n\n".join(paras)}
+        {"doc_id": d, "published": date, "outlet": outlet, "country": "X" if i % 2 else "Y", "text": "\n\n".join(paras)}
         for i, (d, date, outlet, paras) in enumerate(DOCS)
     ]
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -165,8 +184,9 @@ def test_cached_model_folder_is_not_loaded(tiny_corpus, tmp_path, monkeypatch):
         (folders[task].parent / "DEFAULT").write_text("v001\n")
     # first run: the folder "loads" as the in-memory model
     monkeypatch.setattr(analysis.ModelRef, "load", lambda self: models[self.task])
-    a = analysis.score_passages(tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "models",
-                                cache_dir=tmp_path / "cache")
+    a = analysis.score_passages(
+        tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "models", cache_dir=tmp_path / "cache"
+    )
     assert a.attrs["models"]["frames"]["version"] == "v001"
     assert a["model"].str.startswith("v001@").all()
 
@@ -174,15 +194,15 @@ def test_cached_model_folder_is_not_loaded(tiny_corpus, tmp_path, monkeypatch):
         raise AssertionError("a model was loaded although every score is cached")
 
     monkeypatch.setattr(analysis.ModelRef, "load", boom)
-    b = analysis.score_passages(tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "models",
-                                cache_dir=tmp_path / "cache")
+    b = analysis.score_passages(
+        tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "models", cache_dir=tmp_path / "cache"
+    )
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_missing_default_model_names_the_command(tiny_corpus, tmp_path):
     with pytest.raises(analysis.MissingModelError, match="stance train"):
-        analysis.score_passages(tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "none",
-                                cache_dir=tmp_path)
+        analysis.score_passages(tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "none", cache_dir=tmp_path)
 
 
 def test_frame_shares_values_and_cis(tiny_corpus, scores):
@@ -233,8 +253,14 @@ def gold_frame(tiny_corpus) -> pd.DataFrame:
     rows = []
     for pid, text in zip(p["passage_id"], p["text"], strict=True):
         t = text.lower()
-        rows.append({"passage_id": pid, "frame:cooperation": "cooperat" in t, "frame:blame": "blame" in t,
-                     "stance:cooperation": "FAVOR" if "cooperat" in t and "halt" not in t else "NONE"})
+        rows.append(
+            {
+                "passage_id": pid,
+                "frame:cooperation": "cooperat" in t,
+                "frame:blame": "blame" in t,
+                "stance:cooperation": "FAVOR" if "cooperat" in t and "halt" not in t else "NONE",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -269,8 +295,15 @@ def test_evidence_traces_numbers_to_passages(tiny_corpus, scores, tmp_path):
     cell = shares[(shares["group"] == "a-2017") & (shares["frame"] == "cooperation")].iloc[0]
     assert behind["pred"].mean() == pytest.approx(cell["share"])
     assert behind["prob"].mean() == pytest.approx(cell["mean_prob"])
-    keyed = analysis.evidence(scores, tiny_corpus, top_k=1, key_sentences=True, models=make_models(),
-                              cache_dir=tmp_path, codebook=TinyCodebook())
+    keyed = analysis.evidence(
+        scores,
+        tiny_corpus,
+        top_k=1,
+        key_sentences=True,
+        models=make_models(),
+        cache_dir=tmp_path,
+        codebook=TinyCodebook(),
+    )
     row = keyed[(keyed["doc_id"] == "a-2017") & (keyed["label"] == "cooperation")].iloc[0]
     assert row["key_sentence"] in row["text"]
     assert "key_sentence_prob" in keyed.columns

@@ -23,8 +23,17 @@ def test_generated_passages_are_deterministic_unique_and_from_the_corpus(seed_co
 
 
 def test_tiny_run_returns_a_tidy_table(tmp_path):
-    result = bench.run_bench(backends=["lexicon"], throughput_n=40, reference=False, repeats=1, sizes=(30, 120),
-                             growth_model="lexicon", figures=False, finetune=False, workdir=tmp_path)
+    result = bench.run_bench(
+        backends=["lexicon"],
+        throughput_n=40,
+        reference=False,
+        repeats=1,
+        sizes=(30, 120),
+        growth_model="lexicon",
+        figures=False,
+        finetune=False,
+        workdir=tmp_path,
+    )
     t = result.table
     assert list(t.columns) == bench.COLUMNS
     assert t["section"].tolist() == ["throughput", "growth", "growth"]
@@ -47,13 +56,20 @@ def _table(rows):
 
 
 def test_targets_are_judged_on_the_measured_rows():
-    t = _table([
-        {"section": "throughput", "subject": "default", "ratio": 0.97},
-        {"section": "figures", "subject": "warm", "seconds": 31.0},
-        {"section": "growth", "subject": "1000 passages", "n": 1000, "scoring_seconds": 10.0, "peak_mb": 700},
-        {"section": "growth", "subject": "100000 passages", "n": 100000, "scoring_seconds": 1050.0,
-         "peak_mb": 1499},
-    ])
+    t = _table(
+        [
+            {"section": "throughput", "subject": "default", "ratio": 0.97},
+            {"section": "figures", "subject": "warm", "seconds": 31.0},
+            {"section": "growth", "subject": "1000 passages", "n": 1000, "scoring_seconds": 10.0, "peak_mb": 700},
+            {
+                "section": "growth",
+                "subject": "100000 passages",
+                "n": 100000,
+                "scoring_seconds": 1050.0,
+                "peak_mb": 1499,
+            },
+        ]
+    )
     got = bench.targets(t)
     assert got["target"].tolist() == ["throughput", "warm_figures", "memory", "growth"]
     assert got["met"].tolist() == [True, False, True, True]
@@ -81,9 +97,29 @@ def test_cli_writes_markdown_and_csv(tmp_path):
     app.command("bench")(command)
     app.command("other")(lambda: None)
     md, csv = tmp_path / "perf.md", tmp_path / "perf.csv"
-    result = CliRunner().invoke(app, ["bench", "--backends", "lexicon", "--no-reference", "--throughput-n", "25",
-                                      "--repeats", "1", "--sizes", "", "--no-figures", "--no-finetune",
-                                      "--markdown", str(md), "--csv", str(csv), "--workdir", str(tmp_path / "w")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "--backends",
+            "lexicon",
+            "--no-reference",
+            "--throughput-n",
+            "25",
+            "--repeats",
+            "1",
+            "--sizes",
+            "",
+            "--no-figures",
+            "--no-finetune",
+            "--markdown",
+            str(md),
+            "--csv",
+            str(csv),
+            "--workdir",
+            str(tmp_path / "w"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "throughput" in result.output and "targets" in result.output
     assert "| lexicon | 25 |" in md.read_text(encoding="utf-8")
@@ -92,8 +128,16 @@ def test_cli_writes_markdown_and_csv(tmp_path):
 
 @pytest.mark.slow
 def test_raw_encode_reference_runs_in_the_same_run(tmp_path):
-    result = bench.run_bench(backends=["lexicon"], throughput_n=24, reference=True, repeats=1, sizes=(),
-                             figures=False, finetune=False, workdir=tmp_path)
+    result = bench.run_bench(
+        backends=["lexicon"],
+        throughput_n=24,
+        reference=True,
+        repeats=1,
+        sizes=(),
+        figures=False,
+        finetune=False,
+        workdir=tmp_path,
+    )
     t = result.table.set_index("subject")
     assert list(t.index) == ["raw-encode", "lexicon"]
     assert t.loc["raw-encode", "ratio"] == 1.0

@@ -23,19 +23,43 @@ def _stance_predictions() -> pd.DataFrame:
     for pid, gold, probs in (("d1:p1", "A", (0.9, 0.1)), ("d1:p2", "A", (0.2, 0.8)), ("d2:p3", "B", (0.6, 0.4))):
         best = "A" if probs[0] >= probs[1] else "B"
         for lab, p in zip(("A", "B"), probs, strict=True):
-            rows.append({"model": "m", "task": "stance:x", "fold": pid[:2], "passage_id": pid, "doc_id": pid[:2],
-                         "label": lab, "true": lab == gold, "pred": lab == best, "prob": p})
+            rows.append(
+                {
+                    "model": "m",
+                    "task": "stance:x",
+                    "fold": pid[:2],
+                    "passage_id": pid,
+                    "doc_id": pid[:2],
+                    "label": lab,
+                    "true": lab == gold,
+                    "pred": lab == best,
+                    "prob": p,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _frame_predictions() -> pd.DataFrame:
     """Two passages, frames x/y. q1: gold {x}, predicted {x, y} (y at 0.7). q2: gold {x, y}, predicted {} ."""
     rows = []
-    for pid, cells in (("d1:q1", {"x": (True, True, 0.9), "y": (False, True, 0.7)}),
-                       ("d2:q2", {"x": (True, False, 0.45), "y": (True, False, 0.1)})):
+    for pid, cells in (
+        ("d1:q1", {"x": (True, True, 0.9), "y": (False, True, 0.7)}),
+        ("d2:q2", {"x": (True, False, 0.45), "y": (True, False, 0.1)}),
+    ):
         for lab, (t, p, prob) in cells.items():
-            rows.append({"model": "m", "task": "frames", "fold": pid[:2], "passage_id": pid, "doc_id": pid[:2],
-                         "label": lab, "true": t, "pred": p, "prob": prob})
+            rows.append(
+                {
+                    "model": "m",
+                    "task": "frames",
+                    "fold": pid[:2],
+                    "passage_id": pid,
+                    "doc_id": pid[:2],
+                    "label": lab,
+                    "true": t,
+                    "pred": p,
+                    "prob": prob,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -93,8 +117,9 @@ def test_error_examples_agree_with_the_cross_validation():
     data = synthetic_task_data(multilabel=True, seed=3)
     res = cross_validate(KeywordClassifier(labels=data.labels, multilabel=True), data)
     err = error_examples(res.predictions, data.passages, n=None)
-    wrong = res.predictions.groupby("passage_id").apply(lambda g: bool((g["true"] != g["pred"]).any()),
-                                                        include_groups=False)
+    wrong = res.predictions.groupby("passage_id").apply(
+        lambda g: bool((g["true"] != g["pred"]).any()), include_groups=False
+    )
     assert set(err["passage_id"]) == set(wrong[wrong].index)
     assert (err["text"] != "").all()
 
@@ -102,17 +127,18 @@ def test_error_examples_agree_with_the_cross_validation():
 def test_evaluation_tables_read_back(tmp_path):
     data = synthetic_task_data(multilabel=False)
     comp = compare_models(data, [KeywordClassifier(labels=data.labels)], n_boot=20)
-    ev = Evaluation(comp.table, comp.per_label, comp.confusion, comp.predictions, pd.DataFrame(),
-                    info={"scheme": "document"})
+    ev = Evaluation(
+        comp.table, comp.per_label, comp.confusion, comp.predictions, pd.DataFrame(), info={"scheme": "document"}
+    )
     ev.write(tmp_path)
     back = Evaluation.read(tmp_path)
     assert back.info == {"scheme": "document"}
     assert back.comparison["model"].tolist() == comp.table["model"].tolist()
     assert np.allclose(back.comparison["score"], comp.table["score"], atol=1e-5)
     assert back.comparison["error"].tolist() == [""]
-    pd.testing.assert_frame_equal(confusion_matrix(back.confusion), confusion_matrix(comp.confusion),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(confusion_matrix(back.confusion), confusion_matrix(comp.confusion), check_dtype=False)
     assert len(error_examples(back.predictions, data.passages, n=None)) == len(
-        error_examples(comp.predictions, data.passages, n=None))
+        error_examples(comp.predictions, data.passages, n=None)
+    )
     with pytest.raises(FileNotFoundError, match="stance evaluate"):
         Evaluation.read(tmp_path / "missing")

@@ -15,16 +15,22 @@ from test_analysis import CueModel
 from stance import analysis, figures, plotting
 
 ROOT = Path(__file__).resolve().parent.parent
-SCORE_FIGURES = ["frame-document-heatmap", "frames-over-time", "stance-by-document", "stance-over-time",
-                 "narrative-arc"]
+SCORE_FIGURES = [
+    "frame-document-heatmap",
+    "frames-over-time",
+    "stance-by-document",
+    "stance-over-time",
+    "narrative-arc",
+]
 TABLES = ["passage-scores", "frame-evidence", "group-aggregates"]
 EVAL_FIGURES = ["model-comparison", "learning-curve"]
 
 
 def cue_models(codebook) -> dict[str, CueModel]:
     """Keyword models over the codebook's cues, for every scored task."""
-    out = {"frames": CueModel(codebook.frame_names, {f.name: [c.lower() for c in f.cues] for f in codebook.frames},
-                              True)}
+    out = {
+        "frames": CueModel(codebook.frame_names, {f.name: [c.lower() for c in f.cues] for f in codebook.frames}, True)
+    }
     for t in codebook.stance_targets:
         cues = {lab.name: [c.lower() for c in lab.cues] for lab in codebook.labels(f"stance:{t}")}
         out[f"stance:{t}"] = CueModel(codebook.stance_classes, cues, False)
@@ -39,14 +45,40 @@ def fake_evaluation(folder: Path, codebook) -> None:
         for model in ("lexicon", "tfidf"):
             for label in codebook.task_labels(task):
                 v = float(rng.uniform(0.2, 0.9))
-                per.append({"task": task, "model": model, "label": label, "metric": "f1", "value": v,
-                            "ci_low": v - 0.1, "ci_high": min(1.0, v + 0.1), "support": 5})
-            comp.append({"rank": 1 if model == "tfidf" else 2, "task": task, "model": model, "metric": "macro_f1",
-                         "score": 0.6 if model == "tfidf" else 0.5})
+                per.append(
+                    {
+                        "task": task,
+                        "model": model,
+                        "label": label,
+                        "metric": "f1",
+                        "value": v,
+                        "ci_low": v - 0.1,
+                        "ci_high": min(1.0, v + 0.1),
+                        "support": 5,
+                    }
+                )
+            comp.append(
+                {
+                    "rank": 1 if model == "tfidf" else 2,
+                    "task": task,
+                    "model": model,
+                    "metric": "macro_f1",
+                    "score": 0.6 if model == "tfidf" else 0.5,
+                }
+            )
         for frac in (0.5, 1.0):
             for rep in range(1 if frac == 1.0 else 2):
-                curve.append({"model": "tfidf", "task": task, "fraction": frac, "repeat": rep, "n_train": 50 * frac,
-                              "metric": "macro_f1", "value": 0.3 + 0.3 * frac + 0.01 * rep})
+                curve.append(
+                    {
+                        "model": "tfidf",
+                        "task": task,
+                        "fraction": frac,
+                        "repeat": rep,
+                        "n_train": 50 * frac,
+                        "metric": "macro_f1",
+                        "value": 0.3 + 0.3 * frac + 0.01 * rep,
+                    }
+                )
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(per).to_csv(folder / "per_label.csv", index=False)
     pd.DataFrame(comp).to_csv(folder / "comparison.csv", index=False)
@@ -57,8 +89,15 @@ def fake_evaluation(folder: Path, codebook) -> None:
 def context(seed_corpus, codebook, tmp_path_factory):
     base = tmp_path_factory.mktemp("figctx")
     fake_evaluation(base / "models" / "evaluation", codebook)
-    return figures.FigureContext(seed_corpus, codebook, models=cue_models(codebook), models_dir=base / "models",
-                                 labels=base / "no-labels.jsonl", cache_dir=base / "cache", n_boot=100)
+    return figures.FigureContext(
+        seed_corpus,
+        codebook,
+        models=cue_models(codebook),
+        models_dir=base / "models",
+        labels=base / "no-labels.jsonl",
+        cache_dir=base / "cache",
+        n_boot=100,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +136,11 @@ def test_register_figure_adds_an_entry(tmp_path, context):
     try:
         results = figures.generate(["test-only-figure"], tmp_path, context=context)
         assert results[0].status == "written"
-        assert {p.name for p in tmp_path.iterdir()} == {"test-only-figure.png", "test-only-figure.svg",
-                                                        "test-only-figure.csv"}
+        assert {p.name for p in tmp_path.iterdir()} == {
+            "test-only-figure.png",
+            "test-only-figure.svg",
+            "test-only-figure.csv",
+        }
         again = figures.generate(["test-only-figure"], tmp_path, context=context)
         assert again[0].status == "unchanged"
     finally:
@@ -221,19 +263,30 @@ def write_labels(path: Path, corpus, codebook, models) -> None:
             for i, r in enumerate(p.itertuples()):
                 frames = [f for j, f in enumerate(codebook.frame_names) if (P[i, j] > 0.5) ^ (rng.random() < noise)]
                 stance = {t: str(rng.choice(codebook.stance_classes)) for t in codebook.stance_targets}
-                rec = {"passage_id": r.passage_id, "text_hash": r.text_hash, "annotator": coder,
-                       "kind": "adjudication" if coder == "gold" else "annotation", "round": 1,
-                       "codebook_version": codebook.version, "codebook_hash": codebook.hash,
-                       "timestamp": "2026-01-01T00:00:00Z", "frames": frames, "stance": stance, "roles": {},
-                       "rationale": {}, "note": ""}
+                rec = {
+                    "passage_id": r.passage_id,
+                    "text_hash": r.text_hash,
+                    "annotator": coder,
+                    "kind": "adjudication" if coder == "gold" else "annotation",
+                    "round": 1,
+                    "codebook_version": codebook.version,
+                    "codebook_hash": codebook.hash,
+                    "timestamp": "2026-01-01T00:00:00Z",
+                    "frames": frames,
+                    "stance": stance,
+                    "roles": {},
+                    "rationale": {},
+                    "note": "",
+                }
                 fh.write(json.dumps(rec) + "\n")
 
 
 def test_gold_beside_model_and_reliability(context, seed_corpus, codebook, tmp_path):
     labels = tmp_path / "labels.jsonl"
     write_labels(labels, seed_corpus, codebook, context.models)
-    ctx = figures.FigureContext(seed_corpus, codebook, models=context.models, labels=labels,
-                                cache_dir=context.cache_dir, n_boot=50)
+    ctx = figures.FigureContext(
+        seed_corpus, codebook, models=context.models, labels=labels, cache_dir=context.cache_dir, n_boot=50
+    )
     assert set(ctx.gold["source"]) == {"gold"} and ctx.gold["passage_id"].nunique() == 69
     fig, data = figures.frame_document_heatmap(context=ctx)
     assert set(data["source"]) == {"model", "gold"}
@@ -247,8 +300,14 @@ def test_gold_beside_model_and_reliability(context, seed_corpus, codebook, tmp_p
 
 # ----------------------------------------------------------------------------- missing inputs
 def test_missing_evaluation_names_the_command(context, seed_corpus, codebook, tmp_path):
-    ctx = figures.FigureContext(seed_corpus, codebook, models=context.models, models_dir=tmp_path / "models",
-                                cache_dir=context.cache_dir, n_boot=20)
+    ctx = figures.FigureContext(
+        seed_corpus,
+        codebook,
+        models=context.models,
+        models_dir=tmp_path / "models",
+        cache_dir=context.cache_dir,
+        n_boot=20,
+    )
     results = figures.generate(EVAL_FIGURES, tmp_path / "out", context=ctx)
     for r in results:
         assert r.status == "missing-input"
@@ -265,8 +324,9 @@ def test_missing_models_name_the_command(seed_corpus, codebook, tmp_path):
 
 
 def test_missing_labels_name_the_command(context, seed_corpus, codebook, tmp_path):
-    ctx = figures.FigureContext(seed_corpus, codebook, models=context.models, labels=tmp_path / "none.jsonl",
-                                cache_dir=context.cache_dir)
+    ctx = figures.FigureContext(
+        seed_corpus, codebook, models=context.models, labels=tmp_path / "none.jsonl", cache_dir=context.cache_dir
+    )
     r = figures.generate(["coder-reliability"], tmp_path / "out", context=ctx)[0]
     assert r.status == "missing-input"
     assert "labels" in r.message
@@ -299,8 +359,9 @@ def lexicon_project(tmp_path_factory, codebook):
     shutil.copytree(ROOT / "codebook", root / "codebook")
     for task in analysis.scored_tasks(codebook):
         X, y = codebook_examples(codebook, task)
-        store.save_version(task, make_classifier("lexicon", task, codebook).fit(X, y), root / "models",
-                           make_default=True)
+        store.save_version(
+            task, make_classifier("lexicon", task, codebook).fit(X, y), root / "models", make_default=True
+        )
     return root
 
 
@@ -323,12 +384,18 @@ def test_cli_figures_and_score_end_to_end(lexicon_project, tmp_path, monkeypatch
     monkeypatch.setenv("STANCE_CACHE_DIR", str(tmp_path / "cache"))
     runner = CliRunner()
     out = tmp_path / "figs"
-    result = runner.invoke(_cli_app(), ["figures", "--only", "frame-document-heatmap", "--only", "passage-scores",
-                                        "--no-train", "--out", str(out)])
+    result = runner.invoke(
+        _cli_app(),
+        ["figures", "--only", "frame-document-heatmap", "--only", "passage-scores", "--no-train", "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert "frame-document-heatmap" in result.output and "written" in result.output
-    assert {p.name for p in out.iterdir()} == {"frame-document-heatmap.png", "frame-document-heatmap.svg",
-                                               "frame-document-heatmap.csv", "passage-scores.csv"}
+    assert {p.name for p in out.iterdir()} == {
+        "frame-document-heatmap.png",
+        "frame-document-heatmap.svg",
+        "frame-document-heatmap.csv",
+        "passage-scores.csv",
+    }
     assert list((tmp_path / "cache" / "scores").glob("frames-*.parquet"))
     # evaluation tables are missing in this project: reported with the command, exit status 1
     result = runner.invoke(_cli_app(), ["figures", "--only", "model-comparison", "--no-train", "--out", str(out)])

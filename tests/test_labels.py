@@ -53,7 +53,8 @@ def test_partial_record_updates_only_its_frame(store, lcorpus, codebook, pids):
     before = label_cells(store.resolved())[pids[0]]
     report = store.append(
         [{"passage_id": pids[0], "annotator": "gold", "round": 2, "fields": ["frames:blame"], "frames": ["blame"]}],
-        lcorpus, codebook,
+        lcorpus,
+        codebook,
     )
     assert len(report.changed) == 1
     assert [(c.cell, c.old, c.new) for c in report.changes] == [("frame:blame", False, True)]
@@ -63,8 +64,9 @@ def test_partial_record_updates_only_its_frame(store, lcorpus, codebook, pids):
         k: v for k, v in before.items() if k != "frame:blame"
     }
     # and a recode that drops one frame leaves the others alone
-    store.append([{"passage_id": pids[0], "annotator": "gold", "fields": ["frame:cooperation"], "frames": []}],
-                 lcorpus, codebook)
+    store.append(
+        [{"passage_id": pids[0], "annotator": "gold", "fields": ["frame:cooperation"], "frames": []}], lcorpus, codebook
+    )
     row = store.resolved().iloc[0]
     assert row["frames"] == ["blame"]
     assert row["rationale"] == {}  # the rationale went with the frame
@@ -72,8 +74,9 @@ def test_partial_record_updates_only_its_frame(store, lcorpus, codebook, pids):
 
 
 def test_partial_stance_record_decides_only_that_target(store, lcorpus, codebook, pids):
-    store.append([{"passage_id": pids[1], "annotator": "gold", "stance": {"cooperation": "AGAINST"}}], lcorpus,
-                 codebook)
+    store.append(
+        [{"passage_id": pids[1], "annotator": "gold", "stance": {"cooperation": "AGAINST"}}], lcorpus, codebook
+    )
     df = store.resolved()
     row = df.iloc[0]
     assert row["stance:cooperation"] == "AGAINST"
@@ -89,7 +92,9 @@ def test_later_decision_supersedes_same_annotator_only(store, lcorpus, codebook,
     report = store.append([full(pids[0], "coder_a", frames=["blame"], rationale={})], lcorpus, codebook)
     assert len(report.changed) == 1
     assert {(c.cell, c.old, c.new) for c in report.changes} == {
-        ("frame:cooperation", True, False), ("frame:blame", False, True)}
+        ("frame:cooperation", True, False),
+        ("frame:blame", False, True),
+    }
     assert store.resolved("coder_a").iloc[0]["frames"] == ["blame"]
     assert store.resolved("gold").iloc[0]["frames"] == ["cooperation"]
     both = store.resolved(None)
@@ -142,24 +147,46 @@ def test_adjudication_must_reference_stored_codings(store, lcorpus, codebook, pi
     store.append([full(pids[0], "coder_a")], lcorpus, codebook)
     ref = store.records()[0]["record_id"]
     with pytest.raises(StanceInputError, match="no such record"):
-        store.append([full(pids[0], kind="adjudication", adjudicates={"coder_a": ref, "coder_b": "r-000000000000"},
-                            reason="coder a was right")], lcorpus, codebook)
+        store.append(
+            [
+                full(
+                    pids[0],
+                    kind="adjudication",
+                    adjudicates={"coder_a": ref, "coder_b": "r-000000000000"},
+                    reason="coder a was right",
+                )
+            ],
+            lcorpus,
+            codebook,
+        )
     with pytest.raises(StanceInputError, match="needs a reason"):
         store.append([full(pids[0], kind="adjudication", adjudicates={"coder_a": ref})], lcorpus, codebook)
-    report = store.append([full(pids[0], kind="adjudication", adjudicates={"coder_a": ref},
-                                reason={"frames:cooperation": "explicit joint working group"})], lcorpus, codebook)
+    report = store.append(
+        [
+            full(
+                pids[0],
+                kind="adjudication",
+                adjudicates={"coder_a": ref},
+                reason={"frames:cooperation": "explicit joint working group"},
+            )
+        ],
+        lcorpus,
+        codebook,
+    )
     assert report.added[0]["adjudicates"] == {"coder_a": ref}
 
 
 def test_rationale_that_quotes_nothing_is_noted(store, lcorpus, codebook, pids):
     report = store.append([full(pids[0], rationale={"cooperation": "words that are not there"})], lcorpus, codebook)
     assert any("does not quote the passage" in w for w in report.warnings)
-    report = store.append([full(pids[1], rationale={"cooperation": "share intelligence ... coordinate"})], lcorpus,
-                          codebook)
+    report = store.append(
+        [full(pids[1], rationale={"cooperation": "share intelligence ... coordinate"})], lcorpus, codebook
+    )
     assert not report.warnings
     report = store.append([full(pids[2], rationale={})], lcorpus, codebook)
-    assert report.warnings == [f"1 present frame(s) have no rationale quoting the passage (e.g. {pids[2]}: "
-                               "cooperation)"]
+    assert report.warnings == [
+        f"1 present frame(s) have no rationale quoting the passage (e.g. {pids[2]}: cooperation)"
+    ]
 
 
 def test_rationale_must_be_for_a_present_frame(store, lcorpus, codebook, pids):
@@ -192,10 +219,18 @@ def test_round_filter(store, lcorpus, codebook, pids):
 
 def test_frame_matrix_and_task_targets(store, lcorpus, codebook, pids):
     store.append(
-        [full(pids[0]), full(pids[2], frames=["blame", "rebuttal"], rationale={},
-                             roles={"united_states": "antagonist", "china": "innocent"}),
-         {"passage_id": pids[4], "annotator": "gold", "stance": {"cooperation": "NONE"}}],
-        lcorpus, codebook,
+        [
+            full(pids[0]),
+            full(
+                pids[2],
+                frames=["blame", "rebuttal"],
+                rationale={},
+                roles={"united_states": "antagonist", "china": "innocent"},
+            ),
+            {"passage_id": pids[4], "annotator": "gold", "stance": {"cooperation": "NONE"}},
+        ],
+        lcorpus,
+        codebook,
     )
     df = store.resolved()
     both = df[coded(df, codebook, "frames")]
@@ -213,7 +248,10 @@ def test_frame_matrix_and_task_targets(store, lcorpus, codebook, pids):
     roles = task_targets(df, codebook, "roles")
     assert list(roles.columns) == ["passage_id", "doc_id", "actor", "role"]
     assert set(map(tuple, roles[["passage_id", "actor", "role"]].to_numpy())) == {
-        (pids[0], "china", "protagonist"), (pids[2], "china", "innocent"), (pids[2], "united_states", "antagonist")}
+        (pids[0], "china", "protagonist"),
+        (pids[2], "china", "innocent"),
+        (pids[2], "united_states", "antagonist"),
+    }
     assert len(task_targets(df, codebook, "roles", include_none=True)) == 12
 
 
@@ -232,8 +270,11 @@ def test_counts_per_label_and_document(store, lcorpus, codebook, pids):
 def test_resolved_gold_feeds_the_evaluation(store, lcorpus, codebook, pids):
     from stance.evaluate import gold_task_data
 
-    store.append([full(p) for p in pids[:3]] + [{"passage_id": pids[3], "annotator": "gold",
-                                                  "stance": {"cooperation": "NONE"}}], lcorpus, codebook)
+    store.append(
+        [full(p) for p in pids[:3]] + [{"passage_id": pids[3], "annotator": "gold", "stance": {"cooperation": "NONE"}}],
+        lcorpus,
+        codebook,
+    )
     gold = store.resolved("gold")
     frames = gold_task_data(lcorpus, gold, codebook, "frames")
     assert frames.y.shape == (3, len(codebook.frame_names))

@@ -23,10 +23,20 @@ def run(*args: str):
     return runner.invoke(root, list(args), catch_exceptions=False, env={"COLUMNS": "200", "STANCE_QUIET": "1"})
 
 
-@pytest.mark.parametrize("command", [
-    [], ["show"], ["history"], ["reliability"], ["disagreements"], ["adjudicate"], ["export"], ["import"],
-    ["reanchor"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["show"],
+        ["history"],
+        ["reliability"],
+        ["disagreements"],
+        ["adjudicate"],
+        ["export"],
+        ["import"],
+        ["reanchor"],
+    ],
+)
 def test_every_command_has_help(command):
     result = run("labels", *command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output
@@ -87,8 +97,16 @@ def test_bad_import_fails_cleanly(project, store, lcorpus, codebook, pids, tmp_p
 
 
 def test_reliability_disagreements_and_adjudication(project, store, lcorpus, codebook, pids, tmp_path):
-    store.append([full(pids[0], "coder_a"), full(pids[0], "coder_b", frames=["cooperation", "goodwill"]),
-                  full(pids[1], "coder_a", rationale={}), full(pids[1], "coder_b", rationale={})], lcorpus, codebook)
+    store.append(
+        [
+            full(pids[0], "coder_a"),
+            full(pids[0], "coder_b", frames=["cooperation", "goodwill"]),
+            full(pids[1], "coder_a", rationale={}),
+            full(pids[1], "coder_b", rationale={}),
+        ],
+        lcorpus,
+        codebook,
+    )
     result = run("labels", "reliability", "--out", str(tmp_path / "rel.csv"))
     assert result.exit_code == 0 and "coder_a (a) vs coder_b (b)" in result.output
     assert (tmp_path / "rel.csv").read_text(encoding="utf-8").startswith("task,label,n_units,alpha")
@@ -111,8 +129,9 @@ def test_reliability_disagreements_and_adjudication(project, store, lcorpus, cod
 def test_reanchor_command(project, store, lcorpus, codebook, pids):
     store.append([full(pids[4], rationale={})], lcorpus, codebook)
     doc = project / "seeds" / "doc_b.txt"
-    doc.write_text("A new first paragraph was added to this report.\n\n" + doc.read_text(encoding="utf-8"),
-                   encoding="utf-8")
+    doc.write_text(
+        "A new first paragraph was added to this report.\n\n" + doc.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     result = run("labels", "reanchor", "--dry-run")
     assert result.exit_code == 0 and "moved" in result.output and "would add 1" in result.output
     result = run("labels", "reanchor")

@@ -39,19 +39,20 @@ def _fails(seeded, path, corpus, codebook, **kw) -> StanceInputError:
 def test_unknown_label_name_suggests_the_nearest(seeded, tmp_path, lcorpus, codebook, pids):
     path = tmp_path / "coded.csv"
     path.write_text(
-        "passage_id,frames,stance:cooperation\n"
-        f"{pids[2]},blame,FAVOR\n"
-        f"{pids[3]},control_measures;blam,NONE\n",
+        f"passage_id,frames,stance:cooperation\n{pids[2]},blame,FAVOR\n{pids[3]},control_measures;blam,NONE\n",
         encoding="utf-8",
     )
     err = _fails(seeded, path, lcorpus, codebook, annotator="coder_a")
     assert err.line == 3 and err.field == "frames"
     assert "unknown frame 'blam'" in err.message and "did you mean 'blame'?" in err.message
     # stance classes and actors too, in the store's own JSONL format
-    path = _jsonl(tmp_path / "coded.jsonl", [
-        full(pids[2], "coder_a", rationale={}),
-        full(pids[3], "coder_a", stance={"cooperation": "favour"}, rationale={}),
-    ])
+    path = _jsonl(
+        tmp_path / "coded.jsonl",
+        [
+            full(pids[2], "coder_a", rationale={}),
+            full(pids[3], "coder_a", stance={"cooperation": "favour"}, rationale={}),
+        ],
+    )
     err = _fails(seeded, path, lcorpus, codebook)
     assert err.line == 2 and err.field == "stance.cooperation" and "did you mean 'FAVOR'?" in err.message
     path = _jsonl(tmp_path / "roles.jsonl", [full(pids[2], "coder_a", roles={"usa": "antagonist"}, rationale={})])
@@ -60,11 +61,14 @@ def test_unknown_label_name_suggests_the_nearest(seeded, tmp_path, lcorpus, code
 
 
 def test_unknown_passage_id(seeded, tmp_path, lcorpus, codebook, pids):
-    path = _jsonl(tmp_path / "coded.jsonl", [
-        full(pids[2], "coder_a", rationale={}),
-        full("testdaily-2023-05-02:p009:deadbeef", "coder_a", rationale={}),
-        full("otherpaper-2020-01-01:p001:12345678", "coder_a", rationale={}),
-    ])
+    path = _jsonl(
+        tmp_path / "coded.jsonl",
+        [
+            full(pids[2], "coder_a", rationale={}),
+            full("testdaily-2023-05-02:p009:deadbeef", "coder_a", rationale={}),
+            full("otherpaper-2020-01-01:p001:12345678", "coder_a", rationale={}),
+        ],
+    )
     err = _fails(seeded, path, lcorpus, codebook)
     assert err.line == 2 and err.field == "passage_id"
     assert "no passage 'testdaily-2023-05-02:p009:deadbeef'" in err.message and "nearest ids" in err.message
@@ -75,16 +79,29 @@ def test_text_hash_that_no_longer_matches_gives_a_reanchor_hint(seeded, project,
     # labels made on the original corpus ...
     old_pid = pids[2]
     old_hash = lcorpus.passage(old_pid)["text_hash"]
-    path = _jsonl(tmp_path / "coded.jsonl", [
-        {"passage_id": pids[3], "text_hash": lcorpus.passage(pids[3])["text_hash"], "annotator": "coder_a",
-         "frames": ["control_measures"]},
-        {"passage_id": old_pid, "text_hash": old_hash, "annotator": "coder_a", "frames": ["blame"],
-         "text": lcorpus.passage(old_pid)["text"]},
-    ])
+    path = _jsonl(
+        tmp_path / "coded.jsonl",
+        [
+            {
+                "passage_id": pids[3],
+                "text_hash": lcorpus.passage(pids[3])["text_hash"],
+                "annotator": "coder_a",
+                "frames": ["control_measures"],
+            },
+            {
+                "passage_id": old_pid,
+                "text_hash": old_hash,
+                "annotator": "coder_a",
+                "frames": ["blame"],
+                "text": lcorpus.passage(old_pid)["text"],
+            },
+        ],
+    )
     # ... then the paragraph is edited in the corpus
     doc = project / "seeds" / "doc_a.txt"
-    doc.write_text(doc.read_text(encoding="utf-8").replace("should stop blaming", "must stop blaming"),
-                   encoding="utf-8")
+    doc.write_text(
+        doc.read_text(encoding="utf-8").replace("should stop blaming", "must stop blaming"), encoding="utf-8"
+    )
     edited = load(project / "seeds")
     new_pid = edited.passages.loc[2, "passage_id"]
     assert new_pid != old_pid
@@ -94,15 +111,17 @@ def test_text_hash_that_no_longer_matches_gives_a_reanchor_hint(seeded, project,
     assert new_pid in err.message and "most similar passage" in err.message
     assert f"stance labels reanchor --map {old_pid}={new_pid}" in err.message
     # a hash that disagrees with an existing passage is caught too
-    path = _jsonl(tmp_path / "wrong.jsonl", [{"passage_id": pids[0], "text_hash": "0" * 16, "annotator": "coder_a",
-                                              "frames": []}])
+    path = _jsonl(
+        tmp_path / "wrong.jsonl", [{"passage_id": pids[0], "text_hash": "0" * 16, "annotator": "coder_a", "frames": []}]
+    )
     err = _fails(seeded, path, edited, codebook)
     assert err.field == "text_hash" and "no longer matches" in err.message
 
 
 def test_moved_passage_hint_and_reanchor(store, project, lcorpus, codebook, pids):
-    store.append([full(pids[4], rationale={}), full(pids[6], "coder_a", frames=["sovereignty"], rationale={})],
-                 lcorpus, codebook)
+    store.append(
+        [full(pids[4], rationale={}), full(pids[6], "coder_a", frames=["sovereignty"], rationale={})], lcorpus, codebook
+    )
     doc = project / "seeds" / "doc_b.txt"
     paras = doc.read_text(encoding="utf-8").strip().split("\n\n")
     doc.write_text("\n\n".join([paras[2], paras[0], paras[1]]) + "\n", encoding="utf-8")
@@ -122,17 +141,26 @@ def test_moved_passage_hint_and_reanchor(store, project, lcorpus, codebook, pids
 
 
 def test_conflicting_labels_in_one_import(seeded, tmp_path, lcorpus, codebook, pids):
-    path = _jsonl(tmp_path / "coded.jsonl", [
-        full(pids[2], "coder_a", frames=["blame"], rationale={}),
-        full(pids[3], "coder_a", frames=[], rationale={}),
-        full(pids[2], "coder_a", frames=["blame", "rebuttal"], rationale={}),
-    ])
+    path = _jsonl(
+        tmp_path / "coded.jsonl",
+        [
+            full(pids[2], "coder_a", frames=["blame"], rationale={}),
+            full(pids[3], "coder_a", frames=[], rationale={}),
+            full(pids[2], "coder_a", frames=["blame", "rebuttal"], rationale={}),
+        ],
+    )
     err = _fails(seeded, path, lcorpus, codebook)
     assert err.line == 3 and err.field == "frame"
     assert "conflicting labels" in err.message and "line 1 says frame:rebuttal = False" in err.message
     # the same labels twice, or different annotators, are not conflicts
-    ok = _jsonl(tmp_path / "ok.jsonl", [full(pids[2], "coder_a", rationale={}), full(pids[2], "coder_a", rationale={}),
-                                        full(pids[2], "coder_b", frames=[], rationale={})])
+    ok = _jsonl(
+        tmp_path / "ok.jsonl",
+        [
+            full(pids[2], "coder_a", rationale={}),
+            full(pids[2], "coder_a", rationale={}),
+            full(pids[2], "coder_b", frames=[], rationale={}),
+        ],
+    )
     store, _ = seeded
     report = import_labels(ok, store, lcorpus, codebook)
     assert len(report.added) == 2 and len(report.unchanged) == 1
@@ -169,13 +197,17 @@ def test_malformed_rows(seeded, tmp_path, lcorpus, codebook, pids):
 
 def test_changed_label_is_reported_and_history_kept(seeded, tmp_path, lcorpus, codebook, pids):
     store, before = seeded
-    path = _jsonl(tmp_path / "recode.jsonl", [
-        {"passage_id": pids[0], "annotator": "gold", "fields": ["frames:blame"], "frames": ["blame"], "round": 2},
-        full(pids[1]),
-    ])
+    path = _jsonl(
+        tmp_path / "recode.jsonl",
+        [
+            {"passage_id": pids[0], "annotator": "gold", "fields": ["frames:blame"], "frames": ["blame"], "round": 2},
+            full(pids[1]),
+        ],
+    )
     report = import_labels(path, store, lcorpus, codebook)
     assert [(c.passage_id, c.cell, c.old, c.new, c.line) for c in report.changes] == [
-        (pids[0], "frame:blame", False, True, 1)]
+        (pids[0], "frame:blame", False, True, 1)
+    ]
     assert len(report.changed) == 1 and len(report.unchanged) == 1
     assert store.path.read_bytes().startswith(before)
     assert len(store.history(pids[0])) == 2

@@ -28,20 +28,37 @@ def gold(store, lcorpus, codebook, pids):
     store.append(
         [
             full(pids[0]),
-            full(pids[1], frames=["cooperation", "control_measures"],
-                 rationale={"cooperation": "share intelligence and coordinate law enforcement operations"}),
-            full(pids[2], frames=["blame", "rebuttal"], roles={"united_states": "antagonist", "china": "innocent"},
-                 rationale={"blame": "the United States should stop blaming China"}),
+            full(
+                pids[1],
+                frames=["cooperation", "control_measures"],
+                rationale={"cooperation": "share intelligence and coordinate law enforcement operations"},
+            ),
+            full(
+                pids[2],
+                frames=["blame", "rebuttal"],
+                roles={"united_states": "antagonist", "china": "innocent"},
+                rationale={"blame": "the United States should stop blaming China"},
+            ),
             full(pids[3], frames=[], roles={}, rationale={}),
             {"passage_id": pids[4], "annotator": "gold", "stance": {"us_government": "NONE"}},
-            {"passage_id": pids[5], "annotator": "gold", "fields": ["frames:coercion", "roles:china"],
-             "frames": ["coercion"], "roles": {"china": "innocent"}, "rationale": {"coercion": "new tariffs"}},
+            {
+                "passage_id": pids[5],
+                "annotator": "gold",
+                "fields": ["frames:coercion", "roles:china"],
+                "frames": ["coercion"],
+                "roles": {"china": "innocent"},
+                "rationale": {"coercion": "new tariffs"},
+            },
         ],
-        lcorpus, codebook,
+        lcorpus,
+        codebook,
     )
     # a round-2 recode of one frame
-    store.append([{"passage_id": pids[2], "annotator": "gold", "round": 2, "fields": ["frames:rebuttal"],
-                   "frames": []}], lcorpus, codebook)
+    store.append(
+        [{"passage_id": pids[2], "annotator": "gold", "round": 2, "fields": ["frames:rebuttal"], "frames": []}],
+        lcorpus,
+        codebook,
+    )
     return store
 
 
@@ -51,13 +68,15 @@ def test_round_trip_gives_identical_resolved_labels(fmt, gold, project, lcorpus,
     table = export_labels(out, fmt, gold, lcorpus, codebook, annotator="gold", labelled_only=True)
     assert int(table["labelled"].sum()) == 6
     fresh = LabelStore(tmp_path / "fresh.jsonl", codebook=codebook)
-    report = import_labels(out, fresh, lcorpus, codebook, annotator="gold",
-                           format="prodigy" if fmt == "doccano" else "auto")
+    report = import_labels(
+        out, fresh, lcorpus, codebook, annotator="gold", format="prodigy" if fmt == "doccano" else "auto"
+    )
     assert len(report.added) == 6 and not report.changed
     assert label_cells(fresh.resolved("gold")) == label_cells(gold.resolved("gold"))
     # importing the same file again is a no-op
-    again = import_labels(out, fresh, lcorpus, codebook, annotator="gold",
-                          format="prodigy" if fmt == "doccano" else "auto")
+    again = import_labels(
+        out, fresh, lcorpus, codebook, annotator="gold", format="prodigy" if fmt == "doccano" else "auto"
+    )
     assert not again.written and len(again.unchanged) == 6
 
 
@@ -84,9 +103,9 @@ def test_csv_text_label_columns_from_a_spreadsheet(store, lcorpus, codebook, pid
     text = lcorpus.passage(pids[2])["text"]
     path.write_text(
         "text,label,passage_id,outlet,comment\n"
-        f"\"{text}\",blame;rebuttal,{pids[2]},Test Daily,checked twice\n"
-        f"\"{lcorpus.passage(pids[3])['text']}\",none,{pids[3]},Test Daily,\n"
-        f"\"{lcorpus.passage(pids[4])['text']}\",,{pids[4]},Test Times,not coded yet\n",
+        f'"{text}",blame;rebuttal,{pids[2]},Test Daily,checked twice\n'
+        f'"{lcorpus.passage(pids[3])["text"]}",none,{pids[3]},Test Daily,\n'
+        f'"{lcorpus.passage(pids[4])["text"]}",,{pids[4]},Test Times,not coded yet\n',
         encoding="utf-8",
     )
     assert detect_format(path) == "csv"
@@ -145,20 +164,35 @@ def test_labelstudio_tasks_and_config_file(gold, lcorpus, codebook, tmp_path, pi
 
 def test_labelstudio_export_from_the_tool(store, lcorpus, codebook, pids, tmp_path):
     """A JSON export as Label Studio writes it: several annotators, a cancelled annotation, textarea results."""
+
     def choice(name, values):
         return {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": values}}
 
     tasks = [
-        {"id": 11, "data": {"text": lcorpus.passage(pids[2])["text"], "passage_id": pids[2]},
-         "annotations": [
-             {"id": 1, "completed_by": {"id": 3, "email": "ann@example.org"}, "was_cancelled": False,
-              "updated_at": "2026-02-01T10:00:00.123456Z",
-              "result": [choice("frames", ["blame", "rebuttal"]),
-                         {"from_name": "rationale_blame", "to_name": "text", "type": "textarea",
-                          "value": {"text": ["should stop blaming China"]}},
-                         choice("stance_us_government", ["AGAINST"]), choice("role_united_states", ["antagonist"])]},
-             {"id": 2, "completed_by": 4, "was_cancelled": True, "result": []},
-         ]},
+        {
+            "id": 11,
+            "data": {"text": lcorpus.passage(pids[2])["text"], "passage_id": pids[2]},
+            "annotations": [
+                {
+                    "id": 1,
+                    "completed_by": {"id": 3, "email": "ann@example.org"},
+                    "was_cancelled": False,
+                    "updated_at": "2026-02-01T10:00:00.123456Z",
+                    "result": [
+                        choice("frames", ["blame", "rebuttal"]),
+                        {
+                            "from_name": "rationale_blame",
+                            "to_name": "text",
+                            "type": "textarea",
+                            "value": {"text": ["should stop blaming China"]},
+                        },
+                        choice("stance_us_government", ["AGAINST"]),
+                        choice("role_united_states", ["antagonist"]),
+                    ],
+                },
+                {"id": 2, "completed_by": 4, "was_cancelled": True, "result": []},
+            ],
+        },
         {"id": 12, "data": {"passage_id": pids[3]}, "annotations": []},
     ]
     path = tmp_path / "project-1-at-2026.json"
@@ -179,19 +213,36 @@ def test_prodigy_binary_answers_decide_one_frame(store, lcorpus, codebook, pids,
     t2, t5 = lcorpus.passage(pids[2])["text"], lcorpus.passage(pids[5])["text"]
     lines = [
         {"text": t2, "label": "blame", "answer": "accept", "meta": {"passage_id": pids[2]}, "_annotator_id": "s-ann"},
-        {"text": t2, "label": "rebuttal", "answer": "reject", "meta": {"passage_id": pids[2]},
-         "_annotator_id": "s-ann"},
-        {"text": t2, "label": "goodwill", "answer": "ignore", "meta": {"passage_id": pids[2]},
-         "_annotator_id": "s-ann"},
-        {"text": t5, "cats": {"coercion": 1.0, "sovereignty": 0.0}, "meta": {"passage_id": pids[5]},
-         "_annotator_id": "s-ann"},
+        {
+            "text": t2,
+            "label": "rebuttal",
+            "answer": "reject",
+            "meta": {"passage_id": pids[2]},
+            "_annotator_id": "s-ann",
+        },
+        {
+            "text": t2,
+            "label": "goodwill",
+            "answer": "ignore",
+            "meta": {"passage_id": pids[2]},
+            "_annotator_id": "s-ann",
+        },
+        {
+            "text": t5,
+            "cats": {"coercion": 1.0, "sovereignty": 0.0},
+            "meta": {"passage_id": pids[5]},
+            "_annotator_id": "s-ann",
+        },
     ]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     assert detect_format(path) == "prodigy"
     report = import_labels(path, store, lcorpus, codebook)
     assert len(report.added) == 3 and any("ignored" in w for w in report.warnings)
-    assert [r["fields"] for r in store.records()] == [["frames:blame"], ["frames:rebuttal"],
-                                                      ["frames:sovereignty", "frames:coercion"]]
+    assert [r["fields"] for r in store.records()] == [
+        ["frames:blame"],
+        ["frames:rebuttal"],
+        ["frames:sovereignty", "frames:coercion"],
+    ]
     df = store.resolved("s-ann").set_index("passage_id")
     assert bool(df.loc[pids[2], "frame:blame"]) and not bool(df.loc[pids[2], "frame:rebuttal"])
     assert str(df.loc[pids[2], "frame:cooperation"]) == "<NA>"

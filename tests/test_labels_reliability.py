@@ -22,10 +22,24 @@ from stance.labels import (
 
 pytest_plugins = ["_labels_fixtures"]
 
-A_FRAMES = [["cooperation"], ["cooperation", "control_measures"], ["blame", "rebuttal"], ["control_measures"],
-            [], ["coercion"], ["sovereignty"]]
-B_FRAMES = [["cooperation"], ["cooperation"], ["blame"], ["control_measures"], [], ["coercion", "blame"],
-            ["sovereignty"]]
+A_FRAMES = [
+    ["cooperation"],
+    ["cooperation", "control_measures"],
+    ["blame", "rebuttal"],
+    ["control_measures"],
+    [],
+    ["coercion"],
+    ["sovereignty"],
+]
+B_FRAMES = [
+    ["cooperation"],
+    ["cooperation"],
+    ["blame"],
+    ["control_measures"],
+    [],
+    ["coercion", "blame"],
+    ["sovereignty"],
+]
 A_COOP = ["FAVOR", "FAVOR", "NONE", "NONE", "NONE", "AGAINST", "NONE"]
 B_COOP = ["FAVOR", "FAVOR", "NONE", "FAVOR", "NONE", "AGAINST", "AGAINST"]
 
@@ -36,19 +50,39 @@ def coded(store, lcorpus, codebook, pids):
     recs = []
     for coder, frames, coop in (("coder_a", A_FRAMES, A_COOP), ("coder_b", B_FRAMES, B_COOP)):
         for i, pid in enumerate(pids):
-            roles = {"china": "protagonist", "united_states": "antagonist" if coder == "coder_a" or i != 2 else
-                     "protagonist"} if i < 3 else {}
-            recs.append(full(pid, coder, frames=frames[i], rationale={},
-                             stance={"us_government": "NONE", "china_government": "FAVOR", "cooperation": coop[i]},
-                             roles=roles))
+            roles = (
+                {
+                    "china": "protagonist",
+                    "united_states": "antagonist" if coder == "coder_a" or i != 2 else "protagonist",
+                }
+                if i < 3
+                else {}
+            )
+            recs.append(
+                full(
+                    pid,
+                    coder,
+                    frames=frames[i],
+                    rationale={},
+                    stance={"us_government": "NONE", "china_government": "FAVOR", "cooperation": coop[i]},
+                    roles=roles,
+                )
+            )
     store.append(recs, lcorpus, codebook)
     return store
 
 
 def test_alpha_matches_the_krippendorff_package(coded, codebook):
     table = reliability_table(coded, codebook)
-    assert list(table.columns) == ["task", "label", "n_units", "alpha", "percent_agreement", "n_positive_a",
-                                   "n_positive_b"]
+    assert list(table.columns) == [
+        "task",
+        "label",
+        "n_units",
+        "alpha",
+        "percent_agreement",
+        "n_positive_a",
+        "n_positive_b",
+    ]
     assert table.attrs["coders"] == ["coder_a", "coder_b"]
     frames = table[table["task"] == "frames"].set_index("label")
     assert list(frames.index) == codebook.frame_names
@@ -64,7 +98,8 @@ def test_alpha_matches_the_krippendorff_package(coded, codebook):
     cats = {"FAVOR": 0, "AGAINST": 1, "NONE": 2}
     data = np.array([[cats[x] for x in A_COOP], [cats[x] for x in B_COOP]], dtype=float)
     assert coop["label"] == "cooperation" and math.isclose(
-        coop["alpha"], krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+        coop["alpha"], krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    )
     assert (coop["n_positive_a"], coop["n_positive_b"]) == (3, 5)
     roles = table[table["task"] == "roles"].set_index("label")
     assert roles.loc["roles", "n_units"] == 6  # (passage, actor) pairs where either coder gave a role
@@ -74,11 +109,13 @@ def test_alpha_matches_the_krippendorff_package(coded, codebook):
 
 def test_reliability_of_users_own_records(codebook):
     """A plain DataFrame of double-coded records (no store, no corpus) works, with any coder names."""
-    recs = pd.DataFrame({
-        "passage_id": [f"doc:p{i:03d}:00000000" for i in range(4)] * 2,
-        "annotator": ["ann"] * 4 + ["bob"] * 4,
-        "frames": [["blame"], [], ["blame"], [], ["blame"], [], [], []],
-    })
+    recs = pd.DataFrame(
+        {
+            "passage_id": [f"doc:p{i:03d}:00000000" for i in range(4)] * 2,
+            "annotator": ["ann"] * 4 + ["bob"] * 4,
+            "frames": [["blame"], [], ["blame"], [], ["blame"], [], [], []],
+        }
+    )
     table = reliability_table(recs, codebook)
     assert table.attrs["coders"] == ["ann", "bob"]
     blame = table.set_index("label").loc["blame"]
@@ -88,8 +125,14 @@ def test_reliability_of_users_own_records(codebook):
 
 
 def test_reliability_by_round(coded, lcorpus, codebook, pids):
-    coded.append([full(pids[2], "coder_a", round=2, frames=["blame"], rationale={}),
-                  full(pids[2], "coder_b", round=2, frames=["blame"], rationale={})], lcorpus, codebook)
+    coded.append(
+        [
+            full(pids[2], "coder_a", round=2, frames=["blame"], rationale={}),
+            full(pids[2], "coder_b", round=2, frames=["blame"], rationale={}),
+        ],
+        lcorpus,
+        codebook,
+    )
     r2 = reliability_table(coded, codebook, round=2).set_index("label")
     assert r2.loc["blame", "n_units"] == 1 and r2.loc["rebuttal", "percent_agreement"] == 1.0
     assert reliability_table(coded.path, codebook).set_index("label").loc["rebuttal", "percent_agreement"] == 1.0
@@ -105,20 +148,33 @@ def test_disagreements_list_both_codings(coded, codebook, lcorpus, pids):
     table = disagreements(coded, codebook, corpus=lcorpus)
     fields = set(zip(table["passage_id"], table["field"], strict=True))
     assert fields == {
-        (pids[1], "frames:control_measures"), (pids[2], "frames:rebuttal"), (pids[5], "frames:blame"),
-        (pids[3], "stance:cooperation"), (pids[6], "stance:cooperation"), (pids[2], "roles:united_states"),
+        (pids[1], "frames:control_measures"),
+        (pids[2], "frames:rebuttal"),
+        (pids[5], "frames:blame"),
+        (pids[3], "stance:cooperation"),
+        (pids[6], "stance:cooperation"),
+        (pids[2], "roles:united_states"),
     }
     row = table[table["field"] == "frames:rebuttal"].iloc[0]
     assert (row["annotator_a"], row["value_a"], row["annotator_b"], row["value_b"]) == (
-        "coder_a", True, "coder_b", False)
+        "coder_a",
+        True,
+        "coder_b",
+        False,
+    )
     assert row["record_a"].startswith("r-") and row["text"] == lcorpus.passage(pids[2])["text"]
     assert (table["decision"] == "").all() and (table["reason"] == "").all()
 
 
 def test_adjudication_keeps_both_codings_and_reasons(coded, codebook, lcorpus, pids, tmp_path):
     table = disagreements(coded, codebook)
-    decide = {"frames:control_measures": "true", "frames:rebuttal": "false", "frames:blame": "no",
-              "stance:cooperation": "NONE", "roles:united_states": "antagonist"}
+    decide = {
+        "frames:control_measures": "true",
+        "frames:rebuttal": "false",
+        "frames:blame": "no",
+        "stance:cooperation": "NONE",
+        "roles:united_states": "antagonist",
+    }
     table["decision"] = table["field"].map(decide)
     table["reason"] = "codebook rule: " + table["field"]
     table.loc[table["passage_id"] == pids[6], "decision"] = ""  # left open
@@ -138,8 +194,10 @@ def test_adjudication_keeps_both_codings_and_reasons(coded, codebook, lcorpus, p
     a_id = coded.history(pids[2], "coder_a")[-1]["record_id"]
     b_id = coded.history(pids[2], "coder_b")[-1]["record_id"]
     assert rec["adjudicates"] == {"coder_a": a_id, "coder_b": b_id}
-    assert rec["reason"] == {"frames:rebuttal": "codebook rule: frames:rebuttal",
-                             "roles:united_states": "codebook rule: roles:united_states"}
+    assert rec["reason"] == {
+        "frames:rebuttal": "codebook rule: frames:rebuttal",
+        "roles:united_states": "codebook rule: roles:united_states",
+    }
     agreed = coded.history(pids[0], "gold")[0]
     assert agreed["reason"] == "the coders agreed on every label"
     # the coders' own records are untouched
@@ -150,9 +208,15 @@ def test_adjudication_keeps_both_codings_and_reasons(coded, codebook, lcorpus, p
 
 def test_adjudications_show_each_resolution_with_its_reason(coded, codebook, lcorpus, pids, tmp_path):
     table = disagreements(coded, codebook)
-    table["decision"] = table["field"].map({"frames:control_measures": "true", "frames:rebuttal": "false",
-                                            "frames:blame": "no", "stance:cooperation": "AGAINST",
-                                            "roles:united_states": "innocent"})
+    table["decision"] = table["field"].map(
+        {
+            "frames:control_measures": "true",
+            "frames:rebuttal": "false",
+            "frames:blame": "no",
+            "stance:cooperation": "AGAINST",
+            "roles:united_states": "innocent",
+        }
+    )
     table["reason"] = "rule for " + table["field"]
     table.loc[table["passage_id"] == pids[6], "decision"] = ""  # left open
     path = tmp_path / "decisions.csv"
@@ -190,11 +254,11 @@ def test_adjudication_decision_errors_name_the_line(coded, codebook, lcorpus, pi
 
 def test_coders_default_to_the_two_non_gold_annotators(project, lcorpus, codebook, pids):
     store = LabelStore(project / "seeds" / "labels.jsonl", codebook=codebook)
-    store.append([full(pids[0], "x"), full(pids[0], "y", frames=[], rationale={}), full(pids[0], "gold")], lcorpus,
-                 codebook)
+    store.append(
+        [full(pids[0], "x"), full(pids[0], "y", frames=[], rationale={}), full(pids[0], "gold")], lcorpus, codebook
+    )
     assert reliability_table(store, codebook).attrs["coders"] == ["x", "y"]
-    store.append([full(pids[1], "w"), full(pids[1], "z"), full(pids[2], "w"), full(pids[2], "z")], lcorpus,
-                 codebook)
+    store.append([full(pids[1], "w"), full(pids[1], "z"), full(pids[2], "w"), full(pids[2], "z")], lcorpus, codebook)
     assert reliability_table(store, codebook).attrs["coders"] == ["w", "z"]  # most passages in common
     assert reliability_table(store, codebook, coders=("x", "y")).attrs["coders"] == ["x", "y"]
 

@@ -363,10 +363,31 @@ def test_cli_train_role_model_writes_a_card(tmp_path, root):
 
     labels = tmp_path / "labels.jsonl"
     labels.write_text(
-        json.dumps({"passage_id": "cgtn-2025-01-19:p007:d2b33e5a", "annotator": "gold", "kind": "adjudication",
-                    "roles": {"united_states": "antagonist", "china": "innocent"}}) + "\n", encoding="utf-8")
-    res = CliRunner().invoke(app, ["roles", str(root / "seeds"), "--train", "--model-name", "role-cues",
-                                   "--labels", str(labels), "--save", str(tmp_path / "model")])
+        json.dumps(
+            {
+                "passage_id": "cgtn-2025-01-19:p007:d2b33e5a",
+                "annotator": "gold",
+                "kind": "adjudication",
+                "roles": {"united_states": "antagonist", "china": "innocent"},
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "roles",
+            str(root / "seeds"),
+            "--train",
+            "--model-name",
+            "role-cues",
+            "--labels",
+            str(labels),
+            "--save",
+            str(tmp_path / "model"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     card = (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "2 gold (passage, actor) roles in 1 documents (antagonist 1, innocent 1)" in card

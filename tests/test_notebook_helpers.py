@@ -21,6 +21,7 @@ def test_show_figure_writes_the_registry_files_elsewhere(tmp_path):
     ctx = figure_context(smoke=True, n_boot=20)
     data = show_figure("frame-document-heatmap", ctx, out_dir=tmp_path, display=False)
     assert {"frame-document-heatmap.png", "frame-document-heatmap.svg", "frame-document-heatmap.csv"} <= {
-        p.name for p in tmp_path.iterdir()}
+        p.name for p in tmp_path.iterdir()
+    }
     assert isinstance(data, pd.DataFrame) and {"group", "frame", "share"} <= set(data.columns)
     assert sorted(p.name for p in committed.glob("*")) == before

@@ -42,8 +42,9 @@ def _whole(passages: pd.DataFrame, models) -> pd.DataFrame:
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False, check_exact=True
+    )
 
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet"])
@@ -88,12 +89,14 @@ def test_split_documents_gives_the_corpus_passages(seed_corpus, lexicon, tmp_pat
     from stance.corpus import load_corpus, read_text_file
 
     docs = seed_corpus.documents
-    table = pd.DataFrame({
-        "doc_id": docs["doc_id"],
-        "title": docs["title"],
-        "author": docs["author"],
-        "text": [read_text_file(ROOT / "seeds" / f) for f in docs["file"]],
-    })
+    table = pd.DataFrame(
+        {
+            "doc_id": docs["doc_id"],
+            "title": docs["title"],
+            "author": docs["author"],
+            "text": [read_text_file(ROOT / "seeds" / f) for f in docs["file"]],
+        }
+    )
     path = tmp_path / "docs.jsonl"
     table.to_json(path, orient="records", lines=True, force_ascii=False)
     out = tmp_path / "split.parquet"
@@ -113,8 +116,16 @@ def test_dask_local_cluster_equals_single_process(tables, lexicon, tmp_path):
     pytest.importorskip("distributed")
     local, dask = tmp_path / "local.parquet", tmp_path / "dask.parquet"
     scoring.score_file(tables["parquet"], local, models=lexicon, chunksize=9, keep=["doc_id"], show_progress=False)
-    run = scoring.score_file(tables["parquet"], dask, models=lexicon, chunksize=9, keep=["doc_id"], engine="dask",
-                             n_workers=2, show_progress=False)
+    run = scoring.score_file(
+        tables["parquet"],
+        dask,
+        models=lexicon,
+        chunksize=9,
+        keep=["doc_id"],
+        engine="dask",
+        n_workers=2,
+        show_progress=False,
+    )
     assert run.engine == "dask" and run.parts > 2
     _same(pd.read_parquet(dask), pd.read_parquet(local))
 
@@ -208,8 +219,7 @@ def test_empty_text_after_a_multiline_record_names_its_line(tmp_path, lexicon):
 def test_multiline_fields_are_read_whole(tmp_path, lexicon):
     path = tmp_path / "m.csv"
     path.write_text('id,text\n1,"Cooperation on fentanyl.\n\nA second paragraph."\n2,"plain"\n', encoding="utf-8")
-    scoring.score_file(path, tmp_path / "o.parquet", models=lexicon, chunksize=1, keep_text=True,
-                       show_progress=False)
+    scoring.score_file(path, tmp_path / "o.parquet", models=lexicon, chunksize=1, keep_text=True, show_progress=False)
     got = pd.read_parquet(tmp_path / "o.parquet")
     assert got["id"].tolist() == ["1", "2"]
     assert got["text"].iloc[0] == "Cooperation on fentanyl.\n\nA second paragraph."
@@ -260,13 +270,30 @@ def test_cli_scores_a_table(tables, tmp_path, monkeypatch):
     app.command("score")(score)
     app.command("other")(lambda: None)
     out = tmp_path / "cli.parquet"
-    result = CliRunner().invoke(app, ["score", str(tables["jsonl"]), "--out", str(out), "--model", "lexicon",
-                                      "--task", "frames", "--chunksize", "30", "--keep", "doc_id", "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "score",
+            str(tables["jsonl"]),
+            "--out",
+            str(out),
+            "--model",
+            "lexicon",
+            "--task",
+            "frames",
+            "--chunksize",
+            "30",
+            "--keep",
+            "doc_id",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "wrote 69 rows" in result.output
     got = pd.read_parquet(out)
     assert list(got.columns[:4]) == ["row", "passage_id", "doc_id", "frames"]
     assert not any(c.startswith("stance:") for c in got.columns)
-    bad = CliRunner().invoke(app, ["score", str(tables["csv"]), "--out", str(out), "--model", "lexicon",
-                                   "--text-column", "body"])
+    bad = CliRunner().invoke(
+        app, ["score", str(tables["csv"]), "--out", str(out), "--model", "lexicon", "--text-column", "body"]
+    )
     assert isinstance(bad.exception, StanceInputError) and "no column 'body'" in str(bad.exception)

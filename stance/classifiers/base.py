@@ -548,8 +548,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             "training_data_hash": prov.get("training_data_hash"),
             "n_train": int(getattr(self, "n_train_", 0)),
             "metrics": prov.get("metrics"),
-            "provenance_extra": {k: v for k, v in prov.items() if k not in (*_CODEBOOK_KEYS, "training_data_hash",
-                                                                            "metrics")},
+            "provenance_extra": {
+                k: v for k, v in prov.items() if k not in (*_CODEBOOK_KEYS, "training_data_hash", "metrics")
+            },
             "calibration": self.calibration_,
             "calibration_scores": self.calibration_scores_,
             "thresholds": None if self.thresholds_ is None else [float(t) for t in self.thresholds_],
@@ -579,8 +580,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         config["state"] = _jsonable(state)
         config["arrays"] = sorted(arrays)
         if arrays:
-            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / "arrays.safetensors"),
-                      metadata={"format": FORMAT})
+            save_file(
+                {k: np.ascontiguousarray(v) for k, v in arrays.items()},
+                str(path / "arrays.safetensors"),
+                metadata={"format": FORMAT},
+            )
         (path / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (path / "MODEL_CARD.md").write_text(model_card(config), encoding="utf-8")
         return path

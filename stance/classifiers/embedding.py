@@ -124,7 +124,12 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
 
     def _fit_features(self, F: np.ndarray, Y: np.ndarray) -> None:
         self.head_ = LinearHead.fit(
-            F, Y, len(self.classes_), self.multilabel, C=self.C, class_weight=self.class_weight,
+            F,
+            Y,
+            len(self.classes_),
+            self.multilabel,
+            C=self.C,
+            class_weight=self.class_weight,
             random_state=self.random_state,
         )
 

@@ -200,7 +200,12 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
         self._body = Encoder.from_model(body, tokenizer, pooling, self.max_length, spec=self.encoder_)
         E = self._body.encode(list(F), cache=False)
         self.head_ = LinearHead.fit(
-            E, Y, len(self.classes_), self.multilabel, C=self.C, class_weight=self.class_weight,
+            E,
+            Y,
+            len(self.classes_),
+            self.multilabel,
+            C=self.C,
+            class_weight=self.class_weight,
             random_state=self.random_state,
         )
 
@@ -243,7 +248,11 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
         self.n_pairs_ = int(state.get("n_pairs", 0))
         self.n_steps_ = int(state.get("n_steps", 0))
         self._body = Encoder.from_model(
-            body, tokenizer, state.get("pooling", "mean"), self.max_length, spec=str(folder),
+            body,
+            tokenizer,
+            state.get("pooling", "mean"),
+            self.max_length,
+            spec=str(folder),
             hash=encoder_hash(folder),
         )
         self.head_ = LinearHead.from_arrays(arrays, self.multilabel)

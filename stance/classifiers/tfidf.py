@@ -92,7 +92,12 @@ class TfidfClassifier(TextClassifier):
             self.vectorizer_.set_params(analyzer="char", ngram_range=(1, 1))
             X = self.vectorizer_.fit_transform(F)
         self.head_ = LinearHead.fit(
-            X, Y, len(self.classes_), self.multilabel, C=self.C, class_weight=self.class_weight,
+            X,
+            Y,
+            len(self.classes_),
+            self.multilabel,
+            C=self.C,
+            class_weight=self.class_weight,
             random_state=self.random_state,
         )
 
@@ -103,8 +108,9 @@ class TfidfClassifier(TextClassifier):
         """The ``n`` terms with the largest positive weight for each label."""
         terms = self.vectorizer_.get_feature_names_out()
         return {
-            str(c): [str(terms[i]) for i in np.argsort(-self.head_.coef[j], kind="stable")[:n]
-                     if self.head_.coef[j, i] > 0]
+            str(c): [
+                str(terms[i]) for i in np.argsort(-self.head_.coef[j], kind="stable")[:n] if self.head_.coef[j, i] > 0
+            ]
             for j, c in enumerate(self.classes_)
         }
 
@@ -112,8 +118,12 @@ class TfidfClassifier(TextClassifier):
         vocab = self.vectorizer_.vocabulary_
         terms = sorted(vocab, key=vocab.get)  # position = column of the idf and coefficient arrays
         (Path(path) / "vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False) + "\n", encoding="utf-8")
-        state = {"vocabulary": "vocabulary.json", "n_terms": len(terms), "analyzer": self.vectorizer_.analyzer,
-                 "ngram_range": list(self.vectorizer_.ngram_range)}
+        state = {
+            "vocabulary": "vocabulary.json",
+            "n_terms": len(terms),
+            "analyzer": self.vectorizer_.analyzer,
+            "ngram_range": list(self.vectorizer_.ngram_range),
+        }
         return state, {"tfidf.idf": self.vectorizer_.idf_.astype(np.float64), **self.head_.arrays()}
 
     def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path) -> None:
@@ -121,7 +131,8 @@ class TfidfClassifier(TextClassifier):
         if isinstance(vocabulary, str):
             vocabulary = json.loads((Path(path) / vocabulary).read_text(encoding="utf-8"))
         self.vectorizer_ = self._vectorizer(vocabulary=list(vocabulary))
-        self.vectorizer_.set_params(analyzer=state.get("analyzer", "word"),
-                                    ngram_range=tuple(state.get("ngram_range", self.ngram_range)))
+        self.vectorizer_.set_params(
+            analyzer=state.get("analyzer", "word"), ngram_range=tuple(state.get("ngram_range", self.ngram_range))
+        )
         self.vectorizer_.idf_ = arrays["tfidf.idf"]
         self.head_ = LinearHead.from_arrays(arrays, self.multilabel)

@@ -33,7 +33,9 @@ def _ints(text: str) -> list[int]:
 
 def bench(
     backends: str = typer.Option(
-        "default,default-all,lexicon,tfidf,embedding,zeroshot,setfit,transformer", "--backends", "-b",
+        "default,default-all,lexicon,tfidf,embedding,zeroshot,setfit,transformer",
+        "--backends",
+        "-b",
         help="Throughput subjects, comma-separated: `default` (the default frames model), `default-all` (every "
         "default model, as `stance score` runs), or a backend on the frames task. Empty to skip.",
     ),
@@ -47,8 +49,10 @@ def bench(
     chunksize: int = typer.Option(2000, "--chunksize", help="Rows per part when scoring."),
     seed: int = typer.Option(0, "--seed", help="Seed of the generated passages."),
     quick: bool = typer.Option(
-        False, "--quick", help="About 5 minutes: 500 passages, one run each, sizes 1000 and 10000, no setfit, "
-        "transformer or fine-tuning."
+        False,
+        "--quick",
+        help="About 5 minutes: 500 passages, one run each, sizes 1000 and 10000, no setfit, "
+        "transformer or fine-tuning.",
     ),
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write the results as Markdown here."),
     csv: Path | None = typer.Option(None, "--csv", help="Also write the result table as CSV here."),
@@ -67,15 +71,25 @@ def bench(
         fail(f"unknown --backends {', '.join(unknown)}; choose from {', '.join(harness.BACKENDS)}")
     command = "stance bench " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["bench"] else "stance bench"
     result = harness.run_bench(
-        backends=subjects, throughput_n=throughput_n, reference=reference, repeats=repeats, sizes=size_list,
-        growth_model=growth_model, figures=figures, finetune=finetune, chunksize=chunksize, seed=seed,
-        workdir=workdir, command=command.strip(),
+        backends=subjects,
+        throughput_n=throughput_n,
+        reference=reference,
+        repeats=repeats,
+        sizes=size_list,
+        growth_model=growth_model,
+        figures=figures,
+        finetune=finetune,
+        chunksize=chunksize,
+        seed=seed,
+        workdir=workdir,
+        command=command.strip(),
         log=lambda msg: console.print(f"[dim]{msg}[/dim]", highlight=False),
     )
     m = result.machine
     console.print(
         f"{m['cpu']}, {m['cores']} cores, AVX2 {'yes' if m['avx2'] else 'no'}; load average "
-        f"{m['load_average']} -> {m['load_average_end']}", highlight=False,
+        f"{m['load_average']} -> {m['load_average_end']}",
+        highlight=False,
     )
     table = result.table
     for section in ("throughput", "growth", "figures", "finetune"):

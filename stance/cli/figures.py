@@ -64,8 +64,11 @@ def figures(
         loaded = load_corpus(corpus)
     context = registry.FigureContext(loaded)
     tasks = context.tasks
-    missing = [t for t, ref in zip(tasks, [analysis.default_model_dir(t, context.models_dir) for t in tasks],
-                                   strict=True) if ref is None]
+    missing = [
+        t
+        for t, ref in zip(tasks, [analysis.default_model_dir(t, context.models_dir) for t in tasks], strict=True)
+        if ref is None
+    ]
     if missing and train:
         _train_missing(missing, context.codebook)
     target = out if out is not None else context.root / "figures"

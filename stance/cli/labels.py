@@ -39,8 +39,10 @@ _CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: 
 _CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
 _ANNOTATOR = typer.Option("gold", "--annotator", "-a", help="Whose labels (default: gold).")
 _CODERS = typer.Option(
-    None, "--coders", help="The two coders to compare, e.g. coder_a,coder_b (default: coder_a,coder_b, or the only "
-    "two non-gold annotators)."
+    None,
+    "--coders",
+    help="The two coders to compare, e.g. coder_a,coder_b (default: coder_a,coder_b, or the only "
+    "two non-gold annotators).",
 )
 _ROUND = typer.Option(None, "--round", help="Only records of this coding round.")
 
@@ -104,8 +106,11 @@ def _print_report(report: Any) -> None:
     if len(changed):
         print_frame(changed, title="Changed labels (the earlier records stay in the history)")
     if report.unchanged:
-        console.print(f"{len(report.unchanged)} record(s) repeat labels already stored or given earlier in the "
-                      "input; nothing was written for them", highlight=False)
+        console.print(
+            f"{len(report.unchanged)} record(s) repeat labels already stored or given earlier in the "
+            "input; nothing was written for them",
+            highlight=False,
+        )
     console.print(report.summary(), highlight=False)
 
 
@@ -144,7 +149,8 @@ def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Pat
         err_console.print(
             f"[yellow]warning:[/yellow] {task}: fewer than 5 positives, too few to train or evaluate reliably: "
             f"{listed}",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
     if corp is not None:
         stale = st.stale(corp)
@@ -217,8 +223,11 @@ def reliability(
     st = _store(store, codebook)
     table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round)
     if table.empty:
-        fail("no passage is coded by two coders; import each coder's labels with "
-             "`stance labels import FILE --annotator NAME`", code=1)
+        fail(
+            "no passage is coded by two coders; import each coder's labels with "
+            "`stance labels import FILE --annotator NAME`",
+            code=1,
+        )
     a, b = table.attrs.get("coders", ["a", "b"])
     print_frame(table, title=f"Reliability: {a} (a) vs {b} (b); alpha >= 0.8 reliable, >= 0.667 tentative")
     if out is not None:
@@ -235,8 +244,10 @@ def disagreements_cmd(
     corpus: Path | None = _CORPUS,
     codebook: Path | None = _CODEBOOK,
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write a CSV to adjudicate: fill in 'decision' and 'reason', then "
-        "`stance labels adjudicate FILE`."
+        None,
+        "--out",
+        "-o",
+        help="Write a CSV to adjudicate: fill in 'decision' and 'reason', then `stance labels adjudicate FILE`.",
     ),
 ) -> None:
     """Units where two coders differ, with both codings."""
@@ -244,22 +255,23 @@ def disagreements_cmd(
     from stance.labels.store import atomic_write
 
     st = _store(store, codebook)
-    table = disagreements(st, _codebook(codebook, st), coders=_coders(coders), corpus=_corpus(corpus, st),
-                          round=round)
+    table = disagreements(st, _codebook(codebook, st), coders=_coders(coders), corpus=_corpus(corpus, st), round=round)
     shown = table[["passage_id", "field", "annotator_a", "value_a", "annotator_b", "value_b"]]
     print_frame(shown, title=f"{len(table)} disagreement(s)")
     if out is not None:
         atomic_write(out, table.to_csv(index=False, lineterminator="\n"))
-        console.print(f"wrote {out}: fill in decision and reason, then run `stance labels adjudicate {out}`",
-                      highlight=False)
+        console.print(
+            f"wrote {out}: fill in decision and reason, then run `stance labels adjudicate {out}`", highlight=False
+        )
 
 
 @app.command("adjudicate")
 @_friendly
 def adjudicate_cmd(
     decisions: Path | None = typer.Argument(
-        None, help="Filled-in disagreements CSV (passage_id, field, decision, reason). Without it only passages the "
-        "coders agree on entirely become gold."
+        None,
+        help="Filled-in disagreements CSV (passage_id, field, decision, reason). Without it only passages the "
+        "coders agree on entirely become gold.",
     ),
     store: Path | None = _STORE,
     coders: str | None = _CODERS,
@@ -273,16 +285,25 @@ def adjudicate_cmd(
     from stance.labels import adjudicate
 
     st = _store(store, codebook)
-    report = adjudicate(st, decisions, _codebook(codebook, st), coders=_coders(coders),
-                        corpus=_corpus(corpus, st), annotator=annotator, round=round, dry_run=dry_run)
+    report = adjudicate(
+        st,
+        decisions,
+        _codebook(codebook, st),
+        coders=_coders(coders),
+        corpus=_corpus(corpus, st),
+        annotator=annotator,
+        round=round,
+        dry_run=dry_run,
+    )
     _print_report(report)
 
 
 @_friendly
 def export_cmd(
     format: str = typer.Option("csv", "--format", "-f", help="csv, labelstudio, prodigy, doccano or jsonl."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output file (Label Studio also gets `<stem>.xml`, the "
-                             "labelling interface)."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output file (Label Studio also gets `<stem>.xml`, the labelling interface)."
+    ),
     n: int | None = typer.Option(None, "--n", "-n", help="Export a random sample of N passages (seeded)."),
     ids: list[str] | None = typer.Option(None, "--ids", help="Passage ids to export (repeatable or comma-separated)."),
     annotator: str = typer.Option("gold", "--annotator", "-a", help="Whose labels to include (default: gold)."),
@@ -298,20 +319,32 @@ def export_cmd(
 
     st = _store(store, codebook)
     id_list = [i.strip() for item in ids or [] for i in item.split(",") if i.strip()]
-    table = export_labels(out, format, st, _corpus(corpus, st), _codebook(codebook, st),
-                          annotator=None if blank else annotator, ids=id_list or None, n=n,
-                          labelled_only=labelled_only, random_state=seed)
+    table = export_labels(
+        out,
+        format,
+        st,
+        _corpus(corpus, st),
+        _codebook(codebook, st),
+        annotator=None if blank else annotator,
+        ids=id_list or None,
+        n=n,
+        labelled_only=labelled_only,
+        random_state=seed,
+    )
     extra = f" and the labelling interface {out.with_suffix('.xml')}" if format == "labelstudio" else ""
-    console.print(f"wrote {len(table)} passage(s) ({int(table['labelled'].sum())} with labels) to {out}{extra}",
-                  highlight=False)
+    console.print(
+        f"wrote {len(table)} passage(s) ({int(table['labelled'].sum())} with labels) to {out}{extra}", highlight=False
+    )
 
 
 @_friendly
 def import_cmd(
-    file: Path = typer.Argument(..., help="Label file: CSV, Label Studio JSON export, Prodigy/doccano JSONL, or "
-                                "label-store JSONL."),
-    annotator: str | None = typer.Option(None, "--annotator", "-a", help="Annotator of every record (needed when "
-                                         "the file does not name one)."),
+    file: Path = typer.Argument(
+        ..., help="Label file: CSV, Label Studio JSON export, Prodigy/doccano JSONL, or label-store JSONL."
+    ),
+    annotator: str | None = typer.Option(
+        None, "--annotator", "-a", help="Annotator of every record (needed when the file does not name one)."
+    ),
     format: str = typer.Option("auto", "--format", "-f", help="auto, csv, labelstudio, prodigy or jsonl."),
     round: int | None = typer.Option(None, "--round", help="Coding round of the records (default 1)."),
     kind: str = typer.Option("import", "--kind", help="Record kind: import, annotation or adjudication."),
@@ -324,15 +357,25 @@ def import_cmd(
     from stance.labels import import_labels
 
     st = _store(store, codebook)
-    report = import_labels(file, st, _corpus(corpus, st), _codebook(codebook, st), annotator=annotator,
-                           format=format, round=round, kind=kind, dry_run=dry_run)
+    report = import_labels(
+        file,
+        st,
+        _corpus(corpus, st),
+        _codebook(codebook, st),
+        annotator=annotator,
+        format=format,
+        round=round,
+        kind=kind,
+        dry_run=dry_run,
+    )
     _print_report(report)
 
 
 @_friendly
 def reanchor_cmd(
-    mapping: list[str] | None = typer.Option(None, "--map", help="OLD_ID=NEW_ID: carry labels of an edited "
-                                             "passage over to its new id (repeatable)."),
+    mapping: list[str] | None = typer.Option(
+        None, "--map", help="OLD_ID=NEW_ID: carry labels of an edited passage over to its new id (repeatable)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="List stale passages and what would be done."),
     store: Path | None = _STORE,
     corpus: Path | None = _CORPUS,
@@ -354,8 +397,9 @@ def reanchor_cmd(
     left = stale[(stale["status"] != "moved") & ~stale["passage_id"].isin(pairs)]
     for row in left.itertuples(index=False):
         hint = f" (candidate: --map {row.passage_id}={row.new_passage_id})" if row.new_passage_id else ""
-        err_console.print(f"[yellow]note:[/yellow] {row.passage_id} is {row.status}; not re-anchored{hint}",
-                          highlight=False)
+        err_console.print(
+            f"[yellow]note:[/yellow] {row.passage_id} is {row.status}; not re-anchored{hint}", highlight=False
+        )
     _print_report(report)
 
 
@@ -410,13 +454,21 @@ def _annotate_suggestions(out: Path, format: str, table: Any) -> None:
 @_friendly
 def suggest_cmd(
     n: int = typer.Option(20, "--n", "-n", help="How many passages to suggest."),
-    task: str = typer.Option("frames", "--task", "-t", help="Task whose model ranks the passages: frames or "
-                             "`stance:<target>`."),
-    format: str = typer.Option("csv", "--format", "-f", help="csv (fill in and import) or labelstudio (tasks plus "
-                               "the labelling interface `<stem>.xml`)."),
+    task: str = typer.Option(
+        "frames", "--task", "-t", help="Task whose model ranks the passages: frames or `stance:<target>`."
+    ),
+    format: str = typer.Option(
+        "csv",
+        "--format",
+        "-f",
+        help="csv (fill in and import) or labelstudio (tasks plus the labelling interface `<stem>.xml`).",
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Output file."),
-    diversity: float = typer.Option(0.5, "--diversity", help="Weight of dissimilarity against uncertainty "
-                                    "(0 = most uncertain first, near-duplicates still skipped)."),
+    diversity: float = typer.Option(
+        0.5,
+        "--diversity",
+        help="Weight of dissimilarity against uncertainty (0 = most uncertain first, near-duplicates still skipped).",
+    ),
     root: Path | None = typer.Option(None, "--root", help="Model store. Default: models/."),
     store: Path | None = _STORE,
     corpus: Path | None = _CORPUS,
@@ -460,8 +512,9 @@ def suggest_cmd(
     shown["text"] = [t if len(t) <= 70 else t[:69] + "…" for t in table["text"].astype(str)]
     print_frame(shown, title=f"{len(table)} of {left} unlabelled passages, ranked by {source}")
     extra = f" and the labelling interface {out.with_suffix('.xml')}" if format == "labelstudio" else ""
-    console.print(f"wrote {out}{extra}; label them, then run `stance label import {out} --annotator NAME`",
-                  highlight=False)
+    console.print(
+        f"wrote {out}{extra}; label them, then run `stance label import {out} --annotator NAME`", highlight=False
+    )
 
 
 for _group in (app, label_app):

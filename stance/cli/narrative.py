@@ -222,8 +222,13 @@ def _role_card(model_name: str, corpus, gold) -> str:
     table = project_root() / "models" / "evaluation" / "roles.csv"
     if table.is_file():
         metrics = pd.read_csv(table)
-        lines += ["", "## Leave-one-document-out scores (95% bootstrap intervals over passages)", "",
-                  "| model | metric | value | 95% CI |", "|---|---|---:|---|"]
+        lines += [
+            "",
+            "## Leave-one-document-out scores (95% bootstrap intervals over passages)",
+            "",
+            "| model | metric | value | 95% CI |",
+            "|---|---|---:|---|",
+        ]
         for r in metrics.sort_values(["metric", "value"], ascending=[True, False]).itertuples():
             mark = " (this model)" if r.model == model_name else ""
             lines.append(f"| {r.model}{mark} | {r.metric} | {r.value:.3f} | {r.ci_low:.3f}–{r.ci_high:.3f} |")

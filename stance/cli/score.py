@@ -53,12 +53,24 @@ def _stream(
         models = scoring.resolve_models(task or None, model, codebook=codebook, models_dir=models_dir)
     except MissingModelError as exc:
         fail(f"{exc}; or score with the codebook lexicon: --model lexicon")
-    names = ", ".join(f"{tm.task} ({tm.backend} {tm.version})" if tm.source == "folder" else f"{tm.task} ({tm.backend})"
-                      for tm in models)
+    names = ", ".join(
+        f"{tm.task} ({tm.backend} {tm.version})" if tm.source == "folder" else f"{tm.task} ({tm.backend})"
+        for tm in models
+    )
     console.print(f"[bold]Scoring[/bold] {path} -> {out} with {names}", highlight=False, soft_wrap=True)
     run = scoring.score_file(
-        path, out, models=models, text_column=text_column, id_column=id_column, keep=keep or (),
-        keep_text=keep_text, split=split, chunksize=chunksize, engine=engine, n_workers=workers, scheduler=scheduler,
+        path,
+        out,
+        models=models,
+        text_column=text_column,
+        id_column=id_column,
+        keep=keep or (),
+        keep_text=keep_text,
+        split=split,
+        chunksize=chunksize,
+        engine=engine,
+        n_workers=workers,
+        scheduler=scheduler,
     )
     rate = run.rows_out / run.seconds_score if run.seconds_score > 0 else float("nan")
     console.print(
@@ -75,7 +87,9 @@ def score(
     out: Path | None = typer.Option(None, "--out", "-o", help="Output file: .parquet (tables); .csv or .parquet."),
     task: list[str] | None = typer.Option(None, "--task", help="Task to score (repeat). Default: frames and stance."),
     model: str = typer.Option(
-        "default", "--model", "-m",
+        "default",
+        "--model",
+        "-m",
         help="Tables: `default` (the promoted models), `lexicon` or `zeroshot` (from the codebook, no training), "
         "or a saved model folder (one --task).",
     ),
@@ -92,8 +106,10 @@ def score(
     engine: str = typer.Option("local", "--engine", help="Tables: `local` (this process) or `dask`."),
     workers: int = typer.Option(2, "--workers", help="Dask: worker processes of the local cluster."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask: address of a running scheduler (e.g. tcp://host:8786) instead of a local "
-        "cluster. Its workers must see the input file and the models at the same paths."
+        None,
+        "--scheduler",
+        help="Dask: address of a running scheduler (e.g. tcp://host:8786) instead of a local "
+        "cluster. Its workers must see the input file and the models at the same paths.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     wide: bool = typer.Option(False, "--wide", help="Corpus: one row per passage with every score and the text."),
@@ -105,14 +121,31 @@ def score(
     if source is not None and source.is_file():
         if wide or gold or no_cache:
             fail("--wide, --gold and --no-cache apply to a corpus folder; a table is always written wide, uncached")
-        _stream(source, out, task, model, models_dir, codebook, text_column, id_column, keep, keep_text, split,
-                chunksize, engine, workers, scheduler)
+        _stream(
+            source,
+            out,
+            task,
+            model,
+            models_dir,
+            codebook,
+            text_column,
+            id_column,
+            keep,
+            keep_text,
+            split,
+            chunksize,
+            engine,
+            workers,
+            scheduler,
+        )
         return
     if source is not None and not source.exists():
         fail(f"{source}: no such file or folder")
     if model != "default" or models_dir or codebook or keep or keep_text or split or engine != "local":
-        fail("--model, --models-dir, --codebook, --keep, --keep-text, --split and --engine apply to a table "
-             "(.csv, .jsonl, .parquet)")
+        fail(
+            "--model, --models-dir, --codebook, --keep, --keep-text, --split and --engine apply to a table "
+            "(.csv, .jsonl, .parquet)"
+        )
     from stance.cli.figures import score as score_corpus
 
     score_corpus(corpus=source, out=out, task=task, wide=wide, gold=gold, no_cache=no_cache)

@@ -139,8 +139,13 @@ def read_labels(
     path = Path(path)
     schema = codebook if isinstance(codebook, LabelSchema) else LabelSchema.from_codebook(codebook)
     fmt = detect_format(path) if format == "auto" else format
-    readers = {"csv": _read_csv, "labelstudio": _read_labelstudio, "prodigy": _read_prodigy, "jsonl": _read_jsonl,
-               "doccano": _read_prodigy}
+    readers = {
+        "csv": _read_csv,
+        "labelstudio": _read_labelstudio,
+        "prodigy": _read_prodigy,
+        "jsonl": _read_jsonl,
+        "doccano": _read_prodigy,
+    }
     if fmt not in readers:
         raise StanceInputError(f"unknown format {format!r}; use one of {', '.join(IMPORT_FORMATS)}", file=path)
     records, notes = readers[fmt](path, schema)
@@ -205,7 +210,9 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
     if frame_col is None and not label_cols:
         raise StanceInputError(
             "no label columns: give 'frames' (or 'label'), 'stance:<target>' or 'role:<actor>' columns",
-            file=path, line=1, field="frames",
+            file=path,
+            line=1,
+            field="frames",
         )
     out, notes = [], []
     prev = 1
@@ -223,7 +230,11 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
                 if f not in schema.frames:
                     raise StanceInputError(
                         f"unknown frame {f!r}{_suggest(f, schema.frames)} (codebook frames: "
-                        f"{', '.join(schema.frames)})", file=path, line=line, field=frame_col)
+                        f"{', '.join(schema.frames)})",
+                        file=path,
+                        line=line,
+                        field=frame_col,
+                    )
             cells.update({f"frame:{f}": f in names for f in schema.frames})
         for col in label_cols:
             value = row.get(col, "")
@@ -231,8 +242,9 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
                 continue
             if col.startswith("frame:"):
                 if value.lower() not in _TRUE | _FALSE:
-                    raise StanceInputError(f"expected 1/0 or true/false, got {value!r}", file=path, line=line,
-                                           field=col)
+                    raise StanceInputError(
+                        f"expected 1/0 or true/false, got {value!r}", file=path, line=line, field=col
+                    )
                 cells[col] = value.lower() in _TRUE
             elif col.startswith("role:"):
                 cells[col] = NO_ROLE if value.lower() in _NONE else value
@@ -242,9 +254,7 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
             notes.append(f"{path}, line {line}: no labels, skipped")
             continue
         fields = [f.strip() for f in re.split(r"[;|]", row.get("fields", "")) if f.strip()] or None
-        rationale = {
-            c.split(":", 1)[1]: row[c] for c in header if c.startswith("rationale:") and row.get(c, "")
-        }
+        rationale = {c.split(":", 1)[1]: row[c] for c in header if c.startswith("rationale:") and row.get(c, "")}
         extra: dict[str, Any] = {"passage_id": row.get("passage_id", "")}
         for key in ("text_hash", "doc_id", "annotator", "note", "timestamp", "kind"):
             if row.get(key):
@@ -284,8 +294,9 @@ def _json_array_items(text: str, path: Path) -> list[tuple[int, Any]]:
         try:
             obj, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as exc:
-            raise StanceInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=path,
-                                   line=exc.lineno) from exc
+            raise StanceInputError(
+                f"not valid JSON: {exc.msg} (column {exc.colno})", file=path, line=exc.lineno
+            ) from exc
         items.append((text.count("\n", 0, i) + 1, obj))
         i = end
     return items
@@ -308,13 +319,17 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
     out, notes = [], []
     for line, task in items:
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            raise StanceInputError("each Label Studio task must be an object with 'data'", file=path, line=line,
-                                   field="data")
+            raise StanceInputError(
+                "each Label Studio task must be an object with 'data'", file=path, line=line, field="data"
+            )
         data = task["data"]
         if not data.get("passage_id"):
             raise StanceInputError(
                 "task has no data.passage_id; create tasks with `stance labels export --format labelstudio`",
-                file=path, line=line, field="data.passage_id")
+                file=path,
+                line=line,
+                field="data.passage_id",
+            )
         anns = task.get("annotations")
         if anns is None:
             anns = task.get("completions") or []
@@ -326,8 +341,9 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
         for k, ann in enumerate(anns):
             where = f"annotations[{k}]"
             if not isinstance(ann, dict) or not isinstance(ann.get("result", []), list):
-                raise StanceInputError("an annotation must be an object with a 'result' list", file=path, line=line,
-                                       field=where)
+                raise StanceInputError(
+                    "an annotation must be an object with a 'result' list", file=path, line=line, field=where
+                )
             if ann.get("was_cancelled") or ann.get("skipped"):
                 notes.append(f"{path}, line {line}: a skipped annotation of {data['passage_id']} was left out")
                 continue
@@ -344,7 +360,11 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
                 if name not in known:
                     raise StanceInputError(
                         f"unknown control {name!r}{_suggest(name, sorted(known))}; build the labelling interface "
-                        "with `stance labels export --format labelstudio`", file=path, line=line, field=rwhere)
+                        "with `stance labels export --format labelstudio`",
+                        file=path,
+                        line=line,
+                        field=rwhere,
+                    )
                 if name in rationale_names or name == "note":
                     words = value.get("text") or []
                     words = " ".join(words) if isinstance(words, list) else str(words)
@@ -355,17 +375,20 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
                     continue
                 choices = value.get("choices")
                 if not isinstance(choices, list):
-                    raise StanceInputError("a choices result needs value.choices (a list)", file=path, line=line,
-                                           field=rwhere)
+                    raise StanceInputError(
+                        "a choices result needs value.choices (a list)", file=path, line=line, field=rwhere
+                    )
                 if name == "frames":
                     for f in choices:
                         if f not in schema.frames:
-                            raise StanceInputError(f"unknown frame {f!r}{_suggest(f, schema.frames)}", file=path,
-                                                   line=line, field=rwhere)
+                            raise StanceInputError(
+                                f"unknown frame {f!r}{_suggest(f, schema.frames)}", file=path, line=line, field=rwhere
+                            )
                         cells[f"frame:{f}"] = True
                 elif len(choices) != 1:
-                    raise StanceInputError(f"{name} takes exactly one choice, got {choices}", file=path, line=line,
-                                           field=rwhere)
+                    raise StanceInputError(
+                        f"{name} takes exactly one choice, got {choices}", file=path, line=line, field=rwhere
+                    )
                 elif name in stance_names:
                     cells[f"stance:{stance_names[name]}"] = choices[0]
                 else:
@@ -380,9 +403,12 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
             extra: dict[str, Any] = {"passage_id": data["passage_id"]}
             if annotator not in (None, ""):
                 extra["annotator"] = str(annotator)
-            for key, src in (("text_hash", data.get("text_hash")), ("text", data.get("text")),
-                             ("doc_id", data.get("doc_id")),
-                             ("timestamp", ann.get("updated_at") or ann.get("created_at"))):
+            for key, src in (
+                ("text_hash", data.get("text_hash")),
+                ("text", data.get("text")),
+                ("doc_id", data.get("doc_id")),
+                ("timestamp", ann.get("updated_at") or ann.get("created_at")),
+            ):
                 if src:
                     extra[key] = src
             if note:
@@ -392,8 +418,10 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
             rec = _cells_record(cells, schema, fields, **extra)
             unticked = sorted(f for f in rationale if not cells.get(f"frame:{f}"))
             if unticked:  # a rationale box keeps its text after its frame is unticked
-                notes.append(f"{path}, line {line}: rationale of unticked frame(s) {', '.join(unticked)} "
-                             f"of {data['passage_id']} left out")
+                notes.append(
+                    f"{path}, line {line}: rationale of unticked frame(s) {', '.join(unticked)} "
+                    f"of {data['passage_id']} left out"
+                )
             rationale = {f: w for f, w in rationale.items() if f not in unticked and w.strip()}
             if rationale:
                 rec["rationale"] = rationale
@@ -419,8 +447,9 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         pid = meta.get("passage_id") or obj.get("passage_id")
         if not pid:
-            raise StanceInputError("missing passage_id (in meta or at the top level)", file=path, line=line,
-                                   field="meta.passage_id")
+            raise StanceInputError(
+                "missing passage_id (in meta or at the top level)", file=path, line=line, field="meta.passage_id"
+            )
         answer = obj.get("answer", "accept")
         fields = meta.get("fields") or obj.get("fields")
         if isinstance(fields, str):
@@ -457,8 +486,12 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
         else:
             key = "accept" if "accept" in obj else "label" if "label" in obj else None
             if key is None:
-                raise StanceInputError("missing labels: give 'accept' (Prodigy), 'label' (doccano) or 'cats'",
-                                       file=path, line=line, field="accept")
+                raise StanceInputError(
+                    "missing labels: give 'accept' (Prodigy), 'label' (doccano) or 'cats'",
+                    file=path,
+                    line=line,
+                    field="accept",
+                )
             labels = obj[key]
             if not isinstance(labels, list):
                 raise StanceInputError(f"{key} must be a list of labels", file=path, line=line, field=key)
@@ -471,8 +504,7 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
             elif lab.startswith("stance:"):
                 _, t, c = lab.split(":", 2)
                 if f"stance:{t}" in cells and cells[f"stance:{t}"] != c:
-                    raise StanceInputError(f"two classes for stance target {t!r}", file=path, line=line,
-                                           field="accept")
+                    raise StanceInputError(f"two classes for stance target {t!r}", file=path, line=line, field="accept")
                 cells[f"stance:{t}"] = c
             else:
                 _, a, r = lab.split(":", 2)
@@ -482,8 +514,12 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
                     cells.setdefault(f"role:{other}", NO_ROLE)
                 cells[f"role:{a}"] = r
         if fields:
-            keep = {x for s in fields for x in schema.spec_cells(schema.normalise_spec(s))
-                    if schema.normalise_spec(s) in schema.field_specs}
+            keep = {
+                x
+                for s in fields
+                for x in schema.spec_cells(schema.normalise_spec(s))
+                if schema.normalise_spec(s) in schema.field_specs
+            }
             cells = {c: v for c, v in cells.items() if c in keep}
         rec = _cells_record(cells, schema, fields, passage_id=pid)
         out.append(Located(_prodigy_extra(rec, obj, meta), str(path), line))
@@ -495,7 +531,10 @@ def _check_option(lab: Any, options: list[str], path: Path, line: int, field: st
         hint = _suggest(str(lab), options)
         raise StanceInputError(
             f"unknown label {lab!r}{hint}; labels are frame names, stance:<target>:<CLASS> and role:<actor>:<role>",
-            file=path, line=line, field=field)
+            file=path,
+            line=line,
+            field=field,
+        )
 
 
 def _prodigy_extra(rec: dict, obj: Mapping[str, Any], meta: Mapping[str, Any]) -> dict:
@@ -593,15 +632,30 @@ def labelstudio_config(codebook: Any) -> str:
             ET.SubElement(choices, "Choice", value=lab.name, hint=" ".join(lab.definition.split()))
         for lab in frames:
             ET.SubElement(
-                view, "TextArea", name=_ls_name("rationale", lab.name), toName="text", rows="1",
-                maxSubmissions="1", editable="true", visibleWhen="choice-selected", whenTagName="frames",
-                whenChoiceValue=lab.name, placeholder=f"{lab.title}: quote the words that justify this frame",
+                view,
+                "TextArea",
+                name=_ls_name("rationale", lab.name),
+                toName="text",
+                rows="1",
+                maxSubmissions="1",
+                editable="true",
+                visibleWhen="choice-selected",
+                whenTagName="frames",
+                whenChoiceValue=lab.name,
+                placeholder=f"{lab.title}: quote the words that justify this frame",
             )
     for t in getattr(codebook, "stance_targets", []):
         target = codebook.target(t)
         ET.SubElement(view, "Header", value=f"Stance toward {t.replace('_', ' ')}")
-        choices = ET.SubElement(view, "Choices", name=_ls_name("stance", t), toName="text", choice="single-radio",
-                                showInline="true", required="true")
+        choices = ET.SubElement(
+            view,
+            "Choices",
+            name=_ls_name("stance", t),
+            toName="text",
+            choice="single-radio",
+            showInline="true",
+            required="true",
+        )
         for c in codebook.stance_classes:
             ET.SubElement(choices, "Choice", value=c, hint=" ".join(str(target.get("definition", "")).split()))
     roles = list(getattr(codebook, "roles", []))
@@ -609,13 +663,27 @@ def labelstudio_config(codebook: Any) -> str:
         ET.SubElement(view, "Header", value="Roles of the actors the passage mentions")
         for actor in codebook.actors:
             ET.SubElement(view, "Header", value=actor.display, size="6")
-            choices = ET.SubElement(view, "Choices", name=_ls_name("role", actor.name), toName="text",
-                                    choice="single-radio", showInline="true")
+            choices = ET.SubElement(
+                view,
+                "Choices",
+                name=_ls_name("role", actor.name),
+                toName="text",
+                choice="single-radio",
+                showInline="true",
+            )
             for lab in roles:
                 ET.SubElement(choices, "Choice", value=lab.name, hint=" ".join(lab.definition.split()))
             ET.SubElement(choices, "Choice", value=NO_ROLE, hint="Not mentioned, or no narrative role")
-    ET.SubElement(view, "TextArea", name="note", toName="text", rows="2", maxSubmissions="1", editable="true",
-                  placeholder="Note (optional)")
+    ET.SubElement(
+        view,
+        "TextArea",
+        name="note",
+        toName="text",
+        rows="2",
+        maxSubmissions="1",
+        editable="true",
+        placeholder="Note (optional)",
+    )
     ET.indent(view, space="  ")
     return ET.tostring(view, encoding="unicode") + "\n"
 
@@ -700,8 +768,13 @@ def export_labels(
         pick = np.sort(rng.choice(len(sel), size=n, replace=False))
         sel = sel.iloc[pick]
     rows = sel.to_dict("records")
-    writer = {"csv": _write_csv, "labelstudio": _write_labelstudio, "prodigy": _write_prodigy,
-              "doccano": _write_prodigy, "jsonl": _write_jsonl}[format]
+    writer = {
+        "csv": _write_csv,
+        "labelstudio": _write_labelstudio,
+        "prodigy": _write_prodigy,
+        "doccano": _write_prodigy,
+        "jsonl": _write_jsonl,
+    }[format]
     out = Path(out)
     blob = writer(rows, labels, schema, codebook, annotator, format)
     atomic_write(out, blob)
@@ -726,11 +799,22 @@ def _needs_fields(cells: Mapping[str, Any], schema: LabelSchema) -> list[str]:
     return _fields_of(cells, schema)
 
 
-def _write_csv(rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None,
-               fmt: str) -> str:
-    cols = ["passage_id", "doc_id", "text_hash", "annotator", "frames",
-            *[f"stance:{t}" for t in schema.stance_targets], *[f"role:{a}" for a in schema.actors],
-            *[f"rationale:{f}" for f in schema.frames], "fields", "note", "text"]
+def _write_csv(
+    rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None, fmt: str
+) -> str:
+    cols = [
+        "passage_id",
+        "doc_id",
+        "text_hash",
+        "annotator",
+        "frames",
+        *[f"stance:{t}" for t in schema.stance_targets],
+        *[f"role:{a}" for a in schema.actors],
+        *[f"rationale:{f}" for f in schema.frames],
+        "fields",
+        "note",
+        "text",
+    ]
     buf = io.StringIO(newline="")
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()
@@ -761,8 +845,9 @@ def _ls_result(cells: Mapping[str, Any], rationale: Mapping[str, str], schema: L
     if frames:
         out.append(choices("frames", frames))
     for f, words in rationale.items():
-        out.append({"from_name": _ls_name("rationale", f), "to_name": "text", "type": "textarea",
-                    "value": {"text": [words]}})
+        out.append(
+            {"from_name": _ls_name("rationale", f), "to_name": "text", "type": "textarea", "value": {"text": [words]}}
+        )
     for t in schema.stance_targets:
         if cells.get(f"stance:{t}") is not None:
             out.append(choices(_ls_name("stance", t), [cells[f"stance:{t}"]]))
@@ -772,8 +857,9 @@ def _ls_result(cells: Mapping[str, Any], rationale: Mapping[str, str], schema: L
     return out
 
 
-def _write_labelstudio(rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None,
-                       fmt: str) -> str:
+def _write_labelstudio(
+    rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None, fmt: str
+) -> str:
     tasks = []
     for i, r in enumerate(rows, start=1):
         data = {"text": r["text"], "passage_id": r["passage_id"], "text_hash": r["text_hash"], "doc_id": r["doc_id"]}
@@ -784,17 +870,20 @@ def _write_labelstudio(rows: list[dict], labels: dict, schema: LabelSchema, code
             partial = _needs_fields(cells, schema)
             if partial:
                 data["fields"] = ";".join(partial)
-            task["annotations"] = [{
-                "completed_by": annotator,
-                "result": _ls_result(cells, lab.get("rationale") or {}, schema),
-                "was_cancelled": False,
-            }]
+            task["annotations"] = [
+                {
+                    "completed_by": annotator,
+                    "result": _ls_result(cells, lab.get("rationale") or {}, schema),
+                    "was_cancelled": False,
+                }
+            ]
         tasks.append(task)
     return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
 
 
-def _write_prodigy(rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None,
-                   fmt: str) -> str:
+def _write_prodigy(
+    rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None, fmt: str
+) -> str:
     titles = {lab.name: lab.title for lab in getattr(codebook, "frames", [])}
     options = [{"id": o, "text": titles.get(o, o)} for o in _option_ids(schema)]
     lines = []
@@ -808,10 +897,14 @@ def _write_prodigy(rows: list[dict], labels: dict, schema: LabelSchema, codebook
         if lab is not None:
             cells = _cells_of_row(lab, schema)
             chosen = [f for f in schema.frames if cells.get(f"frame:{f}")]
-            chosen += [f"stance:{t}:{cells[f'stance:{t}']}" for t in schema.stance_targets
-                       if cells.get(f"stance:{t}") is not None]
-            chosen += [f"role:{a}:{cells[f'role:{a}']}" for a in schema.actors
-                       if cells.get(f"role:{a}") not in (None, NO_ROLE)]
+            chosen += [
+                f"stance:{t}:{cells[f'stance:{t}']}"
+                for t in schema.stance_targets
+                if cells.get(f"stance:{t}") is not None
+            ]
+            chosen += [
+                f"role:{a}:{cells[f'role:{a}']}" for a in schema.actors if cells.get(f"role:{a}") not in (None, NO_ROLE)
+            ]
             meta["fields"] = _fields_of(cells, schema)
             if lab.get("rationale"):
                 meta["rationale"] = lab["rationale"]
@@ -829,15 +922,21 @@ def _write_prodigy(rows: list[dict], labels: dict, schema: LabelSchema, codebook
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _write_jsonl(rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None,
-                 fmt: str) -> str:
+def _write_jsonl(
+    rows: list[dict], labels: dict, schema: LabelSchema, codebook: Any, annotator: str | None, fmt: str
+) -> str:
     lines = []
     for r in rows:
         lab = labels.get(r["passage_id"])
         if lab is None:
             continue
-        rec = state_record(_cells_of_row(lab, schema), schema, passage_id=r["passage_id"],
-                           text_hash=r["text_hash"], annotator=annotator)
+        rec = state_record(
+            _cells_of_row(lab, schema),
+            schema,
+            passage_id=r["passage_id"],
+            text_hash=r["text_hash"],
+            annotator=annotator,
+        )
         if lab.get("rationale"):
             rec["rationale"] = lab["rationale"]
         lines.append(json.dumps(rec, ensure_ascii=False))

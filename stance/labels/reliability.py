@@ -37,10 +37,22 @@ __all__ = [
 DEFAULT_CODERS = ("coder_a", "coder_b")
 RELIABILITY_COLUMNS = ["task", "label", "n_units", "alpha", "percent_agreement", "n_positive_a", "n_positive_b"]
 DISAGREEMENT_COLUMNS = [
-    "passage_id", "doc_id", "task", "label", "field",
-    "annotator_a", "value_a", "rationale_a", "record_a",
-    "annotator_b", "value_b", "rationale_b", "record_b",
-    "decision", "reason", "text",
+    "passage_id",
+    "doc_id",
+    "task",
+    "label",
+    "field",
+    "annotator_a",
+    "value_a",
+    "rationale_a",
+    "record_a",
+    "annotator_b",
+    "value_b",
+    "rationale_b",
+    "record_b",
+    "decision",
+    "reason",
+    "text",
 ]
 
 
@@ -59,8 +71,11 @@ def krippendorff_alpha(a: Sequence[Any], b: Sequence[Any], categories: Sequence[
         return float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal",
-                                         value_domain=list(range(len(categories)))))
+        return float(
+            krippendorff.alpha(
+                reliability_data=data, level_of_measurement="nominal", value_domain=list(range(len(categories)))
+            )
+        )
 
 
 # ----------------------------------------------------------------------------- sources
@@ -133,8 +148,9 @@ def _need_pair(records: list[dict], coders: Sequence[str] | None) -> tuple[str, 
     return pair
 
 
-def _states(records: list[dict], schema: LabelSchema, coders: tuple[str, str], round: int | None
-            ) -> tuple[dict[str, _State], dict[str, _State]]:
+def _states(
+    records: list[dict], schema: LabelSchema, coders: tuple[str, str], round: int | None
+) -> tuple[dict[str, _State], dict[str, _State]]:
     recs = [r for r in records if round is None or r.get("round") == round]
     folded = _fold([r for r in recs if r.get("annotator") in coders], schema)
     a = {pid: st for (ann, pid), st in folded.items() if ann == coders[0]}
@@ -192,8 +208,17 @@ def reliability_table(
     def add(task: str, label: str, va: list, vb: list, categories: Sequence[Any], positive: Any) -> None:
         n = len(va)
         agree = float(np.mean([x == y for x, y in zip(va, vb, strict=True)])) if n else float("nan")
-        rows.append((task, label, n, krippendorff_alpha(va, vb, categories), agree,
-                     int(sum(positive(x) for x in va)), int(sum(positive(y) for y in vb))))
+        rows.append(
+            (
+                task,
+                label,
+                n,
+                krippendorff_alpha(va, vb, categories),
+                agree,
+                int(sum(positive(x) for x in va)),
+                int(sum(positive(y) for y in vb)),
+            )
+        )
 
     for f in schema.frames:
         cell = f"frame:{f}"
@@ -203,8 +228,14 @@ def reliability_table(
     for t in schema.stance_targets:
         cell = f"stance:{t}"
         units = [p for p in both if a[p].cells.get(cell) is not None and b[p].cells.get(cell) is not None]
-        add(f"stance:{t}", t, [a[p].cells[cell] for p in units], [b[p].cells[cell] for p in units],
-            schema.stance_classes, lambda x: x != negative)
+        add(
+            f"stance:{t}",
+            t,
+            [a[p].cells[cell] for p in units],
+            [b[p].cells[cell] for p in units],
+            schema.stance_classes,
+            lambda x: x != negative,
+        )
     if schema.actors and schema.roles:
         va, vb = [], []
         for p in both:
@@ -280,9 +311,26 @@ def disagreements(
             task, label, spec = _field_of(cell)
             ra = a[pid].rationale.get(label, "") if task == "frames" else ""
             rb = b[pid].rationale.get(label, "") if task == "frames" else ""
-            rows.append((pid, doc_id_of(pid), task, label, spec,
-                         pair[0], x, ra, a[pid].record_ids[-1], pair[1], y, rb, b[pid].record_ids[-1],
-                         "", "", texts.get(pid, "")))
+            rows.append(
+                (
+                    pid,
+                    doc_id_of(pid),
+                    task,
+                    label,
+                    spec,
+                    pair[0],
+                    x,
+                    ra,
+                    a[pid].record_ids[-1],
+                    pair[1],
+                    y,
+                    rb,
+                    b[pid].record_ids[-1],
+                    "",
+                    "",
+                    texts.get(pid, ""),
+                )
+            )
     return pd.DataFrame(rows, columns=DISAGREEMENT_COLUMNS)
 
 
@@ -296,8 +344,12 @@ def read_decisions(path: str | Path) -> list[dict]:
     header = reader.fieldnames or []
     for col in ("passage_id", "field", "decision", "reason"):
         if col not in header:
-            raise StanceInputError(f"missing column {col!r}; write the file with `stance labels disagreements --out`",
-                                   file=path, line=1, field=col)
+            raise StanceInputError(
+                f"missing column {col!r}; write the file with `stance labels disagreements --out`",
+                file=path,
+                line=1,
+                field=col,
+            )
     out = []
     prev = 1
     for row in reader:
@@ -391,12 +443,21 @@ def adjudicate(
         spec = schema.normalise_spec(str(r.get("field", "")))
         pid = str(r.get("passage_id", ""))
         if pid not in a or pid not in b:
-            problems.append(StanceInputError(f"passage {pid!r} is not coded by both {pair[0]} and {pair[1]}",
-                                             file=file, line=line, field="passage_id"))
+            problems.append(
+                StanceInputError(
+                    f"passage {pid!r} is not coded by both {pair[0]} and {pair[1]}",
+                    file=file,
+                    line=line,
+                    field="passage_id",
+                )
+            )
             continue
         if spec not in valid_specs:
-            problems.append(StanceInputError(f"unknown field {spec!r}{_suggest(spec, list(valid_specs))}",
-                                             file=file, line=line, field="field"))
+            problems.append(
+                StanceInputError(
+                    f"unknown field {spec!r}{_suggest(spec, list(valid_specs))}", file=file, line=line, field="field"
+                )
+            )
             continue
         cell = valid_specs[spec]
         try:
@@ -413,8 +474,9 @@ def adjudicate(
     if problems:
         first = problems[0]
         more = f" [{len(problems) - 1} more problem(s)]" if len(problems) > 1 else ""
-        raise StanceInputError(first.message + more + ". Nothing was written.", file=first.file, line=first.line,
-                               field=first.field)
+        raise StanceInputError(
+            first.message + more + ". Nothing was written.", file=first.file, line=first.line, field=first.field
+        )
     out: list[Located] = []
     pending: list[str] = []
     for pid in sorted(set(a) & set(b), key=lambda p: (doc_id_of(p), p)):
@@ -450,7 +512,11 @@ def adjudicate(
         if not cells:
             continue
         rec = state_record(
-            cells, schema, passage_id=pid, text_hash=sa.last.get("text_hash"), annotator=annotator,
+            cells,
+            schema,
+            passage_id=pid,
+            text_hash=sa.last.get("text_hash"),
+            annotator=annotator,
             kind="adjudication",
         )
         if rationale:

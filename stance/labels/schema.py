@@ -387,8 +387,11 @@ class LabelSchema:
                 for f in fields:
                     spec = self.normalise_spec(f)
                     if spec not in valid:
-                        bad(f"unknown field {f!r}{_suggest(spec, valid)} (valid: frames, frames:<frame>, "
-                            "stance, stance:<target>, roles, roles:<actor>)", "fields")
+                        bad(
+                            f"unknown field {f!r}{_suggest(spec, valid)} (valid: frames, frames:<frame>, "
+                            "stance, stance:<target>, roles, roles:<actor>)",
+                            "fields",
+                        )
                     elif spec not in norm:
                         norm.append(spec)
                 fields = sorted(norm, key=valid.index) or None
@@ -408,8 +411,11 @@ class LabelSchema:
             else:
                 for f in frames:
                     if f not in self.frames:
-                        bad(f"unknown frame {f!r}{_suggest(f, self.frames)} (codebook frames: "
-                            f"{', '.join(self.frames)})", "frames")
+                        bad(
+                            f"unknown frame {f!r}{_suggest(f, self.frames)} (codebook frames: "
+                            f"{', '.join(self.frames)})",
+                            "frames",
+                        )
                     elif fields is not None and f"frame:{f}" not in decided:
                         bad(f"frames lists {f!r}, which is outside the record's fields {fields}", "frames")
                 out["frames"] = [f for f in self.frames if f in set(frames)]
@@ -420,14 +426,17 @@ class LabelSchema:
         if rec.get("stance") is not None:
             stance = rec["stance"]
             if not isinstance(stance, Mapping):
-                bad("stance must map each target to a class, e.g. {\"cooperation\": \"FAVOR\"}", "stance")
+                bad('stance must map each target to a class, e.g. {"cooperation": "FAVOR"}', "stance")
             else:
                 for t, c in stance.items():
                     if t not in self.stance_targets:
                         bad(f"unknown stance target {t!r}{_suggest(t, self.stance_targets)}", f"stance.{t}")
                     elif c not in self.stance_classes:
-                        bad(f"unknown stance class {c!r} for target {t!r}{_suggest(str(c), self.stance_classes)} "
-                            f"(classes: {', '.join(self.stance_classes)})", f"stance.{t}")
+                        bad(
+                            f"unknown stance class {c!r} for target {t!r}{_suggest(str(c), self.stance_classes)} "
+                            f"(classes: {', '.join(self.stance_classes)})",
+                            f"stance.{t}",
+                        )
                     elif fields is not None and f"stance:{t}" not in decided:
                         bad(f"stance gives {t!r}, which is outside the record's fields {fields}", f"stance.{t}")
                 out["stance"] = {t: stance[t] for t in self.stance_targets if t in stance}
@@ -440,17 +449,22 @@ class LabelSchema:
         if rec.get("roles") is not None:
             roles = rec["roles"]
             if not isinstance(roles, Mapping):
-                bad("roles must map actors to roles, e.g. {\"china\": \"protagonist\"}", "roles")
+                bad('roles must map actors to roles, e.g. {"china": "protagonist"}', "roles")
             else:
                 clean: dict[str, str | None] = {}
                 for a, r in roles.items():
                     r_norm = None if r is None or str(r).strip().lower() in _NONE_ROLES else r
                     if a not in self.actors:
-                        bad(f"unknown actor {a!r}{_suggest(a, self.actors)} (actors: {', '.join(self.actors)})",
-                            f"roles.{a}")
+                        bad(
+                            f"unknown actor {a!r}{_suggest(a, self.actors)} (actors: {', '.join(self.actors)})",
+                            f"roles.{a}",
+                        )
                     elif r_norm is not None and r_norm not in self.roles:
-                        bad(f"unknown role {r!r} for actor {a!r}{_suggest(str(r), self.roles)} "
-                            f"(roles: {', '.join(self.roles)}, or null for none)", f"roles.{a}")
+                        bad(
+                            f"unknown role {r!r} for actor {a!r}{_suggest(str(r), self.roles)} "
+                            f"(roles: {', '.join(self.roles)}, or null for none)",
+                            f"roles.{a}",
+                        )
                     elif fields is not None and f"role:{a}" not in decided:
                         bad(f"roles gives {a!r}, which is outside the record's fields {fields}", f"roles.{a}")
                     clean[a] = r_norm
@@ -473,8 +487,10 @@ class LabelSchema:
                         hint = _suggest(f, self.frames) if f else "; key each rationale by its frame"
                         bad(f"rationale for unknown frame {f!r}{hint}", f"rationale.{f}")
                     elif f not in (out.get("frames") or []):
-                        bad(f"rationale given for frame {f!r}, which the record does not code as present",
-                            f"rationale.{f}")
+                        bad(
+                            f"rationale given for frame {f!r}, which the record does not code as present",
+                            f"rationale.{f}",
+                        )
                     elif not isinstance(words, str) or "\n" in words.strip():
                         bad("a rationale is one line of quoted words", f"rationale.{f}")
                     elif words.strip():
@@ -486,16 +502,19 @@ class LabelSchema:
         for key in ("note", "source", "reanchored_from", "codebook_version", "codebook_hash", "timestamp"):
             if key in out and not isinstance(out[key], str):
                 out[key] = str(out[key])
-        if "timestamp" in out and not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?",
-                                                   out["timestamp"]):
+        if "timestamp" in out and not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?", out["timestamp"]
+        ):
             bad(f"timestamp {out['timestamp']!r} is not ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)", "timestamp")
 
         # adjudication
         adj = out.get("adjudicates")
         if adj is not None:
             if not isinstance(adj, Mapping) or not all(isinstance(v, str) for v in adj.values()):
-                bad("adjudicates must map each coder to the record id (or timestamp) of the coding resolved",
-                    "adjudicates")
+                bad(
+                    "adjudicates must map each coder to the record id (or timestamp) of the coding resolved",
+                    "adjudicates",
+                )
             elif not out.get("reason"):
                 bad("an adjudication needs a reason (a string, or one per resolved field)", "reason")
         reason = out.get("reason")
@@ -503,8 +522,10 @@ class LabelSchema:
             if isinstance(reason, Mapping):
                 for spec, text in reason.items():
                     if self.normalise_spec(spec) not in self.field_specs and spec != "":
-                        bad(f"reason given for unknown field {spec!r}{_suggest(spec, self.field_specs)}",
-                            f"reason.{spec}")
+                        bad(
+                            f"reason given for unknown field {spec!r}{_suggest(spec, self.field_specs)}",
+                            f"reason.{spec}",
+                        )
                     elif not isinstance(text, str) or not text.strip():
                         bad("each reason must be a non-empty string", f"reason.{spec}")
                 out["reason"] = {self.normalise_spec(k): str(v).strip() for k, v in reason.items()}
@@ -582,9 +603,7 @@ class LabelSchema:
         bad(f"no passage {pid!r} in the corpus{where}{hint}", "passage_id")
 
 
-def _reanchor_hint(
-    pid: str, old_hash: str, text: Any, passages: Mapping[str, tuple[str, int, str, str]]
-) -> str:
+def _reanchor_hint(pid: str, old_hash: str, text: Any, passages: Mapping[str, tuple[str, int, str, str]]) -> str:
     """Suggest where the labelled text went: same hash elsewhere in the document, else the most similar passage."""
     doc_id = doc_id_of(pid)
     para = _para_of(pid)

@@ -228,9 +228,7 @@ def state_record(cells: Mapping[str, Any], schema: LabelSchema, **extra: Any) ->
     if stance:
         rec["stance"] = stance
     if any(c.startswith("role:") for c in cells):
-        rec["roles"] = {
-            a: cells[f"role:{a}"] for a in schema.actors if cells.get(f"role:{a}") not in (None, NO_ROLE)
-        }
+        rec["roles"] = {a: cells[f"role:{a}"] for a in schema.actors if cells.get(f"role:{a}") not in (None, NO_ROLE)}
     return rec
 
 
@@ -418,9 +416,7 @@ class LabelStore:
             Sorted by doc_id and passage_id.
         """
         keep = _annotator_filter(annotator)
-        recs = [
-            r for r in self._read() if keep(r.get("annotator")) and (round is None or r.get("round") == round)
-        ]
+        recs = [r for r in self._read() if keep(r.get("annotator")) and (round is None or r.get("round") == round)]
         schema = self.schema(codebook)
         return resolve_records(recs, schema)
 
@@ -492,8 +488,9 @@ class LabelStore:
             problems = Problems()
             clean: list[tuple[Located, dict]] = []
             for item in located:
-                rec = schema.normalise(item, problems, passages=passages, defaults=base,
-                                       check_rationale=report.warnings)
+                rec = schema.normalise(
+                    item, problems, passages=passages, defaults=base, check_rationale=report.warnings
+                )
                 if rec is not None:
                     clean.append((item, rec))
                     if schema.hash and rec.get("codebook_hash") not in (None, schema.hash):
@@ -511,9 +508,7 @@ class LabelStore:
                 state = states.setdefault(key, _State())
                 cells = schema.cells_of(rec)
                 old = {c: state.cells.get(c) for c in cells}
-                new_rationale = {
-                    f: w for f, w in (rec.get("rationale") or {}).items() if state.rationale.get(f) != w
-                }
+                new_rationale = {f: w for f, w in (rec.get("rationale") or {}).items() if state.rationale.get(f) != w}
                 diffs = [c for c in cells if old[c] is not None and old[c] != cells[c]]
                 if all(old[c] == cells[c] for c in cells) and not new_rationale:
                     report.unchanged.append((item.line, rec["passage_id"], rec["annotator"], "same labels as stored"))
@@ -522,8 +517,7 @@ class LabelStore:
                     Change(rec["passage_id"], rec["annotator"], c, old[c], cells[c], item.line) for c in diffs
                 ]
                 report.changes += [
-                    Change(rec["passage_id"], rec["annotator"], f"rationale:{f}", state.rationale.get(f), w,
-                           item.line)
+                    Change(rec["passage_id"], rec["annotator"], f"rationale:{f}", state.rationale.get(f), w, item.line)
                     for f, w in new_rationale.items()
                     if state.rationale.get(f) is not None
                 ]
@@ -658,8 +652,9 @@ def _parse_store(raw: bytes, path: Path) -> list[dict]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise StanceInputError("label store is not valid UTF-8", file=path,
-                               line=raw[: exc.start].count(b"\n") + 1) from exc
+        raise StanceInputError(
+            "label store is not valid UTF-8", file=path, line=raw[: exc.start].count(b"\n") + 1
+        ) from exc
     out = []
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -737,15 +732,28 @@ def resolve_records(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -
     stance_cols = [f"stance:{t}" for t in schema.stance_targets]
     role_cols = [f"role:{a}" for a in schema.actors]
     cols = [
-        "passage_id", "doc_id", "frames", *frame_cols, *stance_cols, "roles", *role_cols, "rationale",
-        "annotator", "kind", "round", "text_hash", "codebook_version", "codebook_hash", "timestamp", "record_ids",
+        "passage_id",
+        "doc_id",
+        "frames",
+        *frame_cols,
+        *stance_cols,
+        "roles",
+        *role_cols,
+        "rationale",
+        "annotator",
+        "kind",
+        "round",
+        "text_hash",
+        "codebook_version",
+        "codebook_hash",
+        "timestamp",
+        "record_ids",
     ]
     rows = []
     for (ann, pid), st in states.items():
         row: dict[str, Any] = {"passage_id": pid, "doc_id": doc_id_of(pid)}
         decided_frames = [c for c in frame_cols if c in st.cells]
-        row["frames"] = [c.split(":", 1)[1] for c in frame_cols if st.cells.get(c) is True] if decided_frames \
-            else None
+        row["frames"] = [c.split(":", 1)[1] for c in frame_cols if st.cells.get(c) is True] if decided_frames else None
         for c in frame_cols:
             row[c] = st.cells.get(c, pd.NA)
         for c in stance_cols:

@@ -78,8 +78,9 @@ def table_key(passages: pd.DataFrame, codebook_hash: str, extra: Mapping[str, st
     return h.hexdigest()
 
 
-def cached_table(name: str, key: str, compute: Callable[[], pd.DataFrame],
-                 cache_dir: str | Path | None = None) -> pd.DataFrame:
+def cached_table(
+    name: str, key: str, compute: Callable[[], pd.DataFrame], cache_dir: str | Path | None = None
+) -> pd.DataFrame:
     """The table ``name`` for ``key``: read from the cache, or computed and stored.
 
     Parameters

@@ -237,8 +237,9 @@ def figure_actor_network(
             legend=False,
         )
     handles = [Line2D([0], [0], color=ACTION_COLORS[a], linewidth=3, label=a) for a in NETWORK_ACTIONS]
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.945), ncol=len(handles), frameon=False,
-               fontsize=9)
+    fig.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.945), ncol=len(handles), frameon=False, fontsize=9
+    )
     what = "document" if by == "document" else _PERIOD_NAMES.get(freq.upper(), f"period ({freq})")
     fig.suptitle(
         f"Who blames, sanctions, rejects, helps or cooperates with whom, per {what}\n"
