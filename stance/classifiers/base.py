@@ -484,7 +484,24 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Multi-class: array of label names. Multi-label: indicator matrix (n, k) after ``thresholds_``."""
-        P = self.predict_proba(X)
+        return self.decide(self.predict_proba(X))
+
+    def decide(self, P: np.ndarray) -> np.ndarray:
+        """Turn probabilities from :meth:`predict_proba` into decisions: the one decision rule.
+
+        Parameters
+        ----------
+        P : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in ``classes_`` order.
+
+        Returns
+        -------
+        ndarray
+            Multi-label: indicator matrix ``(n, k)``, 1 where ``P >= thresholds_``.
+            Multi-class: array of label names (the arg-max column).
+        """
+        check_is_fitted(self, "classes_")
+        P = np.asarray(P, dtype=np.float64)
         if self.multilabel:
             return (P >= self.thresholds_[None, :]).astype(np.int64)
         if len(P) == 0:
