@@ -1192,7 +1192,8 @@ def coder_reliability(
         fig,
         ctx.caption(
             f"Bar: Krippendorff's alpha (nominal) between two independent coders{who} over {n_units} double-coded "
-            "passages; frames coded present/absent, stance as FAVOR/AGAINST/NONE per target, roles per mentioned actor. "
+            "passages; frames coded present/absent, stance as FAVOR/AGAINST/NONE per target, "
+            "roles per mentioned actor. "
             "Dashed lines: 0.667 (lowest for tentative conclusions) and 0.8 (reliable). n/a: the label never varies. "
             "Source: seeds/labels.jsonl (annotation records), `stance labels reliability`.",
         ),
