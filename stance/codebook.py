@@ -30,7 +30,18 @@ from stance.errors import StanceInputError
 
 __all__ = ["Actor", "Codebook", "Label", "canonical_hash"]
 
-_TOP_KEYS = {"name", "version", "description", "policy_frames_reference", "frames", "stance", "roles", "actors"}
+_TOP_KEYS = {
+    "name",
+    "version",
+    "description",
+    "policy_frames_reference",
+    "changelog",
+    "topic",
+    "frames",
+    "stance",
+    "roles",
+    "actors",
+}
 _LABEL_KEYS = {
     "name",
     "version",

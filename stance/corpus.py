@@ -30,6 +30,10 @@ from pathlib import Path
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.markdown import render_inline, split_front_matter, split_markdown_blocks
+from stance.paths import ProjectPaths
+from stance.speakers import TRANSCRIPT_KINDS, load_speaker_table, parse_label, speaker_role, transcript_marker
+from stance.topic import TopicRule, mark_on_topic
 
 __all__ = [
     "BOILERPLATE_RULES",
@@ -39,6 +43,7 @@ __all__ = [
     "StanceDataWarning",
     "diff_passages",
     "load_corpus",
+    "load_project_corpus",
     "normalise_text",
     "read_text_file",
     "split_paragraphs",
@@ -60,6 +65,7 @@ MANIFEST_COLUMNS = [
     "kind",
     "sha256",
 ]
+OPTIONAL_MANIFEST_COLUMNS = ["side", "administration", "section"]
 _REQUIRED_MANIFEST = ["id", "file", "published"]
 DOCUMENT_COLUMNS = [
     "doc_id",
@@ -74,6 +80,10 @@ DOCUMENT_COLUMNS = [
     "country",
     "kind",
     "sha256",
+    "side",
+    "administration",
+    "transcript",
+    "corpus",
 ]
 TEXT_SUFFIXES = {".txt", ".md"}
 
@@ -369,49 +379,109 @@ class Corpus:
         )
 
 
-def _segment(
-    documents: pd.DataFrame, texts: dict[str, str], rules: Sequence[BoilerplateRule]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    prow, srow = [], []
-    for doc in documents.itertuples(index=False):
-        for i, para in enumerate(split_paragraphs(texts[doc.doc_id])):
-            h = text_hash(para)
-            pid = f"{doc.doc_id}:p{i:03d}:{h[:8]}"
-            reason = classify_passage(para, title=doc.title or "", author=doc.author or "", rules=rules)
-            sents = split_sentences(para)
-            prow.append(
-                dict(
-                    passage_id=pid,
-                    doc_id=doc.doc_id,
-                    para_index=i,
-                    text=para,
-                    text_hash=h,
-                    analysable=not reason,
-                    reason=reason,
-                    n_words=len(re.findall(r"\w+", para)),
-                    n_sentences=len(sents),
+PASSAGE_COLUMNS = [
+    "passage_id",
+    "doc_id",
+    "para_index",
+    "line",
+    "text",
+    "text_hash",
+    "analysable",
+    "reason",
+    "speaker",
+    "speaker_role",
+    "n_words",
+    "n_sentences",
+]
+
+
+@dataclass
+class _Turns:
+    """Who holds the floor while a transcript is read paragraph by paragraph."""
+
+    file: str
+    table: dict[str, str]
+    speaker: str = ""
+    role: str = "author"
+    started: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def take(self, para: str, line: int) -> str:
+        """Note a speaker label at the start of ``para`` and return the text after it."""
+        label, rest = parse_label(para)
+        if label:
+            role = speaker_role(label, self.table)
+            if role is None:
+                self.notes.append(
+                    f"{self.file}, line {line}, field speaker: unknown speaker label {label!r}; coded as 'other' "
+                    "(add it to speakers.csv beside the manifest with its role)"
                 )
-            )
-            srow += [dict(passage_id=pid, sent_index=j, text=s) for j, s in enumerate(sents)]
-    passages = pd.DataFrame(
-        prow,
-        columns=[
-            "passage_id",
-            "doc_id",
-            "para_index",
-            "text",
-            "text_hash",
-            "analysable",
-            "reason",
-            "n_words",
-            "n_sentences",
-        ],
+                role = "other"
+            self.speaker, self.role, self.started = label, role, True
+            return rest
+        return para
+
+
+def _paragraphs(doc: object, text: str) -> list[tuple[int, str]]:
+    """Paragraphs of one document with the 1-based file line they start on (0 when unknown)."""
+    if str(doc.file).lower().endswith(".md"):
+        _, body, offset = split_front_matter(text, file=doc.file)
+        return [(offset + i + 1, render_inline(p)) for i, p in split_markdown_blocks(body)]
+    return [(0, p) for p in split_paragraphs(text)]
+
+
+def _passage_row(doc: object, i: int, line: int, para: str, reason: str, turns: _Turns) -> dict:
+    h = text_hash(para)
+    return dict(
+        passage_id=f"{doc.doc_id}:p{i:03d}:{h[:8]}",
+        doc_id=doc.doc_id,
+        para_index=i,
+        line=line,
+        text=para,
+        text_hash=h,
+        analysable=not reason,
+        reason=reason,
+        speaker=turns.speaker,
+        speaker_role=turns.role,
+        n_words=len(re.findall(r"\w+", para)),
     )
+
+
+def _segment_document(doc: object, text: str, rules: Sequence[BoilerplateRule], table: dict[str, str]):
+    turns = _Turns(file=str(doc.file), table=table)
+    rows = []
+    for i, (line, para) in enumerate(_paragraphs(doc, text)):
+        reason = ""
+        if doc.transcript:
+            reason = transcript_marker(para, before_first_turn=not turns.started)
+            if not reason:
+                para = turns.take(para, line) or para
+        reason = reason or classify_passage(para, title=doc.title or "", author=doc.author or "", rules=rules)
+        rows.append(_passage_row(doc, i, line, para, reason, turns))
+    return rows, turns.notes
+
+
+def _segment(
+    documents: pd.DataFrame,
+    texts: dict[str, str],
+    rules: Sequence[BoilerplateRule],
+    speaker_tables: dict[str, dict[str, str]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    prow, srow, notes = [], [], []
+    for doc in documents.itertuples(index=False):
+        rows, doc_notes = _segment_document(doc, texts[doc.doc_id], rules, (speaker_tables or {}).get(doc.doc_id, {}))
+        notes += doc_notes
+        for row in rows:
+            sents = split_sentences(row["text"])
+            row["n_sentences"] = len(sents)
+            srow += [dict(passage_id=row["passage_id"], sent_index=j, text=t) for j, t in enumerate(sents)]
+        prow += rows
+    passages = pd.DataFrame(prow, columns=PASSAGE_COLUMNS)
     passages = passages.astype(
-        {"para_index": "int64", "analysable": "bool", "n_words": "int64", "n_sentences": "int64"}
+        {"para_index": "int64", "line": "int64", "analysable": "bool", "n_words": "int64", "n_sentences": "int64"}
     )
     sentences = pd.DataFrame(srow, columns=["passage_id", "sent_index", "text"])
-    return passages, sentences
+    return passages, sentences, notes
 
 
 def _parse_date(value: str, file: Path, line: int) -> pd.Timestamp:
@@ -429,6 +499,72 @@ def _parse_date(value: str, file: Path, line: int) -> pd.Timestamp:
         return pd.Timestamp(value)
     except ValueError as exc:
         raise StanceInputError(f"not a valid date: {value!r}", file=file, line=line, field="published") from exc
+
+
+def _unlisted_files(folder: Path) -> list[str]:
+    """Text files below a corpus folder (relative paths), leaving out nested corpora and READMEs."""
+    nested = {p.parent for p in folder.rglob("manifest.csv") if p.parent != folder}
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() not in TEXT_SUFFIXES or not p.is_file() or p.name.lower() == "readme.md":
+            continue
+        if any(n == p.parent or n in p.parents for n in nested):
+            continue
+        out.append(p.relative_to(folder).as_posix())
+    return out
+
+
+def _check_front_matter(
+    fpath: Path, text: str, published: pd.Timestamp, manifest: Path, line: int, notes: list[str]
+) -> pd.Timestamp:
+    """Check a Markdown file's front matter against its manifest row; return the date to use."""
+    if fpath.suffix.lower() != ".md":
+        return published
+    meta, _, _ = split_front_matter(text, file=fpath)
+    raw = meta.get("date")
+    if raw in (None, ""):
+        return published
+    try:
+        front = pd.Timestamp(str(raw)[:10])
+    except ValueError as exc:
+        raise StanceInputError(f"front matter date {raw!r} is not a date", file=fpath, line=2, field="date") from exc
+    if pd.isna(published):
+        notes.append(f"{manifest}, line {line}, field published: empty; using the front matter date {front.date()}")
+        return front
+    if front.normalize() != published.normalize():
+        notes.append(
+            f"{manifest}, line {line}, field published: {published.date()} disagrees with the front matter date "
+            f"{front.date()} of {fpath.name}; the manifest's date is used"
+        )
+    return published
+
+
+def _row_keys(
+    row: dict, path: Path, line: int, seen_ids: dict[str, int], seen_files: dict[str, int]
+) -> tuple[str, str]:
+    """Check a manifest row's ``id`` and ``file``; return them."""
+    doc_id = (row.get("id") or "").strip()
+    fname = (row.get("file") or "").strip()
+    if not doc_id:
+        raise StanceInputError("empty id", file=path, line=line, field="id")
+    if not re.fullmatch(r"[\w.-]+", doc_id):
+        raise StanceInputError(
+            f"id {doc_id!r} may use only letters, digits, '.', '_' and '-'", file=path, line=line, field="id"
+        )
+    if doc_id in seen_ids:
+        raise StanceInputError(
+            f"duplicate id {doc_id!r} (first on line {seen_ids[doc_id]})", file=path, line=line, field="id"
+        )
+    if not fname:
+        raise StanceInputError("empty file name", file=path, line=line, field="file")
+    if fname in seen_files:
+        raise StanceInputError(
+            f"file {fname!r} is listed twice (first on line {seen_files[fname]})",
+            file=path,
+            line=line,
+            field="file",
+        )
+    return doc_id, fname
 
 
 def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
@@ -453,27 +589,7 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
         line = reader.line_num
         if None in row:
             raise StanceInputError("row has more fields than the header", file=path, line=line)
-        doc_id = (row.get("id") or "").strip()
-        fname = (row.get("file") or "").strip()
-        if not doc_id:
-            raise StanceInputError("empty id", file=path, line=line, field="id")
-        if not re.fullmatch(r"[\w.-]+", doc_id):
-            raise StanceInputError(
-                f"id {doc_id!r} may use only letters, digits, '.', '_' and '-'", file=path, line=line, field="id"
-            )
-        if doc_id in seen_ids:
-            raise StanceInputError(
-                f"duplicate id {doc_id!r} (first on line {seen_ids[doc_id]})", file=path, line=line, field="id"
-            )
-        if not fname:
-            raise StanceInputError("empty file name", file=path, line=line, field="file")
-        if fname in seen_files:
-            raise StanceInputError(
-                f"file {fname!r} is listed twice (first on line {seen_files[fname]})",
-                file=path,
-                line=line,
-                field="file",
-            )
+        doc_id, fname = _row_keys(row, path, line, seen_ids, seen_files)
         seen_ids[doc_id], seen_files[fname] = line, line
         fpath = folder / fname
         if not fpath.is_file():
@@ -484,9 +600,10 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
                 field="file",
             )
         published = _parse_date(row.get("published", ""), path, line)
+        texts[doc_id] = read_text_file(fpath)
+        published = _check_front_matter(fpath, texts[doc_id], published, path, line, notes)
         if pd.isna(published):
             notes.append(f"{path}, line {line}, field published: no date; this document is left out of time figures")
-        texts[doc_id] = read_text_file(fpath)
         digest = hashlib.sha256(fpath.read_bytes()).hexdigest()
         given = (row.get("sha256") or "").strip().lower()
         if given and given != digest:
@@ -494,7 +611,7 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
                 f"{path}, line {line}, field sha256: {fname} has changed since the manifest was written "
                 f"(manifest {given[:12]}…, file {digest[:12]}…); passage ids of edited paragraphs change"
             )
-        rec = {c: (row.get(c) or "").strip() for c in MANIFEST_COLUMNS}
+        rec = {c: (row.get(c) or "").strip() for c in MANIFEST_COLUMNS + OPTIONAL_MANIFEST_COLUMNS}
         rec["doc_id"] = rec.pop("id")
         rec["published"] = published
         rec["sha256"] = digest
@@ -502,8 +619,8 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
     if not rows:
         raise StanceInputError("manifest lists no documents", file=path, line=2)
     listed = set(seen_files)
-    for extra in sorted(p.name for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES and p.is_file()):
-        if extra not in listed and extra.lower() not in {"readme.md"}:
+    for extra in _unlisted_files(folder):
+        if extra not in listed:
             raise StanceInputError(
                 f"{extra} is in the corpus folder but not in the manifest; add a row for it (id,file,published,...) "
                 "or move it out",
@@ -578,6 +695,7 @@ def load_corpus(
     path: str | Path | None = None,
     manifest: str = "manifest.csv",
     rules: Sequence[BoilerplateRule] = BOILERPLATE_RULES,
+    topic: TopicRule | None = None,
 ) -> Corpus:
     """Load a corpus from a folder with a manifest, or from a CSV / JSONL / Parquet table.
 
@@ -589,6 +707,9 @@ def load_corpus(
         Manifest file name inside a corpus folder.
     rules : sequence of BoilerplateRule
         Boilerplate rules; pass your own to extend or replace the defaults.
+    topic : TopicRule, optional
+        Marks passages ``on_topic`` (see :mod:`stance.topic`); without it every analysable
+        passage is on topic.
 
     Returns
     -------
@@ -611,13 +732,86 @@ def load_corpus(
         docs, texts, notes = _read_table(path)
     else:
         raise StanceInputError("no such corpus folder or table", file=path)
-    docs = docs[DOCUMENT_COLUMNS]
-    docs["published"] = pd.to_datetime(docs["published"])
-    docs = docs.sort_values(["published", "doc_id"], na_position="last", kind="stable").reset_index(drop=True)
-    passages, sentences = _segment(docs, texts, rules)
+    docs = _complete_documents(docs, path)
+    table = load_speaker_table(path) if path.is_dir() else {}
+    passages, sentences, seg_notes = _segment(docs, texts, rules, {d: table for d in docs["doc_id"]})
+    notes += seg_notes
+    passages = mark_on_topic(passages, docs, topic)
+    if topic is not None:
+        notes += _off_topic_notes(passages, docs)
     for note in notes:
         warnings.warn(note, StanceDataWarning, stacklevel=2)
     return Corpus(documents=docs, passages=passages, sentences=sentences, source=path, warnings=notes)
+
+
+def _complete_documents(docs: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Fill the grouping columns (side, administration, transcript, corpus) and sort by date."""
+    docs = docs.copy()
+    for col in ("side", "administration"):
+        docs[col] = docs[col].fillna("").astype(str) if col in docs else ""
+    docs["side"] = [s or c for s, c in zip(docs["side"], docs["country"].fillna(""), strict=True)]
+    docs["transcript"] = docs["kind"].fillna("").str.lower().isin(TRANSCRIPT_KINDS)
+    docs["corpus"] = path.name
+    docs = docs[DOCUMENT_COLUMNS]
+    docs["published"] = pd.to_datetime(docs["published"])
+    return docs.sort_values(["published", "doc_id"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _off_topic_notes(passages: pd.DataFrame, docs: pd.DataFrame) -> list[str]:
+    topical = set(passages.loc[passages["on_topic"], "doc_id"])
+    return [
+        f"{d.file}: no passage is on topic; the document stays in the corpus but leaves the analysis"
+        for d in docs.itertuples(index=False)
+        if d.doc_id not in topical
+    ]
+
+
+def load_project_corpus(paths: ProjectPaths | None = None, codebook: object = None) -> Corpus:
+    """Load every corpus of a project as one corpus, with the codebook's topic rule applied.
+
+    Parameters
+    ----------
+    paths : ProjectPaths, optional
+        The project; default :meth:`ProjectPaths.discover`.
+    codebook : Codebook, optional
+        Supplies the topic rule; default: the project's codebook.
+
+    Returns
+    -------
+    Corpus
+        Documents of all corpora (the ``corpus`` column names the folder each came from).
+
+    Raises
+    ------
+    StanceInputError
+        For any bad input of any corpus, or a document id used in two corpora.
+    """
+    paths = paths or ProjectPaths.discover()
+    if codebook is None:
+        from stance.codebook import Codebook
+
+        codebook = Codebook.load(paths.codebook)
+    topic = TopicRule.from_codebook(codebook)
+    parts = [load_corpus(folder, topic=topic) for folder in paths.corpora]
+    if not parts:
+        raise StanceInputError("the project has no corpus: add a folder with a manifest.csv", file=paths.seeds)
+    return concat_corpora(parts, source=paths.root)
+
+
+def concat_corpora(parts: Sequence[Corpus], source: Path | None = None) -> Corpus:
+    """One corpus from several; document ids must be unique across them."""
+    documents = pd.concat([p.documents for p in parts], ignore_index=True)
+    dup = documents["doc_id"][documents["doc_id"].duplicated()]
+    if not dup.empty:
+        raise StanceInputError(f"document id {dup.iloc[0]!r} is used by two corpora", field="id")
+    documents = documents.sort_values(["published", "doc_id"], na_position="last", kind="stable")
+    return Corpus(
+        documents=documents.reset_index(drop=True),
+        passages=pd.concat([p.passages for p in parts], ignore_index=True),
+        sentences=pd.concat([p.sentences for p in parts], ignore_index=True),
+        source=source,
+        warnings=[w for p in parts for w in p.warnings],
+    )
 
 
 def diff_passages(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
