@@ -24,7 +24,7 @@ RERUN = ["lexicon", "tfidf", "embedding", "zeroshot"]  # backends re-evaluated h
 import pandas as pd
 
 import stance
-from stance import evaluate
+from stance import evaluation
 from stance.config import project_root
 from stance.notebooks import environment_report, figure_context, show_figure
 
@@ -33,9 +33,9 @@ if SMOKE:
     RERUN = ["lexicon", "tfidf"]
 corpus = stance.load_corpus(CORPUS)
 codebook = stance.Codebook.load(CODEBOOK)
-gold = evaluate.load_gold(LABELS, codebook)
+gold = evaluation.load_gold(LABELS, codebook)
 models_dir = project_root() / "models" if MODELS_DIR is None else MODELS_DIR
-stored = evaluate.Evaluation.read(f"{models_dir}/evaluation")
+stored = evaluation.Evaluation.read(f"{models_dir}/evaluation")
 pd.DataFrame(stored.info["tasks"]).T[["n_passages", "n_documents", "folds"]]
 
 # %% [markdown]
@@ -73,7 +73,7 @@ per_label = show_figure("model-comparison", ctx)
 
 # %%
 settings = {k: stored.info[k] for k in ("scheme", "use_codebook_examples", "random_state") if k in stored.info}
-live = evaluate.evaluate_gold(corpus, gold, codebook, models=RERUN, n_boot=0, curve=False, **settings)
+live = evaluation.evaluate_gold(corpus, gold, codebook, models=RERUN, n_boot=0, curve=False, **settings)
 check = live.comparison.merge(stored.comparison, on=["task", "model"], suffixes=("_live", "_stored"))
 check.assign(difference=(check["score_live"] - check["score_stored"]).abs())[
     ["task", "model", "score_live", "score_stored", "difference"]].round(4)
@@ -96,14 +96,14 @@ curve = show_figure("learning-curve", ctx)
 
 # %%
 best = stored.comparison[stored.comparison["rank"] == 1].set_index("task")["model"]
-evaluate.confusion_matrix(stored.confusion, "frames", best["frames"])
+evaluation.confusion_matrix(stored.confusion, "frames", best["frames"])
 
 # %% [markdown]
 # Stance: gold class (rows) against predicted class (columns), per target.
 
 # %%
 stance_tasks = [f"stance:{t}" for t in codebook.stance_targets]
-pd.concat({f"{t} ({best[t]})": evaluate.confusion_matrix(stored.confusion, t, best[t]) for t in stance_tasks},
+pd.concat({f"{t} ({best[t]})": evaluation.confusion_matrix(stored.confusion, t, best[t]) for t in stance_tasks},
           names=["task", "gold"])
 
 # %% [markdown]
@@ -117,7 +117,7 @@ pd.concat({f"{t} ({best[t]})": evaluate.confusion_matrix(stored.confusion, t, be
 # not predict, `extra` frames it predicted that the coders did not give.
 
 # %%
-evaluate.error_examples(stored.predictions, corpus, "frames", best["frames"], n=5)
+evaluation.error_examples(stored.predictions, corpus, "frames", best["frames"], n=5)
 
 # %% [markdown]
 # The errors are near misses the codebook anticipates: a cue word in a passage where the frame is only
@@ -127,7 +127,7 @@ evaluate.error_examples(stored.predictions, corpus, "frames", best["frames"], n=
 # And for stance toward the U.S. government:
 
 # %%
-evaluate.error_examples(stored.predictions, corpus, "stance:us_government", best["stance:us_government"], n=4)
+evaluation.error_examples(stored.predictions, corpus, "stance:us_government", best["stance:us_government"], n=4)
 
 # %% [markdown]
 # The missed AGAINST passages criticise the U.S. by stating facts ("the US has stopped short of doing the same",

@@ -34,10 +34,10 @@ import shutil
 import pandas as pd
 
 import stance
-from stance import active, finetune, models
+from stance import active, finetune, models, testing
 from stance.analysis import scored_tasks
 from stance.classifiers import make_classifier
-from stance.evaluate import load_gold
+from stance.evaluation import load_gold
 from stance.figures import FigureContext
 from stance.labels import LabelStore, export_labels, import_labels, label_counts
 from stance.notebooks import environment_report, scratch_dir, show_figure
@@ -46,7 +46,7 @@ pd.set_option("display.max_colwidth", 160)
 n_boot = 200 if SMOKE else N_BOOT
 work = scratch_dir("06_finetune")
 shutil.rmtree(work)  # a fresh scratch project on every run
-paths = finetune.rehearsal_project(work / "project", HOLD_OUT, source=SOURCE)
+paths = testing.rehearsal_project(work / "project", HOLD_OUT, source=SOURCE)
 codebook = stance.Codebook.load(paths["codebook"])
 
 

@@ -4,7 +4,7 @@ Offline and CPU-first: the default sentence encoder ships inside an installed pa
 nothing is downloaded at run time, and every saved artefact is JSON, CSV or safetensors.
 
 The top-level namespace holds the light entry points; models, evaluation, analysis and
-figures live in their submodules (``stance.classifiers``, ``stance.evaluate``,
+figures live in their submodules (``stance.classifiers``, ``stance.evaluation``,
 ``stance.analysis``, ``stance.figures``) so that importing :mod:`stance` stays fast and
 never imports torch.
 """

@@ -18,7 +18,7 @@ Two data sets, read from wherever they are (nothing is copied into the project):
     written in front of each tweet).
 
 Both run through the same code as the project's own evaluation
-(:func:`stance.evaluate.cross_validate` and :func:`stance.evaluate.score_predictions`):
+(:func:`stance.evaluation.cross_validate` and :func:`stance.evaluation.score_predictions`):
 a fresh model per fold, thresholds and calibration tuned inside the training data only.
 """
 
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
-from stance.evaluate import Fold, TaskData, cross_validate, folds_from_column, score_predictions
+from stance.evaluation import Fold, TaskData, cross_validate, folds_from_column, score_predictions
 
 __all__ = [
     "BENCHMARKS",

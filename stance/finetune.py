@@ -44,11 +44,37 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
+
+from stance._progress import progress
+from stance.corpus import text_hash
+from stance.evaluation import (
+    Fold,
+    TaskData,
+    build_model,
+    codebook_examples,
+    data_hash,
+    describe_folds,
+    gold_task_data,
+    grouped_folds,
+    load_gold,
+    make_folds,
+    metric_arrays,
+    percentile_interval,
+    prediction_matrices,
+    primary_metric,
+    resample_weights,
+    run_folds,
+)
+from stance.labels import LabelStore
+from stance.labels.store import resolve_records
+from stance.models import default_version, load_version, models_root, save_version, task_slug
+from stance.models import promote as promote_version
+from stance.paths import CONFIG_FILE, ProjectPaths
 
 if TYPE_CHECKING:
     from stance.codebook import Codebook
     from stance.corpus import Corpus
-    from stance.evaluate import Fold, TaskData
 
 __all__ = [
     "MIN_POSITIVES",
@@ -56,12 +82,13 @@ __all__ = [
     "PROMOTION_RULE",
     "FinetuneResult",
     "RareLabel",
+    "clone_of",
+    "comparison_frame",
     "comparison_markdown",
     "finetune",
     "finetune_folds",
     "paired_comparison",
     "rare_labels",
-    "rehearsal_project",
 ]
 
 #: A new version is "not worse" when its primary metric is at least the old one's minus this.
@@ -188,7 +215,8 @@ def finetune_folds(
         Leave one document (outlet) out; ``stratified`` leaks within documents and warns.
     max_folds : int
         With more documents (outlets) than this, whole documents are dealt into ``max_folds``
-        folds of similar size (seeded), so every document is still held out in one piece.
+        folds of similar size (seeded, :func:`stance.evaluation.grouped_folds`), so every
+        document is still held out in one piece.
     random_state : int
 
     Returns
@@ -197,34 +225,31 @@ def finetune_folds(
     description : str
         E.g. ``"leave-one-document-out (5 folds)"``.
     """
-    from stance.evaluate import folds_from_column, make_folds
-
     if scheme == "stratified":
         folds = make_folds(data, "stratified", n_splits=min(max_folds, 5), random_state=random_state)
-        return folds, f"stratified {len(folds)}-fold over passages (documents leak across folds)"
-    folds = make_folds(data, scheme, random_state=random_state)
-    if len(folds) <= max_folds:
-        return folds, f"leave-one-{scheme}-out ({len(folds)} folds)"
-    col = "doc_id" if scheme == "document" else "outlet"
-    groups = data.passages[col].fillna("").astype(str)
-    sizes = groups.value_counts()
-    rng = np.random.default_rng(random_state)
-    names = sorted(sizes.index)
-    names = [names[i] for i in rng.permutation(len(names))]
-    names.sort(key=lambda g: -int(sizes[g]))  # stable: equal sizes keep the seeded order
-    load = np.zeros(max_folds, dtype=int)
-    assign: dict[str, str] = {}
-    width = len(str(max_folds))
-    for g in names:
-        k = int(np.argmin(load))
-        load[k] += int(sizes[g])
-        assign[g] = f"{scheme}s-{k + 1:0{width}d}"
-    folds = folds_from_column(groups.map(assign).to_numpy())
-    n_groups = len(names)
-    return folds, f"grouped {len(folds)}-fold: {n_groups} {scheme}s dealt into {len(folds)} folds, each held out whole"
+        return folds, describe_folds(folds)
+    if scheme not in ("document", "outlet"):
+        make_folds(data, scheme)  # raises the error naming the known schemes
+    folds = grouped_folds(data, scheme, max_folds, random_state)
+    n_groups = data.passages["doc_id" if scheme == "document" else "outlet"].nunique()
+    return folds, describe_folds(folds, n_groups)
 
 
 # ------------------------------------------------------------------------------ scoring
+def _paired_row(
+    label: str, metric: str, support: int, o: np.ndarray, w: np.ndarray, few: bool, confidence: float
+) -> dict[str, Any]:
+    d = w - o
+    (o_lo, o_hi), (w_lo, w_hi), (d_lo, d_hi) = (percentile_interval(v, confidence) for v in (o, w, d))
+    return {
+        "label": label, "metric": metric, "support": support,
+        "old": float(o[0]), "old_lo": o_lo, "old_hi": o_hi,
+        "new": float(w[0]), "new_lo": w_lo, "new_hi": w_hi,
+        "diff": float(d[0]), "diff_lo": d_lo, "diff_hi": d_hi,
+        "few": few,
+    }  # fmt: skip
+
+
 def paired_comparison(
     old: pd.DataFrame | None,
     new: pd.DataFrame,
@@ -239,6 +264,10 @@ def paired_comparison(
 ) -> pd.DataFrame:
     """Score two models' out-of-fold predictions on the same passages and resamples.
 
+    The metrics are those of :mod:`stance.evaluation.metrics`, and the intervals its
+    bootstrap: every resample weights the passages identically for both models, so the
+    interval of the difference is paired.
+
     Parameters
     ----------
     old, new : DataFrame
@@ -247,7 +276,7 @@ def paired_comparison(
     labels : list of str
     multilabel : bool
     n_boot : int
-        Bootstrap resamples; each one weights the passages identically for both models.
+        Bootstrap resamples.
     resample : {"passage", "document"}
     confidence : float
     random_state : int
@@ -260,52 +289,31 @@ def paired_comparison(
         ``label, metric, support, old, old_lo, old_hi, new, new_lo, new_hi, diff, diff_lo,
         diff_hi, few``. Overall metrics have ``label == "(all)"``; per-label rows hold
         precision, recall and F1.
-    """
-    from stance.evaluate import _matrices, _metric_arrays, bootstrap_weights
 
+    Raises
+    ------
+    ValueError
+        When ``old`` and ``new`` cover different passages.
+    """
     labels = list(labels)
-    order, T, Pn, Qn, docs = _matrices(new, labels)
-    n = len(T)
-    W = np.vstack(
-        [np.ones((1, n)), bootstrap_weights(n, n_boot, docs if resample == "document" else None, random_state)]
-    )
-    new_all, new_lab = _metric_arrays(T, Pn, Qn, W, labels, multilabel)
+    order, T, Pn, Qn, docs = prediction_matrices(new, labels)
+    W = resample_weights(len(T), n_boot, resample, docs, random_state)
+    new_all, new_lab = metric_arrays(T, Pn, Qn, W, labels, multilabel)
     if old is not None:
-        o_order, _, Po, Qo, _ = _matrices(old, labels)
+        o_order, _, Po, Qo, _ = prediction_matrices(old, labels)
         pos = pd.Index(o_order).get_indexer(order)
         if (pos < 0).any():
             raise ValueError("old and new predictions cover different passages")
-        old_all, old_lab = _metric_arrays(T, Po[pos], Qo[pos], W, labels, multilabel)
+        old_all, old_lab = metric_arrays(T, Po[pos], Qo[pos], W, labels, multilabel)
     else:
         old_all = {k: np.full_like(v, np.nan) for k, v in new_all.items()}
         old_lab = {k: np.full_like(v, np.nan) for k, v in new_lab.items()}
-    tails = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
-
-    def ci(values: np.ndarray) -> tuple[float, float]:
-        """Percentile interval over the resamples (row 0 is the full sample)."""
-        if np.isnan(values[1:]).all():
-            return np.nan, np.nan
-        lo, hi = np.nanpercentile(values[1:], tails)
-        return float(lo), float(hi)
-
-    def row(label: str, metric: str, support: int, o: np.ndarray, w: np.ndarray, few: bool) -> dict[str, Any]:
-        d = w - o
-        return {
-            "label": label, "metric": metric, "support": support,
-            "old": float(o[0]), "old_lo": ci(o)[0], "old_hi": ci(o)[1],
-            "new": float(w[0]), "new_lo": ci(w)[0], "new_hi": ci(w)[1],
-            "diff": float(d[0]), "diff_lo": ci(d)[0], "diff_hi": ci(d)[1],
-            "few": few,
-        }  # fmt: skip
-
-    rows = []
+    rows = [_paired_row("(all)", m, len(T), old_all[m], new_all[m], False, confidence) for m in new_all]
     support = T.sum(axis=0).astype(int)
-    for metric in new_all:
-        rows.append(row("(all)", metric, n, old_all[metric], new_all[metric], False))
     for j, lab in enumerate(labels):
-        for metric in ("f1", "precision", "recall"):
-            few = int(support[j]) < min_positives
-            rows.append(row(lab, metric, int(support[j]), old_lab[metric][:, j], new_lab[metric][:, j], few))
+        few = int(support[j]) < min_positives
+        for m in ("f1", "precision", "recall"):
+            rows.append(_paired_row(lab, m, int(support[j]), old_lab[m][:, j], new_lab[m][:, j], few, confidence))
     return pd.DataFrame(rows)
 
 
@@ -408,14 +416,6 @@ def comparison_markdown(comparison: pd.DataFrame, metric: str) -> str:
 
 
 # --------------------------------------------------------------------- old training set
-def _targets_of(data: TaskData) -> dict[str, Any]:
-    """``{passage_id: target}``: a tuple of 0/1 per label (multi-label) or the class."""
-    pids = data.passages["passage_id"].astype(str).tolist()
-    if data.multilabel:
-        return {p: tuple(int(v) for v in row) for p, row in zip(pids, data.y, strict=True)}
-    return {p: str(v) for p, v in zip(pids, data.y, strict=True)}
-
-
 def _read_training_file(folder: Path, data: TaskData) -> dict[str, Any] | None:
     path = folder / TRAINING_FILE
     if not path.is_file():
@@ -434,9 +434,6 @@ def _read_training_file(folder: Path, data: TaskData) -> dict[str, Any] | None:
 
 def _history_states(store_path: Path, codebook: Codebook) -> list[pd.DataFrame]:
     """Resolved gold labels after each batch of records in the store, newest first."""
-    from stance.labels import LabelStore
-    from stance.labels.store import resolve_records
-
     store = LabelStore(store_path, codebook=codebook)
     records = store.records()
     cuts = [
@@ -464,8 +461,6 @@ def _old_training(
     store_path: Path | None,
 ) -> tuple[dict[str, Any] | None, str]:
     """The passages (with their labels then) the default was trained on, and how they were found."""
-    from stance.evaluate import data_hash, gold_task_data
-
     recorded = _read_training_file(folder, data)
     if recorded is not None:
         return recorded, f"read from {folder.name}/{TRAINING_FILE}"
@@ -476,7 +471,7 @@ def _old_training(
                 continue
             old = gold_task_data(corpus, state, codebook, task)
             if len(old) and data_hash(old) == wanted:
-                return _targets_of(old), "recovered from the label store's history (matching training-data hash)"
+                return old.targets(), "recovered from the label store's history (matching training-data hash)"
     return None, ""
 
 
@@ -501,7 +496,6 @@ def _new_recipe(
 ) -> tuple[Any, bool]:
     """The unfitted new estimator, and whether it continues from the old one (same backend)."""
     from stance.classifiers import make_classifier
-    from stance.evaluate import build_model
 
     old_backend = getattr(old_model, "backend", None) if old_model is not None else None
     name = backend or old_backend
@@ -522,16 +516,19 @@ def _new_recipe(
     return est, warm
 
 
-def _warm_from(est: Any, old_fitted: Any, workdir: Path | None, saved: Path | None = None) -> Any:
-    """Point an encoder-tuning backend at the old model's fine-tuned encoder."""
+def _warm_folder(est: Any, old_fitted: Any, workdir: Path) -> Path | None:
+    """Save a fold's old model when the new recipe continues from its fine-tuned encoder."""
     if getattr(est, "backend", "") not in _WARM_ENCODER or getattr(old_fitted, "backend", "") != est.backend:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="warm-", dir=workdir))
+    old_fitted.save(folder)
+    return folder
+
+
+def _warm_from(est: Any, folder: Path | None) -> Any:
+    """Point an encoder-tuning backend at the fine-tuned encoder saved in ``folder``."""
+    if folder is None or getattr(est, "backend", "") not in _WARM_ENCODER:
         return est
-    folder = saved
-    if folder is None:
-        if workdir is None or old_fitted is None:
-            return est
-        folder = Path(tempfile.mkdtemp(prefix="warm-", dir=workdir))
-        old_fitted.save(folder)
     if (folder / "encoder").is_dir():
         est.set_params(encoder=str((folder / "encoder").resolve()))
     return est
@@ -541,8 +538,6 @@ def _fit(
     est: Any, data: TaskData, index: np.ndarray, targets: Mapping[str, Any] | None, extra: tuple[list[str], Any] | None
 ) -> Any:
     """Fit a clone of ``est`` on the passages at ``index`` (with ``targets`` overriding the current labels)."""
-    from sklearn.base import clone
-
     pids = data.passages["passage_id"].astype(str).to_numpy()
     if targets is not None:
         index = np.asarray([i for i in index if pids[i] in targets], dtype=int)
@@ -558,25 +553,49 @@ def _fit(
     if extra is not None and len(extra[0]):
         texts = texts + list(extra[0])
         y = np.concatenate([y, extra[1]])
-    model = clone(est)
-    if hasattr(est, "_provenance"):
-        model._provenance = dict(est._provenance)
-    return model.fit(texts, y)
+    return clone_of(est).fit(texts, y)
 
 
-def _predict(model: Any, name: str, data: TaskData, fold: Fold) -> pd.DataFrame:
-    from stance.evaluate import _align, _long_predictions, _pred_matrix
+@dataclass
+class _Plan:
+    """What one fine-tune run compares: the old recipe on its labels, the new recipe on all."""
 
-    X = [data.texts[i] for i in fold.test]
-    truth = data.indicator()[fold.test]
-    k = len(data.labels)
-    if model is None:
-        P = np.zeros((len(X), k))
-        pred = np.zeros((len(X), k), dtype=bool)
-    else:
-        P = _align(model, model.predict_proba(X), data.labels)
-        pred = _pred_matrix(model, model.predict(X), data.labels, data.multilabel, len(X))
-    return _long_predictions(name, data, fold, P, pred, truth)
+    data: TaskData
+    est: Any
+    warm: bool
+    old_recipe: Any = None
+    old_targets: dict[str, Any] | None = None
+    extra: tuple[list[str], Any] | None = None
+    identical: bool = False
+
+
+def _cross_validate_pair(plan: _Plan, folds: Sequence[Fold], workdir: Path) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Out-of-fold predictions of the old and the new version on the same folds (the one fold loop).
+
+    In each fold the old version is its recipe refitted on the labels it was trained on
+    (restricted to the fold's training part); the new version is the new recipe on every
+    label of the training part, warm-started from that fold's old model.
+    """
+    data, task = plan.data, plan.data.task
+    warm_dirs: dict[str, Path | None] = {}
+
+    def fit_old(fold: Fold) -> Any:
+        model = _fit(plan.old_recipe, data, fold.train, plan.old_targets, plan.extra)
+        if plan.warm and model is not None:
+            warm_dirs[fold.name] = _warm_folder(plan.est, model, workdir)
+        return model
+
+    def fit_new(fold: Fold) -> Any:
+        est = _warm_from(clone_of(plan.est), warm_dirs.get(fold.name)) if plan.warm else plan.est
+        return _fit(est, data, fold.train, None, plan.extra)
+
+    old = None
+    if plan.old_recipe is not None:
+        old = run_folds(data, progress(folds, desc=f"finetune {task} (old)", total=len(folds)), fit_old, "old")
+        if plan.identical:
+            return old.predictions, old.predictions.assign(model="new")
+    new = run_folds(data, progress(folds, desc=f"finetune {task} (new)", total=len(folds)), fit_new, "new")
+    return (old.predictions if old is not None else None), new.predictions
 
 
 class _WithFiles:
@@ -601,6 +620,224 @@ def _cores() -> int:
 
 
 # ---------------------------------------------------------------------------- finetune
+@dataclass
+class _Default:
+    """The task's current default model."""
+
+    version: str = ""
+    model: Any = None
+    config: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+
+
+def _check_request(task: str, backend: str | None, codebook: Codebook) -> None:
+    if task not in codebook.tasks or task == "roles":
+        options = ", ".join(t for t in codebook.tasks if t != "roles")
+        raise ValueError(f"unknown task {task!r} for fine-tuning; choose from: {options}")
+    if backend is not None:
+        from stance.classifiers import REGISTRY
+
+        if backend not in REGISTRY:
+            raise ValueError(f"unknown backend {backend!r}; choose from: {', '.join(REGISTRY)}")
+
+
+def _current_default(task: str, root: Path, codebook: Codebook, backend: str | None, notes: list[str]) -> _Default:
+    """Load the task's default model (notes receive codebook warnings)."""
+    version = default_version(task, root) or ""
+    folder = models_root(root) / task_slug(task)
+    if not version:
+        if backend is None:
+            raise FileNotFoundError(
+                f"no default model for {task!r} under {folder}; train one with `stance train --task "
+                f"{task}` or start one with `stance finetune --task {task} --backend NAME`"
+            )
+        return _Default()
+    folder = folder / version
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load_version(task, version, root, codebook=codebook)
+    notes += [str(w.message) for w in caught if "codebook" in str(w.message).lower()]
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    if not hasattr(model, "get_params") or not getattr(model, "backend", ""):
+        raise ValueError(f"{folder} is not a stance classifier; fine-tune works on frames and stance models")
+    return _Default(version, model, config, folder)
+
+
+def _old_targets(
+    old: _Default, corpus: Corpus, codebook: Codebook, data: TaskData, store_path: Path, notes: list[str]
+) -> dict[str, Any] | None:
+    """The labels the default was trained on, with a note saying how they were found."""
+    if old.model is None:
+        return None
+    targets, how = _old_training(old.folder, old.config, corpus, codebook, data.task, data, store_path)
+    if targets is None:
+        notes.append(
+            f"The passages {old.version} was trained on are not recorded (no {TRAINING_FILE}) and no state of "
+            "the label store matches its training-data hash, so its recipe is refitted on the same labels "
+            "as the new version: the comparison shows the effect of the backend and settings, not of the "
+            "new labels."
+        )
+    else:
+        notes.append(f"Training passages of {old.version}: {how}.")
+    return targets
+
+
+def _old_recipe(old: _Default, random_state: int) -> Any:
+    if old.model is None:
+        return None
+    recipe = clone_of(old.model)
+    if "random_state" in recipe.get_params():
+        recipe.set_params(random_state=random_state)
+    return recipe
+
+
+def _decision(
+    old_version: str, promote: bool | None, metric: str, old_score: float, delta: float, tolerance: float
+) -> tuple[bool, str, bool]:
+    """Whether to promote, why (one phrase), and whether the new version is not worse."""
+    not_worse = bool(np.isnan(old_score) or delta >= -tolerance - 1e-12)
+    if not old_version:
+        return promote is not False, "there was no default model", not_worse
+    if promote is True:
+        return True, "--promote was given", not_worse
+    if promote is False:
+        return False, "--no-promote was given", not_worse
+    decision = (
+        f"{metric} new - old = {delta:+.3f} is {'at least' if not_worse else 'below'} -{tolerance:g} "
+        f"({'not worse' if not_worse else 'worse'})"
+    )
+    return not_worse, decision, not_worse
+
+
+def _training_record(data: TaskData, dhash: str) -> dict[str, Any]:
+    """``training.json``: the passages (text hashes) and labels a version was trained on."""
+    return {
+        "task": data.task,
+        "labels": data.labels,
+        "data_hash": dhash,
+        "passages": [
+            {
+                "passage_id": pid,
+                "text_hash": th,
+                "target": [lab for lab, v in zip(data.labels, t, strict=True) if v] if data.multilabel else t,
+            }
+            for pid, th, t in zip(
+                data.passages["passage_id"].astype(str),
+                data.passages["text"].map(text_hash),
+                data.targets().values(),
+                strict=True,
+            )
+        ],
+    }
+
+
+def _final_fit(plan: _Plan, old: _Default) -> Any:
+    final = clone_of(plan.est)
+    if plan.warm and old.folder is not None:
+        final = _warm_from(final, old.folder)
+    return _fit(final, plan.data, np.arange(len(plan.data)), None, plan.extra)
+
+
+@dataclass
+class _Settings:
+    """The run settings that go into the saved version's provenance."""
+
+    n_boot: int
+    resample: str
+    tolerance: float
+    random_state: int
+    use_examples: bool
+    dhash: str
+
+
+def _provenance(
+    fitted: Any, result: FinetuneResult, top: pd.Series, info: dict[str, Any], codebook: Codebook, s: _Settings
+) -> None:
+    if not hasattr(fitted, "set_provenance"):
+        return
+    metrics = {
+        "metric": result.metric,
+        "score": _r(result.new_score),
+        "ci_low": _r(float(top["new_lo"])),
+        "ci_high": _r(float(top["new_hi"])),
+        "cv": result.folds,
+        "n_folds": result.n_folds,
+        "n_passages": result.n_passages,
+        "bootstrap": {"n_boot": s.n_boot, "resample": s.resample},
+    }
+    fitted.set_provenance(
+        codebook=codebook, task=result.task, training_data_hash=s.dhash, metrics=metrics, finetune=info,
+        gold_passages=result.n_passages, codebook_examples=s.use_examples, random_state=s.random_state,
+    )  # fmt: skip
+
+
+def _promotion_info(result: FinetuneResult, warm: bool, not_worse: bool, do_promote: bool, tolerance: float) -> dict:
+    return {
+        "from_version": result.old_version or None,
+        "warm_start": bool(warm),
+        "old_score": _r(result.old_score),
+        "delta": _r(result.delta),
+        "delta_ci": [_r(result.delta_ci[0]), _r(result.delta_ci[1])],
+        "tolerance": tolerance,
+        "not_worse": not_worse,
+        "promotion": "promote" if do_promote else "keep",
+        "n_new_labels": result.n_new,
+        "n_changed_labels": result.n_changed,
+    }
+
+
+def _save(
+    result: FinetuneResult, fitted: Any, plan: _Plan, root: Path, decision: str, do_promote: bool, s: _Settings
+) -> None:
+    """Write the new version beside the old ones, promote it when decided, and fill in ``result``."""
+    card = _card(result, decision, do_promote, s.tolerance, plan.warm)
+    files = {
+        TRAINING_FILE: json.dumps(_training_record(plan.data, s.dhash), indent=1, ensure_ascii=False) + "\n",
+        COMPARISON_FILE: result.comparison.to_csv(index=False, float_format="%.6g", lineterminator="\n"),
+    }
+    path = save_version(result.task, _WithFiles(fitted, files), root, make_default=False, card_extra=card, dedupe=False)
+    result.version, result.path = path.name, path
+    if do_promote:
+        promote_version(result.task, path.name, root)
+        result.promoted = True
+    result.decision = (
+        f"{path.name} {'promoted to default' if result.promoted else 'saved, not promoted'}: {decision}"
+        + ("" if result.promoted or not result.old_version else f"; {result.old_version} stays the default")
+    )
+
+
+def _inputs(
+    task: str,
+    corpus: Corpus | None,
+    gold: pd.DataFrame | None,
+    codebook: Codebook,
+    store_path: Path,
+    paths: ProjectPaths,
+) -> tuple[Corpus, TaskData]:
+    from stance.corpus import load_corpus
+
+    if corpus is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            corpus = load_corpus(paths.seeds)
+    if gold is None:
+        gold = load_gold(store_path, codebook)
+    data = gold_task_data(corpus, gold, codebook, task)
+    if len(data) == 0:
+        raise ValueError(f"no gold labels for {task!r} in {store_path}; import labels with `stance label import`")
+    return corpus, data
+
+
+def _label_changes(data: TaskData, old_targets: dict[str, Any] | None, has_old: bool) -> tuple[int, int, int]:
+    """Passages new since the default, passages whose label changed, passages the default was trained on."""
+    current = data.targets()
+    known = old_targets if old_targets is not None else current
+    n_new = sum(p not in known for p in current)
+    n_changed = sum(p in known and known[p] != t for p, t in current.items())
+    n_old_train = len(old_targets) if old_targets is not None else (len(data) if has_old else 0)
+    return n_new, n_changed, n_old_train
+
+
 def finetune(
     task: str = "frames",
     *,
@@ -621,6 +858,7 @@ def finetune(
     random_state: int = 0,
     force: bool = False,
     log: Callable[[str], None] | None = None,
+    paths: ProjectPaths | None = None,
 ) -> FinetuneResult:
     """Fine-tune ``task``'s default model on the gold labels, compare old and new, promote if not worse.
 
@@ -629,14 +867,14 @@ def finetune(
     task : str
         ``"frames"`` or ``"stance:<target>"``.
     corpus : Corpus, optional
-        Default: the project's ``seeds/``.
+        Default: the project corpus ``paths.seeds``.
     gold : DataFrame, optional
         Resolved gold labels; default: read from the label store ``labels``.
     codebook : Codebook, optional
-        Default: the project codebook.
+        Default: the project codebook ``paths.codebook``.
     labels : path, optional
-        Label store (JSONL); default ``<project>/seeds/labels.jsonl``. Also used to find which
-        passages the current default was trained on.
+        Label store (JSONL); default ``paths.labels``. Also used to find which passages the
+        current default was trained on.
     backend : str, optional
         Backend of the new version; default that of the current default (warm start). Needed
         when the task has no default yet.
@@ -656,7 +894,7 @@ def finetune(
     min_positives : int
         Labels with fewer positive examples are reported (see :func:`rare_labels`).
     root : path, optional
-        Model store; default ``<project>/models``.
+        Model store; default ``paths.models``.
     random_state : int
         Seed of the folds, the models and the bootstrap: the same seed, labels and codebook give
         the same model files and the same comparison.
@@ -664,6 +902,8 @@ def finetune(
         Fine-tune even when there is nothing new (same labels and recipe as the default).
     log : callable, optional
         Receives progress messages.
+    paths : ProjectPaths, optional
+        Project paths for the defaults; default :meth:`ProjectPaths.discover`.
 
     Returns
     -------
@@ -677,221 +917,73 @@ def finetune(
         Unknown task or backend, no gold labels for the task, or fewer than two documents.
     """
     from stance.codebook import Codebook
-    from stance.config import project_root
-    from stance.corpus import load_corpus
-    from stance.evaluate import codebook_examples, data_hash, gold_task_data, load_gold, primary_metric
-    from stance.models import _task_dir, default_version, load_version, save_version
-    from stance.models import promote as promote_version
 
     t0 = time.perf_counter()
     say = log or (lambda _msg: None)
-    codebook = codebook or Codebook.load()
-    if task not in codebook.tasks or task == "roles":
-        options = ", ".join(t for t in codebook.tasks if t != "roles")
-        raise ValueError(f"unknown task {task!r} for fine-tuning; choose from: {options}")
-    if backend is not None:
-        from stance.classifiers import REGISTRY
-
-        if backend not in REGISTRY:
-            raise ValueError(f"unknown backend {backend!r}; choose from: {', '.join(REGISTRY)}")
-    store_path = Path(labels) if labels is not None else project_root() / "seeds" / "labels.jsonl"
-    if corpus is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            corpus = load_corpus(project_root() / "seeds")
-    if gold is None:
-        gold = load_gold(store_path, codebook)
-    data = gold_task_data(corpus, gold, codebook, task)
-    if len(data) == 0:
-        raise ValueError(f"no gold labels for {task!r} in {store_path}; import labels with `stance label import`")
-    dhash = data_hash(data)
+    paths = paths or ProjectPaths.discover()
+    codebook = codebook or Codebook.load(paths.codebook)
+    _check_request(task, backend, codebook)
+    store_path = Path(labels) if labels is not None else paths.labels
+    root = Path(root) if root is not None else paths.models
+    corpus, data = _inputs(task, corpus, gold, codebook, store_path, paths)
     notes: list[str] = []
-    old_version = default_version(task, root) or ""
-    old_model, old_config, old_folder = None, {}, None
-    if old_version:
-        old_folder = _task_dir(task, root) / old_version
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            old_model = load_version(task, old_version, root, codebook=codebook)
-        notes += [str(w.message) for w in caught if "codebook" in str(w.message).lower()]
-        old_config = json.loads((old_folder / "config.json").read_text(encoding="utf-8"))
-        if not hasattr(old_model, "get_params") or not getattr(old_model, "backend", ""):
-            raise ValueError(f"{old_folder} is not a stance classifier; fine-tune works on frames and stance models")
-    elif backend is None:
-        raise FileNotFoundError(
-            f"no default model for {task!r} under {_task_dir(task, root)}; train one with `stance train --task "
-            f"{task}` or start one with `stance finetune --task {task} --backend NAME`"
-        )
-    est, warm = _new_recipe(old_model, backend, codebook, data, params, random_state)
+    old = _current_default(task, root, codebook, backend, notes)
+    est, warm = _new_recipe(old.model, backend, codebook, data, params, random_state)
     name = str(getattr(est, "backend", backend or ""))
-    old_targets: dict[str, Any] | None = None
-    if old_model is not None:
-        old_targets, how = _old_training(old_folder, old_config, corpus, codebook, task, data, store_path)
-        if old_targets is None:
-            notes.append(
-                f"The passages {old_version} was trained on are not recorded (no {TRAINING_FILE}) and no state of "
-                "the label store matches its training-data hash, so its recipe is refitted on the same labels "
-                "as the new version: the comparison shows the effect of the backend and settings, not of the "
-                "new labels."
-            )
-        else:
-            notes.append(f"Training passages of {old_version}: {how}.")
-    current = _targets_of(data)
-    known = old_targets if old_targets is not None else current
-    n_new = sum(p not in known for p in current)
-    n_changed = sum(p in known and known[p] != t for p, t in current.items())
-    n_old_train = len(old_targets) if old_targets is not None else (len(data) if old_model is not None else 0)
-    old_recipe = None
-    if old_model is not None:
-        old_recipe = clone_of(old_model)
-        if "random_state" in old_recipe.get_params():
-            old_recipe.set_params(random_state=random_state)
-    same_recipe = old_recipe is not None and name not in _WARM_ENCODER and _same_params(old_recipe, est)
-    if old_model is not None and n_new == 0 and n_changed == 0 and same_recipe and not force:
+    old_targets = _old_targets(old, corpus, codebook, data, store_path, notes)
+    n_new, n_changed, n_old_train = _label_changes(data, old_targets, old.model is not None)
+    plan = _Plan(data, est, warm, _old_recipe(old, random_state), old_targets)
+    same_recipe = plan.old_recipe is not None and name not in _WARM_ENCODER and _same_params(plan.old_recipe, est)
+    if old.model is not None and n_new == 0 and n_changed == 0 and same_recipe and not force:
         return FinetuneResult(
-            task,
-            old_version=old_version,
-            backend=name,
-            n_passages=len(data),
-            n_old_train=n_old_train,
-            notes=notes,
-            skipped=True,
-            reason=f"no new or changed labels for {task} since {old_version}; nothing to fine-tune "
+            task, old_version=old.version, backend=name, n_passages=len(data), n_old_train=n_old_train,
+            notes=notes, skipped=True,
+            reason=f"no new or changed labels for {task} since {old.version}; nothing to fine-tune "
             "(use --force to refit anyway)",
-        )
-    rare = rare_labels(data, min_positives, backend=name)
-    use_examples = bool((old_config.get("provenance_extra") or {}).get("codebook_examples"))
-    extra = codebook_examples(codebook, task, data.labels) if use_examples else None
+        )  # fmt: skip
+    use_examples = bool((old.config.get("provenance_extra") or {}).get("codebook_examples"))
+    plan.extra = codebook_examples(codebook, task, data.labels) if use_examples else None
+    plan.identical = same_recipe and (old_targets is None or old_targets == data.targets())
     folds, fold_text = finetune_folds(data, scheme, max_folds, random_state)
     say(
-        f"{task}: {len(data)} labelled passages ({n_new} new, {n_changed} changed since {old_version or 'none'}); "
-        f"{fold_text}; new version: {name}{' warm-started from ' + old_version if warm else ''}"
+        f"{task}: {len(data)} labelled passages ({n_new} new, {n_changed} changed since {old.version or 'none'}); "
+        f"{fold_text}; new version: {name}{' warm-started from ' + old.version if warm else ''}"
     )
-    from stance._progress import progress
-
-    identical = old_recipe is not None and same_recipe and (old_targets is None or old_targets == current)
     t_cv = time.perf_counter()
-    old_preds, new_preds = [], []
     with tempfile.TemporaryDirectory(prefix="stance-finetune-") as tmp:
-        for fold in progress(folds, desc=f"finetune {task}", total=len(folds)):
-            old_f = _fit(old_recipe, data, fold.train, old_targets, extra) if old_recipe is not None else None
-            if identical:
-                new_f = old_f
-            else:
-                fold_est = _warm_from(clone_of(est), old_f, Path(tmp)) if warm else est
-                new_f = _fit(fold_est, data, fold.train, None, extra)
-            if old_recipe is not None:
-                old_preds.append(_predict(old_f, "old", data, fold))
-            new_preds.append(_predict(new_f, "new", data, fold))
+        old_preds, new_preds = _cross_validate_pair(plan, folds, Path(tmp))
     t_cv = time.perf_counter() - t_cv
     comparison = paired_comparison(
-        pd.concat(old_preds, ignore_index=True) if old_preds else None,
-        pd.concat(new_preds, ignore_index=True),
-        data.labels,
-        data.multilabel,
-        n_boot=n_boot,
-        resample=resample,
-        random_state=random_state,
-        min_positives=min_positives,
-    )
+        old_preds, new_preds, data.labels, data.multilabel, n_boot=n_boot, resample=resample,
+        random_state=random_state, min_positives=min_positives,
+    )  # fmt: skip
     metric = primary_metric(data.labels, data.multilabel)
     top = comparison[(comparison["label"] == "(all)") & (comparison["metric"] == metric)].iloc[0]
-    old_score, new_score, delta = float(top["old"]), float(top["new"]), float(top["diff"])
-    not_worse = bool(np.isnan(old_score) or delta >= -tolerance - 1e-12)
-    if not old_version:
-        do_promote, decision = promote is not False, "there was no default model"
-    elif promote is True:
-        do_promote, decision = True, "--promote was given"
-    elif promote is False:
-        do_promote, decision = False, "--no-promote was given"
-    else:
-        do_promote = not_worse
-        decision = (
-            f"{metric} new - old = {delta:+.3f} is {'at least' if not_worse else 'below'} -{tolerance:g} "
-            f"({'not worse' if not_worse else 'worse'})"
-        )
+    do_promote, decision, not_worse = _decision(
+        old.version, promote, metric, float(top["old"]), float(top["diff"]), tolerance
+    )
     say(f"{task}: cross-validated both versions in {t_cv:.1f} s; fitting the new version on {len(data)} passages")
-
     t_fit = time.perf_counter()
-    final = clone_of(est)
-    if warm and old_folder is not None:
-        final = _warm_from(final, old_model, None, saved=old_folder)
-    final_fitted = _fit(final, data, np.arange(len(data)), None, extra)
+    fitted = _final_fit(plan, old)
     t_fit = time.perf_counter() - t_fit
     seconds = {"cv": round(t_cv, 1), "final_fit": round(t_fit, 1), "total": round(time.perf_counter() - t0, 1)}
-    d_lo, d_hi = float(top["diff_lo"]), float(top["diff_hi"])
     result = FinetuneResult(
-        task, old_version=old_version, promoted=False, backend=name, metric=metric,
-        old_score=old_score, new_score=new_score, delta=delta, delta_ci=(d_lo, d_hi), comparison=comparison,
+        task, old_version=old.version, promoted=False, backend=name, metric=metric,
+        old_score=float(top["old"]), new_score=float(top["new"]), delta=float(top["diff"]),
+        delta_ci=(float(top["diff_lo"]), float(top["diff_hi"])), comparison=comparison,
         n_passages=len(data), n_new=n_new, n_changed=n_changed, n_old_train=n_old_train, n_folds=len(folds),
-        folds=fold_text, rare=rare, notes=notes, seconds=seconds,
+        folds=fold_text, rare=rare_labels(data, min_positives, backend=name), notes=notes, seconds=seconds,
     )  # fmt: skip
-    new_metrics = {
-        "metric": metric,
-        "score": _r(new_score),
-        "ci_low": _r(float(top["new_lo"])),
-        "ci_high": _r(float(top["new_hi"])),
-        "cv": fold_text,
-        "n_folds": len(folds),
-        "n_passages": len(data),
-        "bootstrap": {"n_boot": n_boot, "resample": resample},
-    }
-    info = {
-        "from_version": old_version or None,
-        "warm_start": bool(warm),
-        "old_score": _r(old_score),
-        "delta": _r(delta),
-        "delta_ci": [_r(d_lo), _r(d_hi)],
-        "tolerance": tolerance,
-        "not_worse": not_worse,
-        "promotion": "promote" if do_promote else "keep",
-        "n_new_labels": n_new,
-        "n_changed_labels": n_changed,
-    }
-    if hasattr(final_fitted, "set_provenance"):
-        final_fitted.set_provenance(
-            codebook=codebook, task=task, training_data_hash=dhash, metrics=new_metrics, finetune=info,
-            gold_passages=len(data), codebook_examples=use_examples, random_state=random_state,
-        )  # fmt: skip
-    training = {
-        "task": task,
-        "labels": data.labels,
-        "data_hash": dhash,
-        "passages": [
-            {
-                "passage_id": pid,
-                "text_hash": th,
-                "target": [lab for lab, v in zip(data.labels, t, strict=True) if v] if data.multilabel else t,
-            }
-            for pid, th, t in zip(
-                data.passages["passage_id"].astype(str),
-                data.passages["text"].map(_text_hash),
-                current.values(),
-                strict=True,
-            )
-        ],
-    }
-    card = _card(result, decision, do_promote, tolerance, warm)
-    files = {
-        TRAINING_FILE: json.dumps(training, indent=1, ensure_ascii=False) + "\n",
-        COMPARISON_FILE: comparison.to_csv(index=False, float_format="%.6g", lineterminator="\n"),
-    }
-    path = save_version(task, _WithFiles(final_fitted, files), root, make_default=False, card_extra=card, dedupe=False)
-    result.version, result.path = path.name, path
-    if do_promote:
-        promote_version(task, path.name, root)
-        result.promoted = True
-    result.decision = (
-        f"{path.name} {'promoted to default' if result.promoted else 'saved, not promoted'}: {decision}"
-        + ("" if result.promoted or not old_version else f"; {old_version} stays the default")
+    settings = _Settings(n_boot, resample, tolerance, random_state, use_examples, data_hash(data))
+    _provenance(
+        fitted, result, top, _promotion_info(result, warm, not_worse, do_promote, tolerance), codebook, settings
     )
+    _save(result, fitted, plan, root, decision, do_promote, settings)
     return result
 
 
 def clone_of(est: Any) -> Any:
     """An unfitted copy of ``est`` that keeps its codebook provenance."""
-    from sklearn.base import clone
-
     out = clone(est)
     if hasattr(est, "_provenance"):
         out._provenance = dict(est._provenance)
@@ -907,12 +999,6 @@ def _same_params(a: Any, b: Any) -> bool:
         return json.dumps(est.get_params(deep=False), sort_keys=True, default=str)
 
     return norm(a) == norm(b)
-
-
-def _text_hash(text: str) -> str:
-    from stance.corpus import text_hash
-
-    return text_hash(text)
 
 
 def _r(value: float, digits: int = 4) -> float | None:
@@ -955,105 +1041,3 @@ def _card(result: FinetuneResult, decision: str, do_promote: bool, tolerance: fl
         "writing the files not included)."
     )
     return "\n\n".join(lines)
-
-
-# --------------------------------------------------------------------------- rehearsal
-def rehearsal_project(
-    out: str | Path, hold_out: str, *, source: str | Path | None = None, labels: str | Path | None = None
-) -> dict[str, Path]:
-    """A scratch copy of a project with one document and its labels set aside, to rehearse the loop.
-
-    The copy is what the project would have looked like before ``hold_out`` arrived: its
-    ``seeds/`` lacks the document's file and manifest row, and its label store lacks every
-    record about the document's passages. The set-aside pieces wait in ``incoming/``, ready
-    for step 1 of the loop (copy the file into ``seeds/``, append the manifest row) and for
-    the import (``incoming/labels.jsonl`` holds the document's gold records). The source
-    project is only read.
-
-    Parameters
-    ----------
-    out : path
-        Folder of the scratch project (created; must not hold a ``seeds/`` folder yet).
-    hold_out : str
-        ``doc_id`` of the document to set aside.
-    source : path, optional
-        Project folder with ``codebook/`` and ``seeds/``; default the current project.
-    labels : path, optional
-        Label store to copy; default ``<source>/seeds/labels.jsonl``.
-
-    Returns
-    -------
-    dict of str to Path
-        ``root``, ``seeds``, ``codebook`` (the YAML file), ``labels`` (the scratch store),
-        ``models`` (an empty model store), ``incoming_text``, ``incoming_manifest`` (the
-        document's manifest row, without a header) and ``incoming_labels``.
-
-    Raises
-    ------
-    StanceInputError
-        When ``hold_out`` is not a document of the source manifest.
-    FileExistsError
-        When ``out`` already holds a ``seeds/`` folder.
-    """
-    import csv
-    import io
-    import shutil
-
-    from stance.config import project_root
-    from stance.errors import StanceInputError
-    from stance.labels.store import atomic_write
-
-    src = Path(source) if source is not None else project_root()
-    store = Path(labels) if labels is not None else src / "seeds" / "labels.jsonl"
-    root = Path(out)
-    if (root / "seeds").exists():
-        raise FileExistsError(f"{root / 'seeds'} exists; give an empty folder")
-    manifest = src / "seeds" / "manifest.csv"
-    lines = [x.rstrip("\r\n") + "\n" for x in manifest.read_text(encoding="utf-8").splitlines() if x.strip()]
-    rows = list(csv.reader(io.StringIO("".join(lines))))
-    if len(rows) != len(lines):  # a quoted field with a line break: rows are not lines
-        raise StanceInputError("a manifest field spans lines; cannot set one row aside", file=manifest)
-    header = rows[0]
-    id_col, file_col = header.index("id"), header.index("file")
-    where = [i for i, r in enumerate(rows) if i and r[id_col] == hold_out]
-    if not where:
-        ids = ", ".join(r[id_col] for r in rows[1:])
-        raise StanceInputError(f"no document {hold_out!r} (documents: {ids})", file=manifest, field="id")
-    held = where[0]
-    seeds, incoming = root / "seeds", root / "incoming"
-    seeds.mkdir(parents=True)
-    incoming.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(src / "codebook", root / "codebook", dirs_exist_ok=True)
-    for r in rows[1:]:
-        if r[id_col] != hold_out:
-            shutil.copy2(src / "seeds" / r[file_col], seeds / r[file_col])
-    if (src / "seeds" / "sources.csv").is_file():
-        shutil.copy2(src / "seeds" / "sources.csv", seeds / "sources.csv")
-    atomic_write(seeds / "manifest.csv", "".join(x for i, x in enumerate(lines) if i != held))
-    held_file = rows[held][file_col]
-    shutil.copy2(src / "seeds" / held_file, incoming / held_file)
-    atomic_write(incoming / "manifest-row.csv", lines[held])
-    kept, aside = [], []
-    if store.is_file():
-        for line in store.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            if str(rec.get("passage_id", "")).startswith(hold_out + ":"):
-                if rec.get("annotator") == "gold":
-                    aside.append(line)
-            else:
-                kept.append(line)
-    atomic_write(seeds / "labels.jsonl", "".join(x + "\n" for x in kept))
-    atomic_write(incoming / "labels.jsonl", "".join(x + "\n" for x in aside))
-    (root / "models").mkdir(exist_ok=True)
-    return {
-        "root": root,
-        "seeds": seeds,
-        "codebook": root / "codebook" / "codebook.yaml",
-        "labels": seeds / "labels.jsonl",
-        "models": root / "models",
-        "incoming_text": incoming / held_file,
-        "incoming_manifest": incoming / "manifest-row.csv",
-        "incoming_labels": incoming / "labels.jsonl",
-    }

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from stance.evaluation.selection import select_default, selection_table
+
 if TYPE_CHECKING:
     from stance.codebook import Codebook
     from stance.corpus import Corpus
@@ -318,84 +320,12 @@ class TrainResult:
     reasons: list[str] = field(default_factory=list)
 
 
-def select_default(table: pd.DataFrame, tie_tolerance: float = 0.01) -> tuple[list[str], list[str]]:
-    """Order the candidates of one task for promotion and explain the choice.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Comparison rows of one task (from :func:`stance.evaluate.compare_models`), with
-        ``model, score, ci_low, ci_high, fit_seconds, predict_ms, error``.
-    tie_tolerance : float
-        Scores closer than this count as tied; ties go to the faster model.
-
-    Returns
-    -------
-    order : list of str
-        Model names, best first (failed models left out).
-    reasons : list of str
-        Sentences for the model card.
-    """
-    from stance.evaluate import rank_models
-
-    ok = table[table["error"].fillna("") == ""].drop(columns=["rank"], errors="ignore")
-    if ok.empty:
-        return [], ["no candidate could be evaluated"]
-    ranked = rank_models(ok, "score", tie_tolerance)
-    best = ranked.iloc[0]
-    metric = str(best.get("metric", "score"))
-    top = ranked["score"].max()
-    reasons = [
-        f"Candidates were ranked by cross-validated {metric} ({best.get('scheme', 'document')} folds); "
-        f"scores within {tie_tolerance:g} of the best count as tied and go to the faster model (training per "
-        "fold plus scoring 1,000 passages, compared by order of magnitude), then to the cheaper backend."
-    ]
-    if best["score"] < top:
-        leader = ranked.loc[ranked["score"].idxmax()]
-        reasons.append(
-            f"{best['model']} ({metric} {best['score']:.3f}) is within {tie_tolerance:g} of "
-            f"{leader['model']} ({leader['score']:.3f}) and is faster or cheaper to train and run."
-        )
-    else:
-        reasons.append(f"{best['model']} has the highest {metric}: {best['score']:.3f}.")
-    if len(ranked) > 1:
-        second = ranked.iloc[1]
-        overlap = best["ci_low"] <= second["ci_high"] and second["ci_low"] <= best["ci_high"]
-        reasons.append(
-            f"Runner-up: {second['model']} ({second['score']:.3f}). "
-            + (
-                "Their 95% bootstrap intervals overlap, so the data cannot tell the two apart with confidence."
-                if overlap
-                else "Their 95% bootstrap intervals do not overlap."
-            )
-        )
-    return ranked["model"].astype(str).tolist(), reasons
-
-
 def _r(value: Any, digits: int = 4) -> Any:
     try:
         f = float(value)
     except (TypeError, ValueError):
         return value
     return None if np.isnan(f) else round(f, digits)
-
-
-def _selection_table(table: pd.DataFrame) -> str:
-    lines = [
-        "| rank | model | score | 95% CI | train s/fold | predict ms/passage | note |",
-        "|---:|---|---:|---|---:|---:|---|",
-    ]
-    for row in table.itertuples(index=False):
-        d = row._asdict()
-        err = str(d.get("error") or "")
-        if err:
-            lines.append(f"| {d.get('rank', '')} | {d['model']} |  |  |  |  | failed: {err[:80]} |")
-            continue
-        lines.append(
-            f"| {d.get('rank', '')} | {d['model']} | {d['score']:.3f} | [{d['ci_low']:.3f}, {d['ci_high']:.3f}] "
-            f"| {d['fit_seconds']:.2f} | {d['predict_ms']:.2f} |  |"
-        )
-    return "\n".join(lines)
 
 
 def _matching_evaluation(
@@ -459,7 +389,7 @@ def train_default(
         the same gold data, codebook and settings, instead of cross-validating again.
         ``False`` always cross-validates.
     scheme, n_boot, use_codebook_examples, tie_tolerance, random_state
-        Cross-validation settings (see :func:`stance.evaluate.compare_models`).
+        Cross-validation settings (see :func:`stance.evaluation.compare_models`).
     max_size_mb : float
         Candidates whose saved folder is larger are passed over (defaults ship small).
     force : bool
@@ -476,7 +406,7 @@ def train_default(
     from stance.codebook import Codebook
     from stance.config import project_root
     from stance.corpus import load_corpus
-    from stance.evaluate import (
+    from stance.evaluation import (
         build_model,
         codebook_examples,
         compare_models,
@@ -579,7 +509,7 @@ def train_default(
                 f"Cross-validation on {len(data)} gold passages of {data.passages['doc_id'].nunique()} documents; "
                 f"data hash `{dhash[:16]}`, codebook {codebook.version} (hash `{codebook.hash[:16]}`). "
                 "Timings are wall-clock on the machine that ran the comparison.",
-                _selection_table(ranked_table),
+                selection_table(ranked_table),
             ]
         )
         path = save_version(task, clf, root, make_default=True, card_extra=card)
@@ -618,7 +548,7 @@ def train_defaults(
     from stance.codebook import Codebook
     from stance.config import project_root
     from stance.corpus import load_corpus
-    from stance.evaluate import gold_tasks, load_gold
+    from stance.evaluation import gold_tasks, load_gold
 
     codebook = codebook or Codebook.load()
     tasks = list(tasks) if tasks is not None else gold_tasks(codebook)

@@ -23,7 +23,7 @@ _STANCE_WORDS = {"FAVOR": "welcome praise", "AGAINST": "condemn oppose", "NONE":
 
 def synthetic_task_data(multilabel: bool = True, n_docs: int = 4, per_doc: int = 9, seed: int = 0):
     """A learnable toy task: cue words decide the labels; documents are the groups."""
-    from stance.evaluate import TaskData
+    from stance.evaluation import TaskData
 
     rng = np.random.default_rng(seed)
     rows, ys = [], []
@@ -67,7 +67,7 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         if self.fail:
-            raise RuntimeError("deliberate failure")
+            raise ValueError("deliberate failure")
         X = list(X)
         KeywordClassifier.seen.append(X)
         self.classes_ = np.array(self.labels, dtype=object)

@@ -175,7 +175,7 @@ def test_parse_params():
 
 
 def test_evaluate_and_train_commands(cli, codebook, tmp_path, monkeypatch):
-    import stance.evaluate as ev
+    import stance.evaluation as ev
 
     _, gold = synthetic_gold_corpus(codebook, tmp_path)
     monkeypatch.setattr(ev, "load_gold", lambda labels=None, codebook=None: gold)

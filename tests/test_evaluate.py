@@ -8,7 +8,7 @@ import pytest
 from _eval_fixtures import FRAMES, STANCE, KeywordClassifier, synthetic_task_data
 from sklearn.metrics import accuracy_score, f1_score
 
-from stance.evaluate import (
+from stance.evaluation import (
     Fold,
     LeakageWarning,
     bootstrap_weights,
@@ -80,7 +80,7 @@ def test_every_fold_fits_a_fresh_model_on_training_passages_only(frames_data):
 
 
 def test_codebook_examples_go_to_training_folds_only(stance_data, codebook):
-    from stance.evaluate import codebook_examples
+    from stance.evaluation import codebook_examples
 
     ex_text, ex_y = codebook_examples(codebook, "stance:cooperation")
     assert len(ex_text) == len(ex_y) > 0

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from _eval_fixtures import KeywordClassifier, synthetic_task_data
 
-from stance.evaluate import (
+from stance.evaluation import (
     Evaluation,
     compare_models,
     confusion_matrix,

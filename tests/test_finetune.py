@@ -576,8 +576,8 @@ def test_rehearsal_project_sets_one_document_aside_and_only_reads_the_source(tmp
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
     from stance.errors import StanceInputError
-    from stance.finetune import rehearsal_project
     from stance.labels import LabelStore, import_labels
+    from stance.testing import rehearsal_project
 
     source = tmp_path / "source"
     shutil.copytree(ROOT / "codebook", source / "codebook")

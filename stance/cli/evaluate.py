@@ -63,7 +63,7 @@ def _seed(seed: int | None) -> int:
 def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
-    from stance.evaluate import load_gold
+    from stance.evaluation import load_gold
 
     cb = Codebook.load(codebook)
     with warnings.catch_warnings():
@@ -126,7 +126,7 @@ def evaluate(
     and run.json to --out.
     """
     from stance.config import project_root
-    from stance.evaluate import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
+    from stance.evaluation import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
 
     if folds not in SCHEMES:
         fail(f"--folds must be one of {', '.join(SCHEMES)}")
@@ -202,7 +202,7 @@ def train(
     import pandas as pd
 
     from stance.codebook import Codebook
-    from stance.evaluate import gold_tasks
+    from stance.evaluation import gold_tasks
     from stance.models import default_version, train_defaults
 
     cb = Codebook.load(codebook)

@@ -62,7 +62,7 @@ def finetune(
     from stance.cli.evaluate import _seed, parse_params
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
-    from stance.evaluate import SCHEMES, LeakageWarning
+    from stance.evaluation import SCHEMES, LeakageWarning
     from stance.finetune import comparison_frame
     from stance.finetune import finetune as run
 

@@ -1,0 +1,116 @@
+"""Honest evaluation: one fold loop, one metric definition, one selection policy.
+
+Modules
+-------
+:mod:`~stance.evaluation.data`
+    Gold labels joined with passage texts: :class:`TaskData` (texts, targets, groups).
+:mod:`~stance.evaluation.folds`
+    Leave-one-document-out (default), leave-one-outlet-out, stratified (leaks, warns),
+    grouped and custom folds; every fold records the scheme that made it.
+:mod:`~stance.evaluation.cv`
+    The fold loop :func:`run_folds`: fit on each fold's training part, one forward pass
+    (``predict_proba`` then the estimator's ``decide``) on its test part.
+:mod:`~stance.evaluation.metrics`
+    The metric definition (per-label F1, macro-F1 over the labels in gold or predictions,
+    ``f_avg``, accuracy, Brier) and the bootstrap intervals.
+:mod:`~stance.evaluation.selection`
+    Ranking with a tie rule, the choice of a task's default model.
+:mod:`~stance.evaluation.compare`
+    Every model on the same folds: :func:`compare_models`, :func:`evaluate_gold`.
+:mod:`~stance.evaluation.reports`
+    Confusion tables, error examples, the evaluation tables on disk (:class:`Evaluation`).
+"""
+
+from __future__ import annotations
+
+from stance.evaluation.compare import MODEL_FAILURES, Comparison, compare_models, default_models, evaluate_gold
+from stance.evaluation.cv import (
+    PREDICTION_COLUMNS,
+    CVResult,
+    build_model,
+    cross_validate,
+    decide,
+    fit_on,
+    learning_curve,
+    model_name,
+    run_folds,
+)
+from stance.evaluation.data import TaskData, codebook_examples, data_hash, gold_task_data, gold_tasks, load_gold
+from stance.evaluation.folds import (
+    SCHEMES,
+    Fold,
+    LeakageWarning,
+    describe_folds,
+    fold_scheme,
+    folds_from_column,
+    grouped_folds,
+    make_folds,
+)
+from stance.evaluation.metrics import (
+    RESAMPLES,
+    bootstrap_weights,
+    metric_arrays,
+    percentile_interval,
+    prediction_matrices,
+    primary_metric,
+    resample_weights,
+    score_predictions,
+)
+from stance.evaluation.reports import Evaluation, confusion_matrix, confusion_table, error_examples
+from stance.evaluation.selection import (
+    TIE_TOLERANCE,
+    learning_curve_models,
+    rank_models,
+    select_default,
+    selection_table,
+    speed_class,
+)
+
+__all__ = [
+    "MODEL_FAILURES",
+    "PREDICTION_COLUMNS",
+    "RESAMPLES",
+    "SCHEMES",
+    "TIE_TOLERANCE",
+    "CVResult",
+    "Comparison",
+    "Evaluation",
+    "Fold",
+    "LeakageWarning",
+    "TaskData",
+    "bootstrap_weights",
+    "build_model",
+    "codebook_examples",
+    "compare_models",
+    "confusion_matrix",
+    "confusion_table",
+    "cross_validate",
+    "data_hash",
+    "decide",
+    "default_models",
+    "describe_folds",
+    "error_examples",
+    "evaluate_gold",
+    "fit_on",
+    "fold_scheme",
+    "folds_from_column",
+    "gold_task_data",
+    "gold_tasks",
+    "grouped_folds",
+    "learning_curve",
+    "learning_curve_models",
+    "load_gold",
+    "make_folds",
+    "metric_arrays",
+    "model_name",
+    "percentile_interval",
+    "prediction_matrices",
+    "primary_metric",
+    "rank_models",
+    "resample_weights",
+    "run_folds",
+    "score_predictions",
+    "select_default",
+    "selection_table",
+    "speed_class",
+]

@@ -1,0 +1,224 @@
+"""Cross-validation folds: which passages each fold holds out.
+
+Schemes
+-------
+``document`` (default)
+    Leave one document out: passages of a document share topic, author and wording, so
+    they are held out together.
+``outlet``
+    Leave one outlet out, when the corpus names its outlets: a harder test of transfer
+    to an unseen source.
+``stratified``
+    Stratified k-fold over passages. Passages of one document then sit on both sides of
+    a split, so the scores are optimistic; a :class:`LeakageWarning` says so.
+``grouped-document``, ``grouped-outlet``
+    :func:`grouped_folds`: with more documents (outlets) than folds wanted, whole documents
+    are dealt into folds of similar size, so every document is still held out in one piece.
+``custom``
+    Folds given by the caller (:func:`folds_from_column`, or :class:`Fold` built by hand).
+
+Every :class:`Fold` records the scheme that made it, and :func:`fold_scheme` names the
+scheme of a list of folds, so that tables report how they were made.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from stance.evaluation.data import TaskData
+
+__all__ = [
+    "SCHEMES",
+    "Fold",
+    "LeakageWarning",
+    "describe_folds",
+    "fold_scheme",
+    "folds_from_column",
+    "grouped_folds",
+    "make_folds",
+]
+
+SCHEMES = ("document", "outlet", "stratified")
+_GROUP_COLUMN = {"document": "doc_id", "outlet": "outlet"}
+
+
+class LeakageWarning(UserWarning):
+    """The chosen folds let passages of one document sit in both training and test data."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train/test split.
+
+    Attributes
+    ----------
+    name : str
+        E.g. the held-out document.
+    train, test : ndarray of int
+        Positions of the training and test examples.
+    scheme : str
+        How the fold was made (see the module docstring); ``"custom"`` for folds given by hand.
+    """
+
+    name: str
+    train: np.ndarray
+    test: np.ndarray
+    scheme: str = "custom"
+
+
+def folds_from_column(values: Sequence[Any], scheme: str = "custom") -> list[Fold]:
+    """Folds given by a column of fold ids: fold ``f`` tests the rows whose value is ``f``.
+
+    Parameters
+    ----------
+    values : sequence
+        One fold id per example.
+    scheme : str
+        Recorded on every fold (default ``"custom"``).
+
+    Returns
+    -------
+    list of Fold
+        Sorted by name, shorter names first (so ``2`` comes before ``10``).
+    """
+    values = np.asarray([str(v) for v in values], dtype=object)
+    out = []
+    for name in sorted(set(values), key=lambda v: (len(v), v)):
+        test = np.flatnonzero(values == name)
+        train = np.flatnonzero(values != name)
+        out.append(Fold(str(name), train, test, scheme))
+    return out
+
+
+def _groups(data: TaskData, scheme: str) -> np.ndarray:
+    """The group of every example for a leave-one-group-out scheme, checked."""
+    groups = data.passages[_GROUP_COLUMN[scheme]].fillna("").astype(str)
+    if scheme == "outlet" and (groups == "").all():
+        raise ValueError("leave-one-outlet-out needs outlets; the passages have none")
+    if groups.nunique() < 2:
+        raise ValueError(f"leave-one-{scheme}-out needs at least two {scheme}s, found {groups.nunique()}")
+    return groups.to_numpy()
+
+
+def _stratified(data: TaskData, n_splits: int, random_state: int) -> list[Fold]:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n_splits = max(2, min(n_splits, len(data)))
+    if data.multilabel:
+        strata = np.array(["|".join(lab for lab, v in zip(data.labels, row, strict=True) if v) for row in data.y])
+    else:
+        strata = np.asarray(data.y, dtype=str)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            splits = list(StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(strata, strata))
+    except ValueError:  # a class with fewer members than folds
+        splits = list(KFold(n_splits, shuffle=True, random_state=random_state).split(strata))
+    return [Fold(f"fold{i}", np.sort(tr), np.sort(te), "stratified") for i, (tr, te) in enumerate(splits)]
+
+
+def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, random_state: int = 0) -> list[Fold]:
+    """Cross-validation folds for ``data``.
+
+    Parameters
+    ----------
+    data : TaskData
+    scheme : {"document", "outlet", "stratified"}
+        Leave one document out (default), leave one outlet out, or stratified k-fold
+        over passages (warns: it leaks within documents).
+    n_splits : int
+        Folds for ``"stratified"``.
+    random_state : int
+        Shuffling seed for ``"stratified"``.
+
+    Returns
+    -------
+    list of Fold
+        Folds with at least one test passage, in sorted order of their names.
+
+    Raises
+    ------
+    ValueError
+        Unknown scheme, no outlets, or fewer than two groups.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown fold scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
+    if scheme in _GROUP_COLUMN:
+        return folds_from_column(_groups(data, scheme), scheme)
+    warnings.warn(
+        "stratified k-fold puts passages of the same document in training and test folds; "
+        "scores are optimistic. Use scheme='document' for an honest estimate.",
+        LeakageWarning,
+        stacklevel=2,
+    )
+    return _stratified(data, n_splits, random_state)
+
+
+def grouped_folds(data: TaskData, scheme: str = "document", n_folds: int = 10, random_state: int = 0) -> list[Fold]:
+    """Whole documents (outlets) dealt into at most ``n_folds`` folds of similar size.
+
+    Groups are shuffled (seeded), then dealt largest first, each to the fold with the fewest
+    passages so far; every group is held out in one piece. With at most ``n_folds`` groups
+    this is :func:`make_folds` (one group per fold).
+
+    Parameters
+    ----------
+    data : TaskData
+    scheme : {"document", "outlet"}
+    n_folds : int
+    random_state : int
+
+    Returns
+    -------
+    list of Fold
+        Scheme ``grouped-<scheme>`` (or ``<scheme>`` with one group per fold).
+    """
+    if scheme not in _GROUP_COLUMN:
+        raise ValueError(f"grouped folds need scheme 'document' or 'outlet', not {scheme!r}")
+    groups = _groups(data, scheme)
+    names, counts = np.unique(groups, return_counts=True)
+    if len(names) <= n_folds:
+        return folds_from_column(groups, scheme)
+    size = dict(zip(names.tolist(), counts.tolist(), strict=True))
+    order = [str(names[i]) for i in np.random.default_rng(random_state).permutation(len(names))]
+    order.sort(key=lambda g: -size[g])  # stable: equal sizes keep the seeded order
+    load = np.zeros(n_folds, dtype=int)
+    assign: dict[str, str] = {}
+    width = len(str(n_folds))
+    for g in order:
+        k = int(np.argmin(load))
+        load[k] += size[g]
+        assign[g] = f"{scheme}s-{k + 1:0{width}d}"
+    return folds_from_column([assign[g] for g in groups], f"grouped-{scheme}")
+
+
+def fold_scheme(folds: Sequence[Fold]) -> str:
+    """The scheme shared by ``folds`` (``"custom"`` when they were made in different ways)."""
+    schemes = {getattr(f, "scheme", "custom") for f in folds}
+    return schemes.pop() if len(schemes) == 1 else "custom"
+
+
+def describe_folds(folds: Sequence[Fold], n_groups: int | None = None) -> str:
+    """How the folds were made, in words, e.g. ``"leave-one-document-out (5 folds)"``.
+
+    Parameters
+    ----------
+    folds : list of Fold
+    n_groups : int, optional
+        Number of documents (outlets) dealt into grouped folds, named in the text.
+    """
+    scheme, k = fold_scheme(folds), len(folds)
+    if scheme in _GROUP_COLUMN:
+        return f"leave-one-{scheme}-out ({k} folds)"
+    if scheme == "stratified":
+        return f"stratified {k}-fold over passages (documents leak across folds)"
+    if scheme.startswith("grouped-"):
+        unit = scheme.removeprefix("grouped-")
+        dealt = f"{n_groups} {unit}s" if n_groups is not None else f"{unit}s"
+        return f"grouped {k}-fold: {dealt} dealt into {k} folds, each held out whole"
+    return f"custom folds ({k})"
