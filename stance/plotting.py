@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from stance.timeseries import DAYS_PER_YEAR, linear_trend
+
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable, Iterator
 
@@ -41,6 +43,7 @@ __all__ = [
     "add_caption",
     "backend_colors",
     "frame_colors",
+    "group_order",
     "new_figure",
     "plot_frame_heatmap",
     "plot_frame_trend",
@@ -253,7 +256,7 @@ def _gold_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data.iloc[0:0]
 
 
-def _group_order(data: pd.DataFrame, group: str = "group") -> list[str]:
+def group_order(data: pd.DataFrame, group: str = "group") -> list[str]:
     """Groups in date order when a ``date`` column exists, else in order of appearance."""
     if "date" in data.columns:
         first = data.groupby(group, sort=False)["date"].min()
@@ -309,7 +312,7 @@ def plot_frame_heatmap(
     model = _model_rows(data)
     gold = _gold_rows(data)
     frames = list(frames) if frames is not None else list(dict.fromkeys(model["frame"]))
-    groups = list(groups) if groups is not None else _group_order(model)
+    groups = list(groups) if groups is not None else group_order(model)
     colors = dict(colors) if colors is not None else frame_colors(frames)
     titles = dict(frame_titles or {})
     ax = _axes(ax, (1.6 * len(groups) + 2.5, 0.75 * len(frames) + 1.5))
@@ -362,17 +365,6 @@ def _to_num(dates: pd.Series) -> np.ndarray:
     return np.asarray(mdates.date2num(pd.to_datetime(dates).dt.to_pydatetime()), dtype=float)
 
 
-def _trend(dates: pd.Series, values: pd.Series) -> tuple[float, float] | None:
-    """Least-squares line through (date, value); slope per year and intercept (date-number units)."""
-    x = _to_num(dates)
-    y = np.asarray(values, dtype=float)
-    ok = np.isfinite(y)
-    if ok.sum() < 2 or np.ptp(x[ok]) == 0:
-        return None
-    slope, intercept = np.polyfit(x[ok], y[ok], 1)
-    return float(slope), float(intercept)
-
-
 def _time_points(
     ax: Axes,
     data: pd.DataFrame,
@@ -404,7 +396,7 @@ def _time_points(
             zorder=3,
         )
         if model["date"].nunique() >= min_dates:
-            fit = _trend(model["date"], model[value])
+            fit = linear_trend(model["date"], model[value])
             if fit is not None:
                 xs = _to_num(model["date"])
                 grid = np.array([xs.min(), xs.max()])
@@ -417,7 +409,7 @@ def _time_points(
                     alpha=0.9,
                     zorder=2,
                 )
-                per_year = fit[0] * 365.25 * 100
+                per_year = fit[0] * DAYS_PER_YEAR * 100
                 ax.text(
                     0.98,
                     0.95,
@@ -527,7 +519,7 @@ def plot_stance_bars(
     sub = data[data["target"] == target]
     model = _model_rows(sub)
     gold = _gold_rows(sub)
-    groups = list(groups) if groups is not None else _group_order(model)
+    groups = list(groups) if groups is not None else group_order(model)
     ax = _axes(ax, (5.0, 0.6 * len(groups) + 1.5))
     m = model.set_index("group")
     y = np.arange(len(groups))
@@ -675,7 +667,7 @@ def plot_narrative_arc(
     frames = list(frames) if frames is not None else [f for f in dict.fromkeys(data["dominant"]) if f]
     colors = dict(colors) if colors is not None else frame_colors(frames)
     titles = dict(frame_titles or {})
-    docs = list(documents) if documents is not None else _group_order(data.rename(columns={"doc_id": "group"}))
+    docs = list(documents) if documents is not None else group_order(data.rename(columns={"doc_id": "group"}))
     width = int(data["position"].max()) if len(data) else 1
     ax = _axes(ax, (0.42 * width + 3.0, 0.6 * len(docs) + 1.8))
     labels = _group_labels(data.rename(columns={"doc_id": "group"}))

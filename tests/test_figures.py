@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from test_analysis import CueModel
 
-from stance import analysis, figures, plotting
+from stance import analysis, figures, plotting, timeseries
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORE_FIGURES = [
@@ -126,25 +126,56 @@ def test_readme_lists_every_figure():
     assert not missing, f"figures/README.md lacks a reading guide for {missing}"
 
 
-def test_register_figure_adds_an_entry(tmp_path, context):
-    @figures.register_figure("test-only-figure", description="a test")
-    def _make(corpus=None, codebook=None):
-        fig, ax = plotting.new_figure((3, 2))
-        ax.plot([0, 1], [0, 1])
-        return fig, pd.DataFrame({"x": [0, 1], "y": [0.0, 1.0]})
+def _tiny_figure(ctx):
+    fig, ax = plotting.new_figure((3, 2))
+    ax.plot([0, 1], [0, 1])
+    return fig, pd.DataFrame({"x": [0, 1], "y": [0.0, 1.0]})
 
-    try:
-        results = figures.generate(["test-only-figure"], tmp_path, context=context)
-        assert results[0].status == "written"
-        assert {p.name for p in tmp_path.iterdir()} == {
-            "test-only-figure.png",
-            "test-only-figure.svg",
-            "test-only-figure.csv",
-        }
-        again = figures.generate(["test-only-figure"], tmp_path, context=context)
-        assert again[0].status == "unchanged"
-    finally:
-        figures.FIGURES.pop("test-only-figure", None)
+
+def test_generate_takes_extra_entries(tmp_path, context):
+    specs = {**figures.available(), "test-only-figure": figures.FigureSpec("test-only-figure", _tiny_figure, "a test")}
+    results = figures.generate(["test-only-figure"], tmp_path, context=context, specs=specs)
+    assert results[0].status == "written"
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "test-only-figure.png",
+        "test-only-figure.svg",
+        "test-only-figure.csv",
+    }
+    again = figures.generate(["test-only-figure"], tmp_path, context=context, specs=specs)
+    assert again[0].status == "unchanged"
+    assert "test-only-figure" not in figures.available()  # the registry itself is not changed
+
+
+def test_registry_is_explicit_and_stable():
+    assert list(figures.available()) == [spec.name for spec in figures.ENTRIES]
+    assert figures.available() is not figures.available()
+    assert all(spec.func.__name__ != "<lambda>" for spec in figures.ENTRIES)
+    with pytest.raises(ValueError, match="kind"):
+        figures.FigureSpec("x-y", _tiny_figure, kind="picture")
+
+
+def test_bad_input_is_recorded_and_bugs_propagate(tmp_path, context):
+    def bad_input(ctx):
+        raise ValueError("bad row")
+
+    def bug(ctx):
+        raise TypeError("a bug")
+
+    specs = {"bad-input": figures.FigureSpec("bad-input", bad_input), "a-bug": figures.FigureSpec("a-bug", bug)}
+    result = figures.generate(["bad-input"], tmp_path, context=context, specs=specs)[0]
+    assert result.status == "failed" and "bad row" in result.message
+    with pytest.raises(TypeError):
+        figures.generate(["a-bug"], tmp_path, context=context, specs=specs)
+
+
+def test_no_pyplot_state_in_the_package():
+    """Figures are built with matplotlib.figure.Figure: nothing in stance/ touches pyplot."""
+    offenders = []
+    for path in sorted((ROOT / "stance").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"matplotlib\.pyplot|\bplt\.", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders
 
 
 def test_unknown_figure_lists_known_ones(tmp_path, context):
@@ -204,11 +235,11 @@ def test_frames_over_time_uses_dates_and_gates_trend(generated, context):
     assert data.loc[data["source"] == "model", "trend_pp_per_year"].notna().all()  # 5 >= 4 dates
     shares = analysis.frame_shares(context.scores, context.corpus, n_boot=50)
     few = shares[shares["group"].isin(shares["group"].unique()[:3])]
-    assert figures._trends(few, "frame", "share") == {}  # < 4 dates: no trend
+    assert timeseries.trend_slopes(few, "frame", "share") == {}  # < 4 dates: no trend
 
 
 def test_captions_name_data_codebook_and_model(context):
-    fig, _ = figures.frame_document_heatmap(context=context)
+    fig, _ = figures.available()["frame-document-heatmap"].func(context)
     caption = next(t.get_text() for t in fig.texts if t.get_gid() == "stance-caption")
     assert "seeds/" in caption and f"v{context.codebook.version}" in caption
     assert context.codebook.hash[:8] in caption and "frames CueModel@" in caption
@@ -288,11 +319,11 @@ def test_gold_beside_model_and_reliability(context, seed_corpus, codebook, tmp_p
         seed_corpus, codebook, models=context.models, labels=labels, cache_dir=context.cache_dir, n_boot=50
     )
     assert set(ctx.gold["source"]) == {"gold"} and ctx.gold["passage_id"].nunique() == 69
-    fig, data = figures.frame_document_heatmap(context=ctx)
+    fig, data = figures.available()["frame-document-heatmap"].func(ctx)
     assert set(data["source"]) == {"model", "gold"}
     caption = next(t.get_text() for t in fig.texts if t.get_gid() == "stance-caption")
     assert "gold labels (69 passages)" in caption
-    fig, rel = figures.coder_reliability(context=ctx)
+    fig, rel = figures.available()["coder-reliability"].func(ctx)
     assert {"task", "label", "alpha", "n_units"} <= set(rel.columns)
     assert set(codebook.frame_names) <= set(rel["label"])
     assert "α" in fig._suptitle.get_text()
@@ -443,3 +474,173 @@ def test_committed_figures_match_the_command(codebook, tmp_path, monkeypatch):
         csv_changed = [n for n in changed if n.endswith(".csv")]
         detail = {n: hashlib.sha256((out / n).read_bytes()).hexdigest()[:12] for n in changed}
         pytest.fail(f"regenerated files differ from figures/ (data: {csv_changed}): {detail}; run `make figures`")
+
+
+# ----------------------------------------------------------------------------- headlines (pure, constructed data)
+def _shares(rows):
+    """frame_shares-like rows from (date, group, frame, share)."""
+    return pd.DataFrame(
+        [{"source": "model", "date": pd.Timestamp(d), "group": g, "frame": f, "share": s} for d, g, f, s in rows]
+    )
+
+
+def test_heatmap_headline_ties_go_to_codebook_order_and_zero_is_no_frame():
+    from stance.figures import frame_document_heatmap as fdh
+
+    titles = {"a": "Alpha", "b": "Beta"}
+    rows = [("2020-01-01", "d1", "a", 0.5), ("2020-01-01", "d1", "b", 0.5)]
+    rows += [("2021-01-01", "d2", "a", 0.1), ("2021-01-01", "d2", "b", 0.4)]
+    rows += [("2022-01-01", "d3", "a", 0.0), ("2022-01-01", "d3", "b", 0.0)]
+    assert fdh.headline(_shares(rows), ["a", "b"], titles) == (
+        "Most frequent frame: Alpha leads the 2020 text; Beta leads the 2021 text; No frame leads the 2022 text"
+    )
+    assert fdh.headline(_shares(rows), ["b", "a"], titles).startswith("Most frequent frame: Beta leads the 2020 and")
+    same = [("2020-01-01", "d1", "a", 0.5), ("2021-03-01", "d2", "a", 0.3), ("2021-06-01", "d3", "a", 0.2)]
+    assert fdh.headline(_shares(same), ["a"], titles) == "Alpha is the most frequent frame in every document"
+
+
+def _trend_rows(key, values, slope_col="trend_pp_per_year", slope=None):
+    dates = pd.date_range("2020-01-01", periods=len(values), freq="365D")
+    return pd.DataFrame(
+        {"source": "model", "date": dates, key: "x", "share": values, "balance": values, slope_col: slope}
+    )
+
+
+def test_frames_over_time_headline_follows_the_sign():
+    from stance.figures import frames_over_time as fot
+
+    def data(slopes):
+        rows = [_trend_rows("frame", [0.1, 0.2, 0.3, 0.4], slope=s).assign(frame=f) for f, s in slopes.items()]
+        return pd.concat(rows, ignore_index=True)
+
+    titles = {"a": "Alpha", "b": "Beta"}
+    assert fot.headline(data({"a": 3.0, "b": -2.0}), titles) == (
+        "Alpha rises most (+3.0 percentage points a year) and Beta falls most (-2.0) across the 2020–2022 documents"
+    )
+    assert fot.headline(data({"a": -3.0, "b": 2.0}), titles).startswith("Beta rises most (+2.0")
+    assert fot.headline(data({"a": 0.2, "b": -0.2}), titles).startswith("No frame share moves")
+    tie = fot.headline(data({"a": 1.0, "b": 1.0}), titles)
+    assert tie.startswith("Alpha rises most") and "falls" not in tie
+    assert "too few" in fot.headline(data({"a": None}), titles)
+
+
+def test_trend_slopes_are_points_a_year_and_need_enough_dates():
+    dates = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(5) * 365.25, unit="D")
+    up = pd.DataFrame({"date": dates, "frame": "a", "share": 0.1 * np.arange(5)})
+    down = up.assign(frame="b", share=0.4 - 0.1 * np.arange(5))
+    slopes = timeseries.trend_slopes(pd.concat([up, down]), "frame", "share")
+    assert slopes["a"] == pytest.approx(10.0, rel=1e-3) and slopes["b"] == pytest.approx(-10.0, rel=1e-3)
+    assert timeseries.trend_slopes(up.head(3), "frame", "share") == {}
+    assert timeseries.linear_trend(up["date"].head(1), [0.5]) is None
+
+
+def _balance(rows):
+    return pd.DataFrame(
+        [
+            {"source": "model", "target": t, "group": g, "n_passages": n, "favor": f, "against": a}
+            for t, g, n, f, a in rows
+        ]
+    )
+
+
+def test_stance_headline_follows_the_sign_and_weights_by_passages():
+    from stance.figures import stance_by_document as sbd
+
+    titles = {"x": "X", "y": "Y"}
+    rows = [("x", "d1", 10, 0.5, 0.1), ("x", "d2", 30, 0.2, 0.1), ("y", "d1", 10, 0.0, 0.3), ("y", "d2", 30, 0.1, 0.2)]
+    assert sbd.pooled_balance(_balance(rows)) == pytest.approx({"x": 0.175, "y": -0.15})
+    assert sbd.headline(_balance(rows), titles) == "Passages favour X (+18) and oppose Y (-15) (balance, points)"
+    flipped = [(t, g, n, a, f) for t, g, n, f, a in rows]
+    assert sbd.headline(_balance(flipped), titles) == "Passages favour Y (+15) and oppose X (-18) (balance, points)"
+    even = [("x", "d1", 10, 0.2, 0.2), ("y", "d1", 10, 0.24, 0.2)]
+    assert sbd.headline(_balance(even), titles) == "Passages are balanced or neutral toward every stance target"
+
+
+def test_stance_over_time_headline_follows_the_sign():
+    from stance.figures import stance_over_time as sot
+
+    def data(slopes):
+        return pd.concat(
+            [_trend_rows("target", [0.0, 0.1, 0.2, 0.3], slope=s).assign(target=t) for t, s in slopes.items()],
+            ignore_index=True,
+        )
+
+    titles = {"x": "X", "y": "Y", "z": "Z"}
+    assert sot.headline(data({"x": 2.5, "y": -1.5, "z": 0.5}), titles) == (
+        "Stance balance: toward X it rises 2.5 points a year; toward Y it falls 1.5 points a year; "
+        "toward Z it barely moves"
+    )
+    assert "toward X it falls 2.5" in sot.headline(data({"x": -2.5}), titles)
+
+
+def test_narrative_arc_headline_counts_openings_and_breaks_ties_alphabetically():
+    from stance.figures import narrative_arc
+
+    def arc(docs):
+        rows = []
+        for d, frames in docs.items():
+            rows += [{"doc_id": d, "analysable": True, "dominant": f} for f in frames]
+        return pd.DataFrame(rows)
+
+    titles = {"a": "Alpha", "b": "Beta"}
+    data = arc({"d1": ["a", "b"], "d2": ["a", "b"], "d3": ["b", "a"]})
+    assert narrative_arc.headline(data, titles) == (
+        "2 of 3 documents open on alpha and 2 of 3 close on beta: dominant frame of each paragraph, in reading order"
+    )
+    tie = arc({"d1": ["b", "a"], "d2": ["a", "b"]})
+    assert narrative_arc.headline(tie, titles) == "Dominant frame of each paragraph, in reading order"
+    none = arc({"d1": ["", ""]})
+    assert narrative_arc.headline(none, titles).endswith("(the model codes no frame)")
+
+
+def test_model_comparison_headline():
+    from stance.figures import model_comparison as mc
+
+    comparison = pd.DataFrame(
+        {
+            "task": ["frames", "frames", "stance:x"],
+            "model": ["tfidf", "lexicon", "tfidf"],
+            "rank": [1, 2, 1],
+            "score": [0.61, 0.5, 0.55],
+            "metric": ["macro_f1", "macro_f1", "f_avg"],
+        }
+    )
+    best = mc.best_backends(comparison, ["frames", "stance:x"])
+    titles = {"frames": "Frames", "stance:x": "Stance: X"}
+    assert mc.headline(best, titles) == "tfidf scores best on every task (macro-F1 0.61, F_avg 0.55)"
+    mixed = comparison.assign(model=["tfidf", "lexicon", "lexicon"])
+    assert mc.headline(mc.best_backends(mixed, ["frames", "stance:x"]), titles) == (
+        "Best backend: tfidf for Frames; lexicon for X (macro-F1 0.61, F_avg 0.55)"
+    )
+    assert mc.headline(mc.best_backends(comparison.drop(columns="rank"), ["frames"]), titles) == (
+        "F1 per label and backend"
+    )
+
+
+def test_learning_curve_headline():
+    from stance.figures import learning_curve as lc
+
+    def data(gains):
+        return pd.DataFrame(
+            [
+                {"task": t, "backend": "b", "n_train": n, "f1": 0.5 + g * k}
+                for t, g in gains.items()
+                for k, n in enumerate((10, 20))
+            ]
+        )
+
+    titles = {"frames": "Frames", "roles": "Roles"}
+    assert lc.headline(data({"frames": 0.05, "roles": 0.05}), ["frames", "roles"], titles).startswith("Every curve")
+    assert lc.headline(data({"frames": -0.05, "roles": 0.0}), ["frames", "roles"], titles).startswith("Curves flatten")
+    assert lc.headline(data({"frames": 0.05, "roles": -0.05}), ["frames", "roles"], titles) == (
+        "Still rising at full size: Frames; flat elsewhere"
+    )
+
+
+def test_reliability_headline():
+    from stance.figures import coder_reliability as cr
+
+    data = pd.DataFrame({"display": ["A", "B", "C", "D"], "alpha": [0.9, 0.7, 0.3, 0.3]})
+    assert cr.headline(data) == "1 of 4 labels reach α ≥ 0.8 and 1 more α ≥ 0.667; lowest: C (α = 0.30)"
+    low = data.assign(alpha=[0.1, np.nan, 0.5, 0.2])
+    assert cr.headline(low) == "No label reaches α ≥ 0.8 (of 3); lowest: A (α = 0.10)"

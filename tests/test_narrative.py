@@ -287,51 +287,119 @@ def test_predict_roles_and_matrix(seed_corpus, synthetic_baseline, codebook):
 
 
 # ---------------------------------------------------------------------- figures
-def test_figures_are_deterministic(seed_corpus, codebook, relations, synthetic_baseline):
-    import matplotlib
+def _roles_context(seed_corpus, codebook, tmp_path, labels, models_dir=None):
+    from stance.figures import FigureContext
 
-    matplotlib.use("Agg")
+    return FigureContext(
+        seed_corpus,
+        codebook,
+        models_dir=models_dir or tmp_path / "no-models",
+        labels=labels,
+        cache_dir=tmp_path / "cache",
+    )
+
+
+def test_role_and_network_figures_are_deterministic(seed_corpus, codebook, relations, synthetic_baseline, tmp_path):
     import io
 
-    import matplotlib.pyplot as plt
+    from stance.figures import actor_network, actor_roles
 
-    from stance.narrative.figures import figure_actor_network, figure_actor_roles
-
+    ctx = _roles_context(seed_corpus, codebook, tmp_path, tmp_path / "none.jsonl")
     roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
-    fig, data = figure_actor_roles(seed_corpus, codebook, roles=roles, by="document")
+    data = actor_roles.compute(ctx, by="document", table=roles)
     assert {"group", "actor", "role", "count"} <= set(data.columns)
-    plt.close(fig)
+    fig = actor_roles.draw(data, codebook, actor_roles.headline("document"), codebook.role_names)
+    assert fig.axes and "per document" in fig.axes[0].get_title(loc="left")
     pngs = []
     for _ in range(2):
-        fig, edges = figure_actor_network(seed_corpus, codebook, relations=relations, by="period")
+        edges = actor_network.network_edges(relations, seed_corpus, by="period")
+        fig = actor_network.draw(edges, codebook, actor_network.headline("period"))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=60, metadata={"Software": None})
         pngs.append(buf.getvalue())
-        plt.close(fig)
     assert pngs[0] == pngs[1]
     assert "all" in set(edges["group"]) and (edges["count"] > 0).all()
+    assert "per year" in actor_network.headline("period") and "per quarter" in actor_network.headline("period", "Q")
+
+
+def test_role_figures_skip_the_neutral_role(seed_corpus, codebook, synthetic_baseline, tmp_path):
+    from stance.figures import actor_roles
+
+    ctx = _roles_context(seed_corpus, codebook, tmp_path, tmp_path / "none.jsonl")
+    roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
+    neutral = roles.copy()
+    neutral.loc[neutral.index[:5], "role"] = "none"
+    data = actor_roles.compute(ctx, by="period", table=neutral)
+    assert "none" not in set(data["role"])
+    assert data["count"].sum() == len(roles) - 5
+
+
+def _flipped_labels(src, dst) -> int:
+    """Copy a label store with protagonist and antagonist swapped in every gold role; return how many."""
+    swap = {"protagonist": "antagonist", "antagonist": "protagonist"}
+    n = 0
+    with open(src, encoding="utf-8") as fh, open(dst, "w", encoding="utf-8") as out:
+        for line in fh:
+            rec = json.loads(line)
+            if rec.get("roles"):
+                rec["roles"] = {a: swap.get(r, r) for a, r in rec["roles"].items()}
+                n += 1
+            out.write(json.dumps(rec) + "\n")
+    return n
+
+
+def test_role_figures_honour_the_context(seed_corpus, codebook, root, tmp_path):
+    """The role figures read the role model and gold labels the FigureContext names, not the project's."""
+    from stance.figures import actor_roles, available
+    from stance.figures.narrative_inputs import role_model
+
+    project_labels = root / "seeds" / "labels.jsonl"
+    if not project_labels.is_file():
+        pytest.skip("no project label store")
+    flipped = tmp_path / "flipped.jsonl"
+    assert _flipped_labels(project_labels, flipped) > 0
+    own = _roles_context(seed_corpus, codebook, tmp_path, project_labels)
+    other = _roles_context(seed_corpus, codebook, tmp_path, flipped)
+    assert isinstance(role_model(own), RoleCueBaseline)  # no role model under the context's models_dir
+    a = actor_roles.compute(own, by="document")
+    b = actor_roles.compute(other, by="document")
+    assert not a["count"].equals(b["count"])
+    _fig, data = available()["actor-roles-by-document"].func(other)
+    pd.testing.assert_frame_equal(data, b)
+    # a context pointing at the project's models uses its promoted role model
+    promoted = _roles_context(seed_corpus, codebook, tmp_path, flipped, models_dir=root / "models")
+    if (root / "models" / "roles" / "DEFAULT").is_file():
+        assert (
+            role_model(promoted).__class__.__name__
+            == json.loads(
+                (
+                    root
+                    / "models"
+                    / "roles"
+                    / (root / "models" / "roles" / "DEFAULT").read_text().strip()
+                    / "config.json"
+                ).read_text()
+            )["class"]
+        )
 
 
 def test_plot_functions_return_axes():
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from stance.narrative.plotting import plot_relation_network, plot_role_matrix
 
+    managers = len(matplotlib._pylab_helpers.Gcf.get_all_fig_managers())
     edges = pd.DataFrame(
         {"agent": ["a", "b"], "action": ["blame", "cooperate"], "patient": ["b", "a"], "count": [2, 1]}
     )
     ax = plot_relation_network(edges, actors=["a", "b", "c"])
     assert len(ax.patches) >= 5  # three nodes and two arrows
-    plt.close(ax.figure)
     data = pd.DataFrame(
         {"group": ["d1", "d1"], "actor": ["a", "b"], "role": ["protagonist", "innocent"], "count": [1, 2]}
     )
     ax = plot_role_matrix(data)
     assert ax.get_ylim() == (2.0, 0.0)
-    plt.close(ax.figure)
+    assert len(matplotlib._pylab_helpers.Gcf.get_all_fig_managers()) == managers  # no pyplot figure
 
 
 # -------------------------------------------------------------------------- CLI
@@ -415,10 +483,11 @@ def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_pat
 
 
 def test_narrative_table_cache(seed_corpus, codebook, relations, tmp_path):
-    from stance.narrative._cache import cached_table, table_key
-    from stance.narrative.actors import _passages_frame
+    from stance.figures import FigureContext
+    from stance.figures.narrative_inputs import passages as narrative_passages
+    from stance.narrative import cached_table, table_key
 
-    passages = _passages_frame(seed_corpus)
+    passages = narrative_passages(FigureContext(seed_corpus, codebook))
     key = table_key(passages, codebook.hash)
     calls = []
 

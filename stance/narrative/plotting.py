@@ -44,10 +44,9 @@ ROLE_COLORS: dict[str, str] = {"protagonist": "#009E73", "antagonist": "#D55E00"
 def _ax(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
+    return Figure(figsize=figsize).subplots()
 
 
 def plot_role_matrix(

@@ -1,0 +1,84 @@
+"""Small helpers shared by the figure entries: words for headlines, tick labels, orders."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "date_names",
+    "doc_tick",
+    "dot_handle",
+    "fmt_date",
+    "join_words",
+    "label_order",
+    "metric_table",
+    "task_order",
+    "years",
+]
+
+
+def fmt_date(ts: Any) -> str:
+    """``YYYY-MM-DD`` or ``undated``."""
+    return f"{pd.Timestamp(ts):%Y-%m-%d}" if pd.notna(ts) else "undated"
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def years(dates: Sequence[Any]) -> str:
+    """The distinct years of ``dates`` in words (``2017, 2022 and 2025``)."""
+    return join_words(list(dict.fromkeys(f"{pd.Timestamp(d):%Y}" for d in dates if pd.notna(d))))
+
+
+def date_names(dates: Sequence[Any]) -> dict[Any, str]:
+    """Short names of dates: the year when it is unique among ``dates``, else month and year."""
+    stamps = [pd.Timestamp(d) for d in dates if pd.notna(d)]
+    counts = pd.Series([d.year for d in stamps]).value_counts()
+    return {d: f"{d:%Y}" if counts[d.year] == 1 else f"{d:%b %Y}" for d in stamps}
+
+
+def doc_tick(label: str, n: int | None = None, width: int = 16) -> str:
+    """Tick label of a document: its date, then its outlet wrapped, then ``n = ...``."""
+    date, _, outlet = label.partition(" ")
+    text = date + "\n" + "\n".join(textwrap.wrap(outlet, width=width, break_on_hyphens=False)[:3])
+    return text + (f"\nn = {n}" if n is not None else "")
+
+
+def task_order(codebook_tasks: Sequence[str], tasks: Sequence[str]) -> list[str]:
+    """``tasks`` in codebook order, unknown ones after, sorted."""
+    present = set(tasks)
+    return [t for t in codebook_tasks if t in present] + sorted(present - set(codebook_tasks))
+
+
+def label_order(codebook: Any, task: str) -> list[str]:
+    """Labels of ``task`` in codebook order (empty when the codebook does not know the task)."""
+    try:
+        return list(codebook.task_labels(task))
+    except (KeyError, ValueError):
+        return []
+
+
+def metric_table(table: pd.DataFrame, metric: str, what: str) -> pd.DataFrame:
+    """Rows of one metric from a long evaluation table, as backend / value / value_lo / value_hi."""
+    need = {"model", "task", "metric", "value"}
+    if not need <= set(table.columns):
+        raise ValueError(f"{what} lacks the columns {sorted(need - set(table.columns))} (has {list(table.columns)})")
+    sub = table[table["metric"] == metric].rename(columns={"model": "backend"})
+    sub = sub.rename(columns={"ci_low": "value_lo", "ci_high": "value_hi"})
+    return sub.reset_index(drop=True)
+
+
+def dot_handle(color: str, label: str) -> Any:
+    """A legend handle: a dot of ``color`` labelled ``label``."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([0], [0], marker="o", color=color, linestyle="none", markersize=6, label=label)

@@ -1,0 +1,246 @@
+"""The inputs shared by the figures of one run: :class:`FigureContext`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from stance import analysis, plotting
+from stance.figures.common import fmt_date
+from stance.paths import ProjectPaths
+
+if TYPE_CHECKING:  # pragma: no cover
+    from stance.codebook import Codebook
+    from stance.corpus import Corpus
+
+__all__ = ["N_BOOT", "FigureContext", "MissingInputError"]
+
+#: Default number of bootstrap resamples for CIs in figures.
+N_BOOT = 1000
+
+
+class MissingInputError(FileNotFoundError):
+    """A figure's input does not exist; the message names the command that produces it."""
+
+
+class FigureContext:
+    """Inputs shared by the figures of one run, each computed on first use.
+
+    Every figure entry reads its inputs from here only: corpus, codebook, models, the label
+    store, the evaluation tables and the events table.
+
+    Parameters
+    ----------
+    corpus : Corpus, optional
+        Default: the project's corpus folder (``paths.seeds``).
+    codebook : Codebook, optional
+        Default: the project codebook.
+    models : mapping, optional
+        Task to classifier or model folder (default: the promoted models under ``models_dir``).
+    models_dir : path, optional
+        Default ``paths.models``.
+    labels : path, optional
+        Gold label store (default ``paths.labels``).
+    cache_dir : path, optional
+        Score cache (default ``settings().cache_dir``).
+    n_boot : int
+        Bootstrap resamples for CIs.
+    random_state : int
+        Seed of the bootstrap.
+    paths : ProjectPaths, optional
+        The project (default :meth:`ProjectPaths.discover`).
+    events : path, optional
+        Dated events table (default ``paths.events``).
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus | None = None,
+        codebook: Codebook | None = None,
+        *,
+        models: dict[str, Any] | None = None,
+        models_dir: str | Path | None = None,
+        labels: str | Path | None = None,
+        cache_dir: str | Path | None = None,
+        n_boot: int = N_BOOT,
+        random_state: int = 0,
+        paths: ProjectPaths | None = None,
+        events: str | Path | None = None,
+    ) -> None:
+        self.paths = paths if paths is not None else ProjectPaths.discover()
+        self.root = self.paths.root
+        self._corpus = corpus
+        self._codebook = codebook
+        self.models = dict(models or {})
+        self.models_dir = Path(models_dir) if models_dir is not None else self.paths.models
+        self.labels_path = Path(labels) if labels is not None else self.paths.labels
+        self.events_path = Path(events) if events is not None else self.paths.events
+        self.cache_dir = cache_dir
+        self.n_boot = n_boot
+        self.random_state = random_state
+
+    # -- inputs
+    @cached_property
+    def corpus(self) -> Corpus:
+        """The corpus drawn (default: the project's corpus folder)."""
+        if self._corpus is not None:
+            return self._corpus
+        from stance.corpus import load_corpus
+
+        return load_corpus(self.paths.seeds)
+
+    @cached_property
+    def codebook(self) -> Codebook:
+        """The codebook (label order, display names, version)."""
+        if self._codebook is not None:
+            return self._codebook
+        from stance.codebook import Codebook
+
+        return Codebook.load(self.paths.codebook)
+
+    @cached_property
+    def tasks(self) -> list[str]:
+        """Tasks scored per passage."""
+        return analysis.scored_tasks(self.codebook)
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """Model scores of every analysable passage (cached on disk)."""
+        try:
+            return analysis.score_passages(
+                self.corpus,
+                self.models,
+                codebook=self.codebook,
+                tasks=self.tasks,
+                models_dir=self.models_dir,
+                cache_dir=self.cache_dir,
+            )
+        except analysis.MissingModelError as exc:
+            raise MissingInputError(str(exc)) from exc
+
+    @cached_property
+    def gold(self) -> pd.DataFrame:
+        """Gold labels of the scored passages in score format (empty when there are none)."""
+        return analysis.gold_scores(self.corpus, self.codebook, store=self.labels_path)
+
+    @cached_property
+    def scores_and_gold(self) -> pd.DataFrame:
+        """Model scores with the gold rows appended (``source`` tells them apart)."""
+        if self.gold.empty:
+            return self.scores
+        return pd.concat([self.scores, self.gold], ignore_index=True)
+
+    def evaluation(self, name: str) -> pd.DataFrame:
+        """A table written by the evaluation (``<models_dir>/evaluation/<name>``).
+
+        Raises
+        ------
+        MissingInputError
+            If the file does not exist; the message names ``stance evaluate``.
+        """
+        path = self.models_dir / "evaluation" / name
+        if not path.is_file():
+            raise MissingInputError(
+                f"{path} does not exist; write the evaluation tables with `stance evaluate` (then re-run the figures)"
+            )
+        return pd.read_csv(path)
+
+    # -- display
+    def frame_title(self, name: str) -> str:
+        """Display name of a frame."""
+        try:
+            return self.codebook.label(name, "frames").title
+        except KeyError:
+            return name.replace("_", " ").capitalize()
+
+    @cached_property
+    def frame_titles(self) -> dict[str, str]:
+        """Frame name to display name."""
+        return {f: self.frame_title(f) for f in self.codebook.frame_names}
+
+    def target_title(self, name: str) -> str:
+        """Display name of a stance target (``us_government`` -> ``U.S. government``)."""
+        try:
+            shown = str(self.codebook.target(name).get("display") or "")
+        except KeyError:
+            shown = ""
+        if shown:
+            return shown
+        abbrev = {"us": "U.S.", "uk": "U.K.", "eu": "EU", "un": "UN", "prc": "PRC"}
+        words = [abbrev.get(w, w) for w in name.split("_")]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:]
+
+    @cached_property
+    def target_titles(self) -> dict[str, str]:
+        """Stance target to display name."""
+        return {t: self.target_title(t) for t in self.codebook.stance_targets}
+
+    def task_title(self, task: str) -> str:
+        """Display name of a task: ``Frames``, ``Stance: U.S. government``, ``Roles``."""
+        if task.startswith("stance:"):
+            return f"Stance: {self.target_title(task.split(':', 1)[1])}"
+        return task.replace("_", " ").capitalize()
+
+    @cached_property
+    def frame_colors(self) -> dict[str, str]:
+        """Frame colours shared by every figure."""
+        return plotting.frame_colors(self.codebook)
+
+    def data_line(self) -> str:
+        """Caption part naming the data: folder, documents, date range, passages."""
+        docs = self.corpus.documents
+        n_pass = int(self.corpus.passages["analysable"].sum())
+        source = getattr(self.corpus, "source", None)
+        where = f"{Path(source).name}/" if source is not None else "corpus"
+        span = f"{fmt_date(docs['published'].min())} to {fmt_date(docs['published'].max())}"
+        return f"Data: {where} ({len(docs)} documents, {span}; {n_pass} analysable passages)."
+
+    def codebook_line(self) -> str:
+        """Caption part naming the codebook version and hash."""
+        cb = self.codebook
+        return f"Codebook {getattr(cb, 'name', '')} v{cb.version} ({cb.hash[:8]})."
+
+    def models_line(self, tasks: Sequence[str] | None = None) -> str:
+        """Caption part naming the model version and hash of each task."""
+        info = self.scores.attrs.get("models", {})
+        parts = []
+        for task in tasks or self.tasks:
+            m = info.get(task)
+            if m:
+                name = f"{m['backend']} " if m.get("backend") else ""
+                at = f"@{m['hash'][:8]}" if m.get("hash") else ""
+                parts.append(f"{task} {name}{m['version']}{at}")
+        return f"Models: {', '.join(parts)}." if parts else ""
+
+    def caption(self, what: str = "", models: Sequence[str] | None = (), extra: str = "") -> str:
+        """Full caption: what is drawn, then data source, codebook and (if any) model versions.
+
+        Parameters
+        ----------
+        what : str
+            How to read the marks (first paragraph).
+        models : sequence of str or None
+            Tasks whose model versions to name; None for all scored tasks, ``()`` for none.
+        extra : str
+            A further paragraph (e.g. about gold labels).
+        """
+        source = " ".join(
+            s for s in (self.data_line(), self.codebook_line(), self.models_line(models) if models != () else "") if s
+        )
+        return "\n".join(s for s in (what, extra, source) if s)
+
+    def gold_note(self) -> str:
+        """Caption note on gold labels shown beside model values."""
+        if self.gold.empty:
+            return "No gold labels for these passages."
+        n = self.gold["passage_id"].nunique()
+        return (
+            f"Hollow diamonds: adjudicated gold labels ({n} passages). Where a model was trained on these gold labels, "
+            "its values on the same passages are in-sample fits, not independent estimates (cross-validated quality: "
+            "model-comparison)."
+        )

@@ -1,0 +1,84 @@
+"""``narrative-arc``: each document's paragraphs in reading order, coloured by dominant frame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from stance import analysis, plotting
+from stance.figures.common import doc_tick
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from stance.figures.context import FigureContext
+
+__all__ = ["DESCRIPTION", "NAME", "build", "compute", "headline"]
+
+NAME = "narrative-arc"
+DESCRIPTION = (
+    "Each document as a row of paragraphs in reading order, coloured by dominant frame (lower strip: "
+    "second frame); shows how each text is built."
+)
+
+
+def compute(ctx: FigureContext) -> pd.DataFrame:
+    """Every passage of every document in reading order with its dominant frame."""
+    return analysis.narrative_arc(ctx.scores, ctx.corpus)
+
+
+def _most_common(values: pd.Series) -> tuple[str, int]:
+    """The most frequent value (ties: alphabetical first) and its count."""
+    counts = values.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    return str(counts.index[0]), int(counts.iloc[0])
+
+
+def headline(data: pd.DataFrame, frame_titles: Mapping[str, str]) -> str:
+    """How many documents open and close on the same frame (when at least two do)."""
+    n = data["doc_id"].nunique()
+    title = "Dominant frame of each paragraph, in reading order"
+    framed = data[data["analysable"] & (data["dominant"] != "")]
+    if framed.empty:
+        return title + " (the model codes no frame)"
+    parts = []
+    opening, n_open = _most_common(framed.groupby("doc_id")["dominant"].first())
+    closing, n_close = _most_common(framed.groupby("doc_id")["dominant"].last())
+    if n_open >= 2:
+        parts.append(f"{n_open} of {n} documents open on {frame_titles.get(opening, opening).lower()}")
+    if n_close >= 2:
+        parts.append(f"{n_close} of {n} close on {frame_titles.get(closing, closing).lower()}")
+    if parts:
+        title = " and ".join(parts) + ": " + title[0].lower() + title[1:]
+    return title
+
+
+def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
+    """The figure and its numbers."""
+    arc = compute(ctx)
+    docs = plotting.group_order(arc.rename(columns={"doc_id": "group"}))
+    width = int(arc["position"].max())
+    fig, ax = plotting.new_figure((max(9.0, 0.36 * width + 3.4), 0.62 * len(docs) + 2.6))
+    plotting.plot_narrative_arc(
+        arc,
+        ax=ax,
+        frames=ctx.codebook.frame_names,
+        colors=ctx.frame_colors,
+        frame_titles=ctx.frame_titles,
+        documents=docs,
+    )
+    labels = dict(zip(arc["doc_id"], arc["group_label"], strict=False))
+    ax.set_yticks(range(len(docs)), [doc_tick(labels[d], width=24).replace("\n", " ", 1) for d in docs])
+    plotting.set_title(fig, headline(arc, ctx.frame_titles))
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Cell: one paragraph; colour: the frame the model codes with the highest probability (lower strip: the "
+            "second coded frame); grey: no frame coded; hatched: not analysed (headline, dateline, caption or other "
+            "boilerplate). Open on / close on: the first and last paragraph with a coded frame.",
+            models=["frames"],
+        ),
+        width=140,
+    )
+    return fig, arc

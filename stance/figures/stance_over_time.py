@@ -1,0 +1,92 @@
+"""``stance-over-time``: stance balance per document on a true date axis, one panel per target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from stance import analysis, plotting
+from stance.figures.common import join_words
+from stance.timeseries import MIN_TREND_DATES, trend_slopes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from stance.figures.context import FigureContext
+
+__all__ = ["DESCRIPTION", "NAME", "build", "compute", "headline"]
+
+NAME = "stance-over-time"
+DESCRIPTION = (
+    "Stance balance (FAVOR share − AGAINST share) per document on a true date axis, one panel per "
+    "target, with 95% CIs, gold and a trend line when there are enough dates."
+)
+
+
+def compute(ctx: FigureContext) -> pd.DataFrame:
+    """Stance balance per document with the trend (points a year) of each target on model rows."""
+    bal = analysis.stance_balance(
+        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
+    )
+    trends = trend_slopes(bal, "target", "balance", min_dates=MIN_TREND_DATES)
+    data = bal.copy()
+    data["trend_pp_per_year"] = data["target"].map(trends).where(data["source"] == "model")
+    return data
+
+
+def _trends(data: pd.DataFrame) -> dict[str, float]:
+    rows = data[(data["source"] == "model") & data["trend_pp_per_year"].notna()]
+    return dict(zip(rows["target"], rows["trend_pp_per_year"].astype(float), strict=False))
+
+
+def headline(data: pd.DataFrame, target_titles: Mapping[str, str]) -> str:
+    """Per target: rises or falls by how many points a year (at least one), or barely moves."""
+    trends = _trends(data)
+    if not trends:
+        n_dates = data.loc[data["source"] == "model", "date"].nunique()
+        return f"Stance balance per document ({n_dates} dates: too few for a trend line)"
+    moving = [
+        f"toward {target_titles.get(t, t)} it {'rises' if v > 0 else 'falls'} {abs(v):.1f} points a year"
+        for t, v in trends.items()
+        if abs(v) >= 1.0
+    ]
+    still = [target_titles.get(t, t) for t, v in trends.items() if abs(v) < 1.0]
+    parts = moving + ([f"toward {join_words(still)} it barely moves"] if still else [])
+    return "Stance balance: " + "; ".join(parts)
+
+
+def trend_note(data: pd.DataFrame) -> str:
+    """Caption sentence on the trend lines."""
+    n_dates = data.loc[data["source"] == "model", "date"].nunique()
+    if not _trends(data):
+        return f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
+    return (
+        f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
+        f"{MIN_TREND_DATES} distinct dates); descriptive, not a test."
+    )
+
+
+def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
+    """The figure and its numbers."""
+    data = compute(ctx)
+    bal = data.drop(columns=["trend_pp_per_year"])
+    targets = [t for t in ctx.codebook.stance_targets if t in set(bal["target"])]
+    fig, axes = plotting.new_figure((4.2 * len(targets), 3.9), 1, len(targets), grid=True, sharey=True)
+    for k, t in enumerate(targets):
+        plotting.plot_stance_trend(
+            bal, t, ax=axes[0, k], min_dates=MIN_TREND_DATES, title=f"Toward: {ctx.target_title(t)}"
+        )
+    plotting.set_title(fig, headline(data, ctx.target_titles))
+    plotting.add_caption(
+        fig,
+        ctx.caption(
+            "Point: balance = share of the document's passages coded FAVOR − share coded AGAINST toward the target, "
+            "at the publication date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note(data),
+            models=[f"stance:{t}" for t in targets],
+            extra=ctx.gold_note(),
+        ),
+        width=150,
+    )
+    return fig, data
