@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -220,3 +222,179 @@ def test_data_hash_ignores_row_order(frames_data):
     changed = frames_data.subset(np.arange(len(frames_data)))
     changed.y[0] = 1 - changed.y[0]
     assert data_hash(changed) != data_hash(frames_data)
+
+
+# ------------------------------------------------------------------ metric definition
+def _long(true: list[str], pred: list[str], labels: list[str], doc: str = "d") -> pd.DataFrame:
+    """Tidy multi-class predictions for constructed gold and predicted classes."""
+    rows = []
+    for i, (t, p) in enumerate(zip(true, pred, strict=True)):
+        for lab in labels:
+            rows.append(
+                {"passage_id": f"p{i}", "doc_id": f"{doc}{i % 2}", "label": lab, "true": t == lab, "pred": p == lab}
+            )
+    frame = pd.DataFrame(rows)
+    frame["prob"] = frame["pred"].astype(float)
+    return frame
+
+
+def _value(overall: pd.DataFrame, metric: str) -> float:
+    return float(overall.set_index("metric").loc[metric, "value"])
+
+
+def test_a_label_predicted_but_absent_from_gold_counts_as_f1_zero():
+    labels = ["a", "b", "c", "d"]
+    true = ["a", "a", "b", "b", "a"]
+    pred = ["a", "c", "b", "b", "a"]  # c never in gold, predicted once; d in neither
+    overall, per_label = score_predictions(_long(true, pred, labels), labels, False, n_boot=0)
+    f1 = per_label[per_label["metric"] == "f1"].set_index("label")["value"]
+    assert f1["c"] == 0.0 and np.isnan(f1["d"])
+    # the label set is the union of gold and predicted labels, as sklearn's default
+    assert _value(overall, "macro_f1") == pytest.approx(f1_score(true, pred, average="macro"))
+    assert _value(overall, "macro_f1") == pytest.approx(np.mean([f1["a"], f1["b"], 0.0]))
+
+
+def test_a_gold_label_never_predicted_counts_as_f1_zero_and_nothing_predicted_scores_zero():
+    labels = ["x", "y"]
+    preds = pd.DataFrame(
+        {
+            "passage_id": ["a", "a", "b", "b"],
+            "doc_id": "d",
+            "label": ["x", "y", "x", "y"],
+            "true": [True, True, False, True],
+            "pred": [False, False, False, False],
+            "prob": [0.4, 0.3, 0.2, 0.1],
+        }
+    )
+    overall, per_label = score_predictions(preds, labels, True, n_boot=0)
+    assert _value(overall, "macro_f1") == 0.0
+    assert per_label.set_index(["label", "metric"]).loc[("x", "precision"), "value"] == 0.0
+
+
+def test_empty_predictions_give_undefined_metrics_not_an_error():
+    from stance.evaluation import PREDICTION_COLUMNS
+
+    overall, per_label = score_predictions(pd.DataFrame(columns=PREDICTION_COLUMNS), STANCE, False, n_boot=20)
+    assert (overall["n"] == 0).all()
+    assert overall["value"].isna().all() and overall["ci_low"].isna().all()
+    assert (per_label["support"] == 0).all()
+
+
+def test_f_avg_averages_the_scored_ones_of_favor_and_against():
+    labels = ["FAVOR", "AGAINST", "NONE"]
+    true = ["AGAINST", "NONE", "AGAINST", "NONE"]
+    pred = ["AGAINST", "NONE", "NONE", "NONE"]  # FAVOR in neither gold nor predictions
+    overall, per_label = score_predictions(_long(true, pred, labels), labels, False, n_boot=0)
+    against = per_label.set_index(["label", "metric"]).loc[("AGAINST", "f1"), "value"]
+    assert _value(overall, "f_avg") == pytest.approx(against) == pytest.approx(2 / 3)
+
+
+def test_each_resample_decides_its_own_label_set():
+    from stance.evaluation import metric_arrays
+
+    T = np.array([[1, 0], [0, 1], [1, 0]], dtype=bool)
+    P = T.copy()
+    P[1] = [True, False]  # the only "b" passage is predicted "a"
+    W = np.array([[1.0, 1.0, 1.0], [2.0, 0.0, 1.0]])  # resample 1 leaves the "b" passage out
+    overall, per_label = metric_arrays(T, P, P.astype(float), W, ["a", "b"], False)
+    assert per_label["f1"][0].tolist() == pytest.approx([0.8, 0.0])
+    assert per_label["f1"][1, 0] == 1.0 and np.isnan(per_label["f1"][1, 1])
+    assert overall["macro_f1"].tolist() == pytest.approx([0.4, 1.0])
+
+
+def test_rank_models_exact_ties_go_to_the_name_and_failures_come_last():
+    table = pd.DataFrame(
+        {
+            "model": ["zeta", "alpha", "broken"],
+            "score": [0.7, 0.7, np.nan],
+            "fit_seconds": [0.1, 0.1, 0.0],
+            "predict_ms": [0.1, 0.1, 0.0],
+        }
+    )
+    assert rank_models(table, "score")["model"].tolist() == ["alpha", "zeta", "broken"]
+
+
+def test_decide_without_a_decision_rule_takes_the_first_of_tied_classes():
+    from stance.evaluation import decide
+
+    est = KeywordClassifier(labels=STANCE)
+    est.classes_ = np.array(STANCE, dtype=object)
+    P = np.array([[0.4, 0.4, 0.2], [0.2, 0.4, 0.4]])
+    assert decide(est, P, False).tolist() == ["FAVOR", "AGAINST"]
+    assert decide(est, np.array([[0.5, 0.49, 0.7]]), True).tolist() == [[1, 0, 1]]
+
+
+# ------------------------------------------------------------------------ fold schemes
+def test_every_fold_records_the_scheme_that_made_it(frames_data):
+    from stance.evaluation import fold_scheme
+
+    assert {f.scheme for f in make_folds(frames_data)} == {"document"}
+    assert {f.scheme for f in make_folds(frames_data, "outlet")} == {"outlet"}
+    with pytest.warns(LeakageWarning):
+        assert {f.scheme for f in make_folds(frames_data, "stratified", n_splits=3)} == {"stratified"}
+    custom = folds_from_column(np.arange(len(frames_data)) % 3)
+    assert fold_scheme(custom) == "custom"
+    assert fold_scheme([*make_folds(frames_data)[:1], *custom[:1]]) == "custom"
+
+
+def test_grouped_folds_hold_whole_documents_in_balanced_folds():
+    from stance.evaluation import describe_folds, grouped_folds
+
+    data = synthetic_task_data(multilabel=True, n_docs=7, per_doc=3)
+    data = data.subset(np.flatnonzero(~data.passages["passage_id"].isin(["doc6:p001", "doc6:p002"])))
+    folds = grouped_folds(data, "document", n_folds=3, random_state=0)
+    docs = data.passages["doc_id"].to_numpy()
+    assert len(folds) == 3 and {f.scheme for f in folds} == {"grouped-document"}
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(len(data)))
+    for f in folds:
+        assert not set(docs[f.test]) & set(docs[f.train])
+    assert max(len(f.test) for f in folds) - min(len(f.test) for f in folds) <= 3
+    assert [f.name for f in folds] == [f.name for f in grouped_folds(data, "document", 3, random_state=0)]
+    assert describe_folds(folds, 7) == "grouped 3-fold: 7 documents dealt into 3 folds, each held out whole"
+    assert {f.scheme for f in grouped_folds(data, "document", n_folds=10)} == {"document"}
+
+
+def test_compare_models_names_custom_folds_custom(stance_data):
+    folds = folds_from_column(np.arange(len(stance_data)) % 2)
+    comp = compare_models(stance_data, [_model(stance_data)], folds, n_boot=0)
+    assert comp.table["scheme"].tolist() == ["custom"]
+    comp = compare_models(stance_data, [_model(stance_data)], n_boot=0)
+    assert comp.table["scheme"].tolist() == ["document"]
+
+
+# --------------------------------------------------------------------------- fold loop
+class CountingClassifier(KeywordClassifier):
+    """Counts forward passes; ``predict`` must not be called by the fold loop."""
+
+    calls: ClassVar[dict[str, int]] = {"predict_proba": 0, "decide": 0}
+
+    def predict_proba(self, X):
+        CountingClassifier.calls["predict_proba"] += 1
+        return super().predict_proba(X)
+
+    def predict(self, X):
+        raise AssertionError("the fold loop calls predict_proba once, then decide")
+
+    def decide(self, P):
+        CountingClassifier.calls["decide"] += 1
+        return self.classes_[np.asarray(P).argmin(axis=1)]  # a rule predict would not follow
+
+
+def test_the_fold_loop_makes_one_forward_pass_per_fold_and_decides_with_the_estimator(stance_data):
+    CountingClassifier.calls.update(predict_proba=0, decide=0)
+    folds = make_folds(stance_data)
+    res = cross_validate(CountingClassifier(labels=STANCE), stance_data, folds)
+    assert CountingClassifier.calls == {"predict_proba": len(folds), "decide": len(folds)}
+    wide = res.predictions.pivot(index="passage_id", columns="label", values="prob")[STANCE]
+    chosen = res.predictions[res.predictions["pred"]].set_index("passage_id")["label"]
+    assert (chosen.reindex(wide.index) == wide.idxmin(axis=1)).all()
+    assert res.scheme == "document"
+
+
+def test_a_bug_in_a_model_is_raised_not_ranked(stance_data):
+    class Buggy(KeywordClassifier):
+        def fit(self, X, y):
+            raise TypeError("a bug")
+
+    with pytest.raises(TypeError, match="a bug"):
+        compare_models(stance_data, [_model(stance_data), Buggy(labels=STANCE)], n_boot=0)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _eval_fixtures import synthetic_task_data
+from _eval_fixtures import KeywordClassifier, synthetic_task_data
 from typer.testing import CliRunner
 
 from stance.benchmarks import GVFC_FRAMES
@@ -457,6 +457,30 @@ def test_documents_beyond_max_folds_are_grouped_whole():
         assert not set(docs[f.test]) & set(docs[f.train])
     few, text = finetune_folds(data.subset(np.arange(9)), max_folds=10)
     assert len(few) == 3 and text.startswith("leave-one-document-out")
+
+
+def test_paired_comparison_scores_with_the_evaluation_core():
+    from stance.evaluation import cross_validate, score_predictions
+    from stance.finetune import paired_comparison
+
+    data = synthetic_task_data(multilabel=False, n_docs=4, per_doc=9)
+    new = cross_validate(KeywordClassifier(labels=data.labels), data).predictions
+    k = len(data.labels)
+    wrong = new["pred"].to_numpy().reshape(-1, k).copy()
+    wrong[:12] = np.roll(wrong[:12], 1, axis=1)  # the old model errs on 12 passages
+    old = new.assign(pred=wrong.reshape(-1))
+    comp = paired_comparison(old, new, data.labels, data.multilabel, n_boot=200, random_state=3)
+    for which, preds in (("new", new), ("old", old)):
+        overall, per_label = score_predictions(preds, data.labels, False, n_boot=200, random_state=3)
+        top = comp[comp["label"] == "(all)"].set_index("metric")
+        for metric, value, lo, hi in overall[["metric", "value", "ci_low", "ci_high"]].itertuples(index=False):
+            assert top.loc[metric, which] == pytest.approx(value, nan_ok=True)
+            assert (top.loc[metric, f"{which}_lo"], top.loc[metric, f"{which}_hi"]) == pytest.approx((lo, hi))
+        f1 = per_label[per_label["metric"] == "f1"].set_index("label")["value"]
+        mine = comp[(comp["label"] != "(all)") & (comp["metric"] == "f1")].set_index("label")[which]
+        assert mine.to_numpy() == pytest.approx(f1.reindex(mine.index).to_numpy(), nan_ok=True)
+    same = paired_comparison(new, new, data.labels, data.multilabel, n_boot=50)
+    assert (same["diff"].fillna(0) == 0).all() and (same["diff_hi"].fillna(0) == 0).all()
 
 
 def test_a_task_without_default_needs_a_backend(gvfc):

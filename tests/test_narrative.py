@@ -514,3 +514,54 @@ def test_narrative_table_cache(seed_corpus, codebook, relations, tmp_path):
     file.write_bytes(b"not parquet")
     cached_table("relations", table_key(edited, codebook.hash), compute, cache_dir=tmp_path)
     assert len(calls) == 3
+
+
+class _CueRoles:
+    """A fixed-rule role model: counts forward passes; predicts a role the gold labels never use."""
+
+    ROLES = ("protagonist", "antagonist", "innocent", "villain")
+    passes = 0
+
+    def fit(self, X, y):
+        self.classes_ = np.array(self.ROLES, dtype=object)
+        return self
+
+    def predict_proba(self, X):
+        type(self).passes += 1
+        cue = {"help": 0, "blame": 1, "victim": 2, "odd": 3}
+        out = np.full((len(X), 4), 0.1)
+        for i, text in enumerate(X):
+            out[i, next((j for w, j in cue.items() if w in text), 2)] = 0.7
+        return out
+
+    def predict(self, X):
+        raise AssertionError("evaluate_roles makes one forward pass per fold")
+
+
+def test_role_evaluation_uses_the_fold_loop_and_the_one_metric_definition():
+    from sklearn.metrics import f1_score
+
+    rows = []
+    for d in range(3):
+        for i, (word, role) in enumerate(
+            [("help", "protagonist"), ("blame", "antagonist"), ("victim", "innocent"), ("odd", "antagonist")]
+        ):
+            rows.append(
+                {
+                    "passage_id": f"doc{d}:p{i}",
+                    "doc_id": f"doc{d}",
+                    "actor": "china",
+                    "role": role,
+                    "text": f"[[China]] {word}",
+                }
+            )
+    examples = pd.DataFrame(rows)
+    _CueRoles.passes = 0
+    metrics, preds = evaluate_roles(examples, {"cues": _CueRoles}, n_boot=50, labels=_CueRoles.ROLES)
+    assert _CueRoles.passes == 3  # one forward pass per held-out document
+    assert preds["pred"].tolist() == ["protagonist", "antagonist", "innocent", "villain"] * 3
+    value = metrics.set_index("metric").loc["macro_f1", "value"]
+    # "villain" is predicted but never gold: it is scored (F1 0), as for frames and stance
+    assert value == pytest.approx(f1_score(preds["role"], preds["pred"], average="macro"))
+    assert value < f1_score(preds["role"], preds["pred"], labels=sorted(set(preds["role"])), average="macro")
+    assert metrics["cv"].unique().tolist() == ["leave-one-document-out"]

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from stance.evaluation import CVResult, Fold, TaskData, fold_scheme, make_folds, run_folds
 from stance.narrative._nlp import parse_many, sentence_offsets
 from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
 from stance.narrative.relations import _STATE_ACTORS, passage_statements
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DEFAULT_ROLES",
     "ROLE_COLUMNS",
+    "ROLE_METRICS",
     "ROLE_RULES",
     "RoleCueBaseline",
     "RoleRule",
@@ -65,6 +67,7 @@ __all__ = [
     "role_candidates",
     "role_examples",
     "role_matrix",
+    "role_task_data",
     "split_marked",
     "train_role_model",
 ]
@@ -886,28 +889,73 @@ def default_role_models() -> dict[str, Callable[[], object]]:
     return models
 
 
-def _bootstrap_ci(
-    y_true: np.ndarray, y_pred: np.ndarray, metric: Callable, n_boot: int, rng: np.random.Generator
-) -> tuple[float, float]:
-    n = len(y_true)
-    if n == 0 or n_boot <= 0:
-        return float("nan"), float("nan")
-    stats = np.empty(n_boot)
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        stats[b] = metric(y_true[idx], y_pred[idx])
-    return float(np.quantile(stats, 0.025)), float(np.quantile(stats, 0.975))
+#: Overall metrics of the role table (definitions in :mod:`stance.evaluation.metrics`).
+ROLE_METRICS = ("accuracy", "macro_f1")
 
 
-def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    from sklearn.metrics import f1_score
+def role_task_data(examples: pd.DataFrame, labels: Sequence[str] | None = None) -> TaskData:
+    """Role examples as a multi-class :class:`~stance.evaluation.TaskData` grouped by document.
 
-    labels = sorted(set(y_true))
-    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+    Parameters
+    ----------
+    examples : DataFrame
+        From :func:`role_examples`: passage_id, doc_id, actor, role, text (marked).
+    labels : sequence of str, optional
+        Role names in order; default the codebook's roles (:data:`DEFAULT_ROLES` without a
+        codebook), then any other gold role in sorted order.
+
+    Returns
+    -------
+    TaskData
+        Task ``"roles"``; one example per (passage, actor), whose ``passage_id`` is
+        ``"<passage_id>|<actor>"``.
+    """
+    if labels is None:
+        try:
+            labels = list(_load_codebook(None).role_names)
+        except FileNotFoundError:
+            labels = list(DEFAULT_ROLES)
+        labels += sorted(set(examples["role"].astype(str)) - set(labels))
+    passages = pd.DataFrame(
+        {
+            "passage_id": examples["passage_id"].astype(str) + "|" + examples["actor"].astype(str),
+            "doc_id": examples["doc_id"].astype(str),
+            "text": examples["text"].astype(str),
+        }
+    )
+    return TaskData("roles", list(labels), False, passages, examples["role"].astype(str).to_numpy(dtype=object))
 
 
-def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
+def _role_fitter(factory: Callable[[], object], data: TaskData, extra_train: pd.DataFrame | None) -> Callable:
+    """``fit(fold)`` for the fold loop: a fresh model on the fold's training examples plus ``extra_train``."""
+    has_extra = extra_train is not None and len(extra_train) > 0
+    X_extra = extra_train["text"].astype(str).tolist() if has_extra else []
+    y_extra = extra_train["role"].astype(str).tolist() if has_extra else []
+
+    def fit(fold: Fold) -> object:
+        X = [data.texts[i] for i in fold.train] + X_extra
+        y = [str(v) for v in data.y[fold.train]] + y_extra
+        model = factory()
+        model.fit(X, np.asarray(y, dtype=object))
+        return model
+
+    return fit
+
+
+def _role_predictions(res: CVResult, examples: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    """Held-out predictions in the role table's long form: one row per example."""
+    long = res.predictions
+    chosen = long[long["pred"].astype(bool)].drop_duplicates("passage_id").set_index("passage_id")["label"]
+    return pd.DataFrame(
+        {
+            "model": res.model,
+            "passage_id": examples["passage_id"].to_numpy(),
+            "doc_id": examples["doc_id"].to_numpy(),
+            "actor": examples["actor"].to_numpy(),
+            "role": examples["role"].astype(str).to_numpy(),
+            "pred": keys.map(chosen).fillna("").astype(str).to_numpy(),
+        }
+    )
 
 
 def evaluate_roles(
@@ -916,13 +964,21 @@ def evaluate_roles(
     extra_train: pd.DataFrame | None = None,
     n_boot: int = 1000,
     random_state: int = 0,
+    *,
+    resample: str = "passage",
+    labels: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Leave-one-document-out evaluation of role models, with bootstrap confidence intervals.
+
+    The folds, the fold loop (:func:`stance.evaluation.run_folds`: a fresh model per fold,
+    one forward pass on the held-out document) and the metrics
+    (:mod:`stance.evaluation.metrics`: macro-F1 over the roles that occur in the gold
+    roles or the predictions) are those of the frame and stance classifiers.
 
     Parameters
     ----------
     examples : DataFrame
-        From :func:`role_examples`: text (marked), role, doc_id (the CV group), actor.
+        From :func:`role_examples`: text (marked), role, doc_id (the CV group), actor, passage_id.
     models : mapping of str to callable, optional
         Name -> factory of an unfitted model; default :func:`default_role_models`.
     extra_train : DataFrame, optional
@@ -932,53 +988,42 @@ def evaluate_roles(
         Bootstrap resamples (of the pooled held-out predictions) for the 95% intervals.
     random_state : int
         Seed of the bootstrap.
+    resample : {"passage", "document"}
+        Bootstrap unit: (passage, actor) examples, or whole documents.
+    labels : sequence of str, optional
+        The roles (see :func:`role_task_data`).
 
     Returns
     -------
     metrics : DataFrame
-        One row per model and metric: task ("roles"), model, metric (``accuracy``,
-        ``macro_f1``), value, ci_low, ci_high, n (examples), n_groups (documents), cv.
+        One row per model and metric: task ("roles"), model, metric (:data:`ROLE_METRICS`),
+        value, ci_low, ci_high, n (examples), n_groups (documents), cv.
     predictions : DataFrame
         Held-out predictions: model, passage_id, doc_id, actor, role (gold), pred.
     """
     models = dict(models or default_role_models())
-    groups = sorted(examples["doc_id"].unique())
-    pred_rows = []
+    examples = examples.reset_index(drop=True)
+    data = role_task_data(examples, labels)
+    folds = make_folds(data, "document")
+    rows, preds = [], []
     for name, factory in models.items():
-        for held in groups:
-            test = examples[examples["doc_id"] == held]
-            train = examples[examples["doc_id"] != held]
-            X = train["text"].tolist()
-            y = train["role"].tolist()
-            if extra_train is not None and len(extra_train):
-                X += extra_train["text"].tolist()
-                y += extra_train["role"].tolist()
-            model = factory()
-            model.fit(X, np.asarray(y, dtype=object))
-            pred = model.predict(test["text"].tolist())
-            for (pid, actor, role), p in zip(
-                test[["passage_id", "actor", "role"]].itertuples(index=False, name=None), pred, strict=True
-            ):
-                pred_rows.append(dict(model=name, passage_id=pid, doc_id=held, actor=actor, role=role, pred=str(p)))
-    predictions = pd.DataFrame(pred_rows, columns=["model", "passage_id", "doc_id", "actor", "role", "pred"])
-    rows = []
-    for name in models:
-        sub = predictions[predictions["model"] == name]
-        y_true, y_pred = sub["role"].to_numpy(dtype=object), sub["pred"].to_numpy(dtype=object)
-        for metric, fn in (("accuracy", _accuracy), ("macro_f1", _macro_f1)):
-            rng = np.random.default_rng(random_state)
-            lo, hi = _bootstrap_ci(y_true, y_pred, fn, n_boot, rng)
+        res = run_folds(data, folds, _role_fitter(factory, data, extra_train), name)
+        overall = res.score(n_boot=n_boot, resample=resample, random_state=random_state)[0].set_index("metric")
+        for metric in ROLE_METRICS:
             rows.append(
-                dict(
-                    task="roles",
-                    model=name,
-                    metric=metric,
-                    value=fn(y_true, y_pred) if len(sub) else float("nan"),
-                    ci_low=lo,
-                    ci_high=hi,
-                    n=len(sub),
-                    n_groups=sub["doc_id"].nunique(),
-                    cv="leave-one-document-out",
-                )
+                {
+                    "task": "roles",
+                    "model": name,
+                    "metric": metric,
+                    "value": float(overall.loc[metric, "value"]),
+                    "ci_low": float(overall.loc[metric, "ci_low"]),
+                    "ci_high": float(overall.loc[metric, "ci_high"]),
+                    "n": res.n_predicted,
+                    "n_groups": int(res.predictions["doc_id"].nunique()) if res.n_folds else 0,
+                    "cv": f"leave-one-{fold_scheme(folds)}-out",
+                }
             )
+        preds.append(_role_predictions(res, examples, data.passages["passage_id"]))
+    columns = ["model", "passage_id", "doc_id", "actor", "role", "pred"]
+    predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(columns=columns)
     return pd.DataFrame(rows), predictions
