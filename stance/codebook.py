@@ -30,6 +30,9 @@ from stance.errors import StanceInputError
 
 __all__ = ["Actor", "Codebook", "Label", "canonical_hash"]
 
+NO_ROLE = "none"
+"""A roles entry of this name defines the no-role outcome: it is not a role label."""
+
 _TOP_KEYS = {
     "name",
     "version",
@@ -170,7 +173,10 @@ class Codebook:
         self._stance_class_defs = {c["name"]: str(c.get("definition", "")) for c in stance.get("classes") or []}
         self._targets: list[dict] = list(stance.get("targets") or [])
         self.stance_targets: list[str] = [t["name"] for t in self._targets]
-        self.roles: list[Label] = [self._label(d, "roles") for d in data.get("roles") or []]
+        role_entries = [self._label(d, "roles") for d in data.get("roles") or []]
+        self.roles: list[Label] = [r for r in role_entries if r.name != NO_ROLE]
+        #: The entry that defines the no-role outcome (``none``), when the codebook has one.
+        self.no_role: Label | None = next((r for r in role_entries if r.name == NO_ROLE), None)
         self.actors: list[Actor] = [
             Actor(name=a["name"], display=str(a.get("display") or a["name"]), aliases=list(a.get("aliases") or []))
             for a in data.get("actors") or []
@@ -349,7 +355,7 @@ class Codebook:
 
     @property
     def role_names(self) -> list[str]:
-        """Role names in codebook order."""
+        """Role names in codebook order (the ``none`` entry, the no-role outcome, is not one of them)."""
         return [r.name for r in self.roles]
 
     @property

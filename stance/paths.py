@@ -22,7 +22,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-__all__ = ["CONFIG_FILE", "MODEL_CARD", "ProjectPaths"]
+__all__ = ["CONFIG_FILE", "MODEL_CARD", "ProjectPaths", "discover_corpora"]
 
 CONFIG_FILE = "config.json"
 """Name of the JSON file that describes a saved model version."""
@@ -40,7 +40,8 @@ def _read_toml(root: Path) -> dict:
     return data.get("stance", data)
 
 
-def _discover_corpora(seeds: Path) -> tuple[Path, ...]:
+def discover_corpora(seeds: Path) -> tuple[Path, ...]:
+    """``seeds`` (when it has a manifest) and every folder below it with a manifest, sorted."""
     if not seeds.is_dir():
         return ()
     found = [seeds] if (seeds / MANIFEST).is_file() else []
@@ -135,7 +136,7 @@ class ProjectPaths:
         if corpora_cfg:
             corpora = tuple(p if p.is_absolute() else root / p for p in map(Path, corpora_cfg))
         else:
-            corpora = _discover_corpora(root / "seeds")
+            corpora = discover_corpora(root / "seeds")
         return cls(
             root=root,
             codebook=_path("codebook", "codebook/codebook.yaml"),

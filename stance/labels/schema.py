@@ -73,6 +73,7 @@ RECORD_KEYS = (
     "frames",
     "stance",
     "roles",
+    "on_topic",
     "rationale",
     "note",
     "adjudicates",
@@ -88,6 +89,21 @@ _INPUT_ONLY = ("text", "doc_id")
 _LABEL_KEYS = ("frames", "stance", "roles")
 _FIELD_ALIASES = {"frame": "frames", "role": "roles", "stances": "stance"}
 _NONE_ROLES = {"", "none", "no_role", "null"}
+
+
+def _on_topic(value: Any, bad: Any) -> bool | None:
+    """``on_topic`` as a bool (``true``/``false``/``1``/``0`` from a table are accepted)."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"", "nan", "none"}:
+        return None
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no"}:
+        return False
+    bad(f"on_topic must be true or false, not {value!r}", "on_topic")
+    return None
 
 
 def now_utc() -> str:
@@ -307,6 +323,21 @@ class LabelSchema:
         return out
 
     # ------------------------------------------------------------- validation
+    def _stance_rationale(self, key: str, words: Any, out: dict, clean: dict[str, str], bad: Any) -> None:
+        """Check a ``stance:<target>`` rationale: a known target whose class is not NONE, one line of words."""
+        target = key.split(":", 1)[1]
+        if target not in self.stance_targets:
+            bad(
+                f"rationale for unknown stance target {target!r}{_suggest(target, self.stance_targets)}",
+                f"rationale.{key}",
+            )
+        elif (out.get("stance") or {}).get(target) in (None, "NONE"):
+            bad(f"rationale given for {key!r}, which the record does not code FAVOR or AGAINST", f"rationale.{key}")
+        elif not isinstance(words, str) or "\n" in words.strip():
+            bad("a rationale is one line of quoted words", f"rationale.{key}")
+        elif words.strip():
+            clean[key] = " ".join(words.split())
+
     def normalise(
         self,
         item: Located,
@@ -483,7 +514,9 @@ class LabelSchema:
             else:
                 clean_r: dict[str, str] = {}
                 for f, words in rationale.items():
-                    if f not in self.frames:
+                    if str(f).startswith("stance:"):
+                        self._stance_rationale(str(f), words, out, clean_r, bad)
+                    elif f not in self.frames:
                         hint = _suggest(f, self.frames) if f else "; key each rationale by its frame"
                         bad(f"rationale for unknown frame {f!r}{hint}", f"rationale.{f}")
                     elif f not in (out.get("frames") or []):
@@ -495,10 +528,15 @@ class LabelSchema:
                         bad("a rationale is one line of quoted words", f"rationale.{f}")
                     elif words.strip():
                         clean_r[f] = " ".join(words.split())
-                out["rationale"] = {f: clean_r[f] for f in self.frames if f in clean_r}
+                keys = [*self.frames, *(f"stance:{t}" for t in self.stance_targets)]
+                out["rationale"] = {f: clean_r[f] for f in keys if f in clean_r}
                 if not out["rationale"]:
                     out.pop("rationale")
 
+        if "on_topic" in out:
+            out["on_topic"] = _on_topic(out["on_topic"], bad)
+            if out["on_topic"] is None:
+                out.pop("on_topic")
         for key in ("note", "source", "reanchored_from", "codebook_version", "codebook_hash", "timestamp"):
             if key in out and not isinstance(out[key], str):
                 out[key] = str(out[key])

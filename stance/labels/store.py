@@ -133,17 +133,24 @@ def load_codebook_for(path: str | Path | None = None) -> Any:
 
 
 def load_corpus_for(path: str | Path | None = None) -> Any:
-    """The corpus beside a label store (its folder, when it holds ``manifest.csv``), else the project seeds."""
+    """The corpus beside a label store, else the project corpus.
+
+    The corpus beside a store is its folder, when that holds ``manifest.csv``, together with
+    every corpus folder below it (``seeds/`` and ``seeds/us-white-house/``).
+    """
     import warnings
 
-    from stance.corpus import load_corpus
+    from stance.corpus import concat_corpora, load_corpus
+    from stance.paths import ProjectPaths, discover_corpora
 
     folder = Path(path).resolve().parent if path is not None else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if folder is not None and (folder / "manifest.csv").is_file():
-            return load_corpus(folder)
-        return load_corpus()
+            corpora = discover_corpora(folder)
+        else:
+            corpora = ProjectPaths.discover().corpora
+        return concat_corpora([load_corpus(c) for c in corpora], source=folder)
 
 
 def passage_index(corpus: Any) -> dict[str, tuple[str, int, str, str]]:
@@ -173,6 +180,7 @@ class _State:
     record_ids: list[str] = field(default_factory=list)
     last: dict = field(default_factory=dict)
     round: int = 0
+    on_topic: bool | None = None
 
     def apply(self, rec: Mapping[str, Any], schema: LabelSchema) -> None:
         cells = schema.cells_of(rec)
@@ -184,6 +192,13 @@ class _State:
                     self.rationale.pop(name, None)
                 elif name in (rec.get("rationale") or {}):
                     self.rationale[name] = rec["rationale"][name]
+            elif cell.startswith("stance:"):
+                if value in (None, "NONE"):
+                    self.rationale.pop(cell, None)
+                elif cell in (rec.get("rationale") or {}):
+                    self.rationale[cell] = rec["rationale"][cell]
+        if rec.get("on_topic") is not None:
+            self.on_topic = bool(rec["on_topic"])
         self.record_ids.append(str(rec.get("record_id", "")))
         self.last = dict(rec)
         self.round = max(self.round, int(rec.get("round") or 0))
@@ -739,6 +754,7 @@ def resolve_records(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -
         *stance_cols,
         "roles",
         *role_cols,
+        "on_topic",
         "rationale",
         "annotator",
         "kind",
@@ -767,6 +783,7 @@ def resolve_records(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -
         for c in role_cols:
             row[c] = st.cells.get(c)
         row["rationale"] = dict(st.rationale)
+        row["on_topic"] = st.on_topic
         row.update(
             annotator=ann,
             kind=st.last.get("kind", ""),
