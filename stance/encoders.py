@@ -45,6 +45,7 @@ import numpy as np
 
 from stance._lazy import require
 from stance.config import settings
+from stance.io import atomic_path
 
 __all__ = [
     "PACKAGED_MODELS",
@@ -489,13 +490,12 @@ class Encoder:
             folder.mkdir(parents=True, exist_ok=True)
             name = hashlib.sha256("".join(keys).encode()).hexdigest()[:24]
             target = folder / f"{name}.safetensors"
-            tmp = folder / f".{name}.{os.getpid()}.tmp"
-            save_file(
-                {"embeddings": np.ascontiguousarray(vectors, dtype=np.float32)},
-                str(tmp),
-                metadata={"keys": json.dumps(keys), "encoder": self.spec},
-            )
-            os.replace(tmp, target)
+            with atomic_path(target) as tmp:
+                save_file(
+                    {"embeddings": np.ascontiguousarray(vectors, dtype=np.float32)},
+                    str(tmp),
+                    metadata={"keys": json.dumps(keys), "encoder": self.spec},
+                )
             self._disk_seen.add(str(target))
         except OSError:
             pass  # a read-only cache folder only costs re-encoding next time

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from stance.evaluation.selection import select_default, selection_table
+from stance.io import atomic_write
 
 if TYPE_CHECKING:
     from stance.codebook import Codebook
@@ -168,18 +169,12 @@ def load_default(task: str, root: str | Path | None = None, **kwargs: Any) -> An
     return load_model_folder(default_path(task, root), **kwargs)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def promote(task: str, version: str, root: str | Path | None = None) -> Path:
     """Make ``version`` the default model of ``task``; returns its folder."""
     folder = _task_dir(task, root)
     if not (folder / version).is_dir():
         raise FileNotFoundError(f"no version {version!r} of {task!r} under {folder}")
-    _write_atomic(folder / DEFAULT_FILE, version + "\n")
+    atomic_write(folder / DEFAULT_FILE, version + "\n")
     return folder / version
 
 

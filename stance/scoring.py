@@ -36,7 +36,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import threading
 import time
 from collections import deque
@@ -50,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.io import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.codebook import Codebook
@@ -848,36 +848,34 @@ def _write(frames: Iterable[pd.DataFrame], out: Path, metadata: dict[str, Any]) 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     writer = None
     rows = 0
-    try:
-        for frame in frames:
-            if writer is not None and frame.empty:
-                continue
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+    with atomic_path(out) as tmp:
+        try:
+            for frame in frames:
+                if writer is not None and frame.empty:
+                    continue
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    # a column with no value yet (all null, or no rows) is written as text
+                    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+                    schema = pa.schema(fields, metadata={b"stance": json.dumps(metadata, sort_keys=True).encode()})
+                    writer = pq.ParquetWriter(tmp, schema)
+                try:
+                    table = table.cast(writer.schema)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+                    raise StanceInputError(
+                        f"a column changes type between rows: {exc}", file=metadata["input"]
+                    ) from exc
+                writer.write_table(table)
+                rows += len(frame)
             if writer is None:
-                # a column with no value yet (all null, or no rows) is written as text
-                fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-                schema = pa.schema(fields, metadata={b"stance": json.dumps(metadata, sort_keys=True).encode()})
-                writer = pq.ParquetWriter(tmp, schema)
-            try:
-                table = table.cast(writer.schema)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
-                raise StanceInputError(f"a column changes type between rows: {exc}", file=metadata["input"]) from exc
-            writer.write_table(table)
-            rows += len(frame)
-        if writer is None:
-            raise StanceInputError("nothing to write", file=metadata["input"])
-        writer.close()
-        writer = None
-        os.replace(tmp, out)
-    finally:
-        if writer is not None:
+                raise StanceInputError("nothing to write", file=metadata["input"])
             writer.close()
-        if tmp.exists():
-            tmp.unlink()
+            writer = None
+        finally:
+            if writer is not None:
+                writer.close()
     return rows
 
 

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from stance.errors import StanceInputError
-from stance.labels.store import atomic_write
+from stance.io import atomic_write
 from stance.paths import ProjectPaths
 
 __all__ = ["rehearsal_project"]

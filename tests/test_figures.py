@@ -400,7 +400,7 @@ def _cli_app():
     import typer
 
     from stance.cli.figures import figures as figures_command
-    from stance.cli.figures import score as score_command
+    from stance.cli.score import score as score_command
 
     app = typer.Typer()
     app.command("figures")(figures_command)

@@ -1,26 +1,30 @@
-"""``stance labels`` command line: show, reliability, disagreements, adjudicate, import, export, reanchor."""
+"""``stance label`` command line: show, reliability, disagreements, adjudicate, import, export, reanchor.
+
+``stance labels`` is the deprecated name of the same group. Commands run through the CLI's error boundary.
+"""
 
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
-import typer
 from _labels_helpers import full
 from typer.testing import CliRunner
 
-from stance.cli.labels import app, label_app
+from stance.cli import app as root
+from stance.cli._boundary import run as boundary
 
 pytest_plugins = ["_labels_fixtures"]
 
-root = typer.Typer()
-root.add_typer(app, name="labels")
-root.add_typer(label_app, name="label")
 runner = CliRunner()
 
 
 def run(*args: str):
-    return runner.invoke(root, list(args), catch_exceptions=False, env={"COLUMNS": "200", "STANCE_QUIET": "1"})
+    with runner.isolation(env={"COLUMNS": "200", "STANCE_QUIET": "1"}) as streams:
+        code = boundary(root, list(args))
+        output = streams[-1].getvalue().decode()
+    return SimpleNamespace(exit_code=code, output=output)
 
 
 @pytest.mark.parametrize(

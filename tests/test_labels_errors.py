@@ -109,7 +109,7 @@ def test_text_hash_that_no_longer_matches_gives_a_reanchor_hint(seeded, project,
     assert err.line == 2 and err.field == "text_hash"
     assert "no longer matches" in err.message
     assert new_pid in err.message and "most similar passage" in err.message
-    assert f"stance labels reanchor --map {old_pid}={new_pid}" in err.message
+    assert f"stance label reanchor --map {old_pid}={new_pid}" in err.message
     # a hash that disagrees with an existing passage is caught too
     path = _jsonl(
         tmp_path / "wrong.jsonl", [{"passage_id": pids[0], "text_hash": "0" * 16, "annotator": "coder_a", "frames": []}]

@@ -12,8 +12,8 @@ import typer
 
 from stance import __version__
 from stance.cli import corpus as _corpus
-from stance.cli._common import console, fail
-from stance.errors import StanceInputError
+from stance.cli._boundary import run
+from stance.cli._common import console
 
 __all__ = ["app", "main"]
 
@@ -38,6 +38,9 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Print the full traceback of an unexpected error (else it is saved to a file)."
+    ),
 ) -> None:
     """Narrative, framing and stance analysis of news and official statements (offline, CPU)."""
 
@@ -53,15 +56,16 @@ def _mount_optional() -> None:
     for module, name, attr, kind in _GROUPS:
         mod = import_module(f"stance.cli.{module}")
         if kind == "group":
-            app.add_typer(getattr(mod, attr), name=name)
+            app.add_typer(getattr(mod, attr), name=name, hidden=name in _HIDDEN)
         else:
             app.command(name)(getattr(mod, attr))
 
 
+_HIDDEN = {"labels"}  # deprecated name of `stance label`
 # (module, command name, attribute, "group" | "command")
 _GROUPS: list[tuple[str, str, str, str]] = [
+    ("labels", "label", "app", "group"),
     ("labels", "labels", "app", "group"),
-    ("labels", "label", "label_app", "group"),
     ("evaluate", "evaluate", "evaluate", "command"),
     ("evaluate", "train", "train", "command"),
     ("evaluate", "benchmark", "benchmark", "command"),
@@ -74,12 +78,9 @@ _GROUPS: list[tuple[str, str, str, str]] = [
 _mount_optional()
 
 
-def main() -> None:
-    """Console entry point: run the app and turn input errors into a clear message and exit code 2."""
-    try:
-        app()
-    except StanceInputError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted; nothing was left half-written[/yellow]")
-        sys.exit(130)
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app inside the error boundary and exit with its code.
+
+    Exit codes: 0 done, 1 internal error, 2 bad input, 130 interrupted (see :mod:`stance.cli._boundary`).
+    """
+    sys.exit(run(app, argv))

@@ -1,4 +1,4 @@
-"""``stance figures`` (regenerate the figures) and ``stance score`` (score a corpus)."""
+"""``stance figures``: regenerate the figures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 
 from stance.cli._common import console, err_console, fail
 
-__all__ = ["figures", "score"]
+__all__ = ["figures"]
 
 
 def _train_missing(tasks: list[str], codebook: object) -> None:
@@ -91,48 +91,3 @@ def figures(
     )
     if bad:
         raise typer.Exit(1)
-
-
-def score(
-    corpus: Path | None = typer.Argument(None, help="Corpus folder or table. Default: `<project>/seeds`."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write the scores here (.csv or .parquet)."),
-    task: list[str] | None = typer.Option(None, "--task", help="Task to score (repeat). Default: frames and stance."),
-    wide: bool = typer.Option(False, "--wide", help="One row per passage with every score and the text."),
-    gold: bool = typer.Option(False, "--gold", help="Append gold labels (source = gold) where they exist."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the score cache."),
-) -> None:
-    """Score every analysable passage with the default models (frame probabilities, stance per target).
-
-    Scores are cached under the cache folder, keyed by model hash and text hash; only new or
-    edited passages are scored again.
-    """
-    from stance import analysis
-    from stance.codebook import Codebook
-    from stance.config import project_root
-    from stance.corpus import load_corpus
-
-    loaded = load_corpus(corpus if corpus is not None else project_root() / "seeds")
-    codebook = Codebook.load()
-    try:
-        scores = analysis.score_passages(loaded, codebook=codebook, tasks=task or None, cache=not no_cache)
-    except analysis.MissingModelError as exc:
-        fail(str(exc))
-    if gold:
-        g = analysis.gold_scores(loaded, codebook)
-        if len(g):
-            import pandas as pd
-
-            scores = pd.concat([scores, g[g["task"].isin(set(scores["task"]))]], ignore_index=True)
-    table = analysis.passage_table(scores, loaded, codebook) if wide else scores
-    if out is None:
-        from stance.cli._common import print_frame
-
-        shown = table.drop(columns=[c for c in ("text",) if c in table.columns])
-        print_frame(shown.head(60), title=f"{len(table)} rows (first 60; use --out to save all)")
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".parquet":
-        table.to_parquet(out, index=False)
-    else:
-        table.to_csv(out, index=False, lineterminator="\n")
-    console.print(f"wrote {len(table)} rows to {out}", highlight=False)

@@ -1,14 +1,11 @@
-"""``stance labels``: the gold-label store - counts, reliability, adjudication, import and export.
+"""``stance label``: the gold-label store - counts, reliability, adjudication, suggest, import and export.
 
-``app`` is the ``stance labels`` group (``stance labels`` alone shows the counts table);
-``label_app`` holds the same ``import``, ``export`` and ``reanchor`` commands for a
-``stance label`` group.
+``app`` is the one ``stance label`` group (``stance label`` alone shows the counts table).
+``stance labels`` is a hidden, deprecated name for the same group.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +17,13 @@ __all__ = ["app", "label_app"]
 
 app = typer.Typer(
     rich_markup_mode="markdown",
-    name="labels",
-    help="Gold labels: counts per label and document, coder reliability, adjudication, import and export "
-    "(CSV, Label Studio, Prodigy/doccano).",
+    name="label",
+    help="Gold labels: counts per label and document, coder reliability, adjudication, passages to label next "
+    "(suggest), import and export (CSV, Label Studio, Prodigy/doccano).",
     invoke_without_command=True,
     add_completion=False,
 )
-label_app = typer.Typer(
-    rich_markup_mode="markdown",
-    name="label",
-    help="Bring labels in and out of the label store (suggest, import, export, reanchor).",
-    no_args_is_help=True,
-    add_completion=False,
-)
+label_app = app  # the former name of the group
 
 _STORE = typer.Option(None, "--store", "-s", help="Label store (JSONL). Default: seeds/labels.jsonl.")
 _CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: the folder of the store, else seeds/.")
@@ -48,19 +39,6 @@ _ROUND = typer.Option(None, "--round", help="Only records of this coding round."
 
 
 # ------------------------------------------------------------------------------ helpers
-def _friendly(func: Callable[..., None]) -> Callable[..., None]:
-    """Turn bad-input errors into a clear message and exit code 2 (nothing is written on error)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            func(*args, **kwargs)
-        except (ValueError, KeyError, FileNotFoundError) as exc:
-            fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
-
-    return wrapper
-
-
 def _store(store: Path | None, codebook: Path | None = None) -> Any:
     from stance.labels import LabelStore
 
@@ -120,7 +98,7 @@ def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Pat
     st = _store(store, codebook)
     cb = _codebook(codebook, st)
     if not st.path.is_file():
-        fail(f"no label store at {st.path}; add labels with `stance labels import FILE --annotator NAME`")
+        fail(f"no label store at {st.path}; add labels with `stance label import FILE --annotator NAME`")
     res = st.resolved(annotator, cb)
     records = st.records()
     by_ann: dict[str, int] = {}
@@ -157,7 +135,7 @@ def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Pat
         if len(stale):
             err_console.print(
                 f"[yellow]warning:[/yellow] {stale['passage_id'].nunique()} labelled passage(s) are no longer in the "
-                "corpus; see `stance labels reanchor --dry-run`",
+                "corpus; see `stance label reanchor --dry-run`",
                 highlight=False,
             )
 
@@ -172,12 +150,15 @@ def _labels(
     codebook: Path | None = _CODEBOOK,
 ) -> None:
     """Gold labels: counts per label and document (the default), reliability, adjudication, import, export."""
+    if ctx.info_name == "labels":
+        err_console.print(
+            "[yellow]note:[/yellow] `stance labels` is now `stance label`; the old name will go", highlight=False
+        )
     if ctx.invoked_subcommand is None:
-        _friendly(_show)(store, annotator, corpus, codebook)
+        _show(store, annotator, corpus, codebook)
 
 
 @app.command("show")
-@_friendly
 def show(
     store: Path | None = _STORE,
     annotator: str = _ANNOTATOR,
@@ -189,7 +170,6 @@ def show(
 
 
 @app.command("history")
-@_friendly
 def history(
     passage_id: str = typer.Argument(..., help="Passage id."),
     store: Path | None = _STORE,
@@ -208,7 +188,6 @@ def history(
 
 
 @app.command("reliability")
-@_friendly
 def reliability(
     store: Path | None = _STORE,
     coders: str | None = _CODERS,
@@ -217,15 +196,15 @@ def reliability(
     out: Path | None = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file."),
 ) -> None:
     """Krippendorff's alpha and percent agreement per frame, stance target and role between two coders."""
+    from stance.io import atomic_write
     from stance.labels import reliability_table
-    from stance.labels.store import atomic_write
 
     st = _store(store, codebook)
     table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round)
     if table.empty:
         fail(
             "no passage is coded by two coders; import each coder's labels with "
-            "`stance labels import FILE --annotator NAME`",
+            "`stance label import FILE --annotator NAME`",
             code=1,
         )
     a, b = table.attrs.get("coders", ["a", "b"])
@@ -236,7 +215,6 @@ def reliability(
 
 
 @app.command("disagreements")
-@_friendly
 def disagreements_cmd(
     store: Path | None = _STORE,
     coders: str | None = _CODERS,
@@ -247,12 +225,12 @@ def disagreements_cmd(
         None,
         "--out",
         "-o",
-        help="Write a CSV to adjudicate: fill in 'decision' and 'reason', then `stance labels adjudicate FILE`.",
+        help="Write a CSV to adjudicate: fill in 'decision' and 'reason', then `stance label adjudicate FILE`.",
     ),
 ) -> None:
     """Units where two coders differ, with both codings."""
+    from stance.io import atomic_write
     from stance.labels import disagreements
-    from stance.labels.store import atomic_write
 
     st = _store(store, codebook)
     table = disagreements(st, _codebook(codebook, st), coders=_coders(coders), corpus=_corpus(corpus, st), round=round)
@@ -261,12 +239,11 @@ def disagreements_cmd(
     if out is not None:
         atomic_write(out, table.to_csv(index=False, lineterminator="\n"))
         console.print(
-            f"wrote {out}: fill in decision and reason, then run `stance labels adjudicate {out}`", highlight=False
+            f"wrote {out}: fill in decision and reason, then run `stance label adjudicate {out}`", highlight=False
         )
 
 
 @app.command("adjudicate")
-@_friendly
 def adjudicate_cmd(
     decisions: Path | None = typer.Argument(
         None,
@@ -298,7 +275,6 @@ def adjudicate_cmd(
     _print_report(report)
 
 
-@_friendly
 def export_cmd(
     format: str = typer.Option("csv", "--format", "-f", help="csv, labelstudio, prodigy, doccano or jsonl."),
     out: Path = typer.Option(
@@ -337,7 +313,6 @@ def export_cmd(
     )
 
 
-@_friendly
 def import_cmd(
     file: Path = typer.Argument(
         ..., help="Label file: CSV, Label Studio JSON export, Prodigy/doccano JSONL, or label-store JSONL."
@@ -371,7 +346,6 @@ def import_cmd(
     _print_report(report)
 
 
-@_friendly
 def reanchor_cmd(
     mapping: list[str] | None = typer.Option(
         None, "--map", help="OLD_ID=NEW_ID: carry labels of an edited passage over to its new id (repeatable)."
@@ -423,7 +397,7 @@ def _annotate_suggestions(out: Path, format: str, table: Any) -> None:
     import io
     import json
 
-    from stance.labels.store import atomic_write
+    from stance.io import atomic_write
 
     info = {r["passage_id"]: r for r in table.to_dict("records")}
     extra = [c for c in table.columns if c not in ("rank", "passage_id", "doc_id", "text")]
@@ -451,7 +425,6 @@ def _annotate_suggestions(out: Path, format: str, table: Any) -> None:
     atomic_write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
 
 
-@_friendly
 def suggest_cmd(
     n: int = typer.Option(20, "--n", "-n", help="How many passages to suggest."),
     task: str = typer.Option(
@@ -517,8 +490,7 @@ def suggest_cmd(
     )
 
 
-for _group in (app, label_app):
-    _group.command("export")(export_cmd)
-    _group.command("import")(import_cmd)
-    _group.command("reanchor")(reanchor_cmd)
-label_app.command("suggest")(suggest_cmd)
+app.command("export")(export_cmd)
+app.command("import")(import_cmd)
+app.command("reanchor")(reanchor_cmd)
+app.command("suggest")(suggest_cmd)

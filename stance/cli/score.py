@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import console, fail
+from stance.cli._common import console, fail, print_frame
 
 __all__ = ["score"]
 
@@ -46,9 +46,11 @@ def _stream(
 ) -> None:
     from stance import scoring
     from stance.analysis import MissingModelError
+    from stance.io import check_output
 
     if out is None:
         fail("scoring a table needs --out FILE.parquet")
+    replaced = check_output(out, (".parquet",), inputs=[path, codebook, models_dir])
     try:
         models = scoring.resolve_models(task or None, model, codebook=codebook, models_dir=models_dir)
     except MissingModelError as exc:
@@ -74,10 +76,45 @@ def _stream(
     )
     rate = run.rows_out / run.seconds_score if run.seconds_score > 0 else float("nan")
     console.print(
-        f"wrote {run.rows_out} rows ({run.rows_in} input rows, {run.parts} parts, engine {run.engine}) to {out} in "
+        f"wrote {run.rows_out} rows ({run.rows_in} input rows, {run.parts} parts, engine {run.engine}) to "
+        f"{out}{' (replacing the earlier file)' if replaced else ''} in "
         f"{run.seconds_total:.1f} s ({rate:.0f} passages/s after {run.seconds_load:.1f} s loading models)",
         highlight=False,
     )
+
+
+def _corpus(
+    corpus: Path | None, out: Path | None, task: list[str] | None, wide: bool, gold: bool, no_cache: bool
+) -> None:
+    """Score every analysable passage of a corpus with the default models (cached by model and text hash)."""
+    import pandas as pd
+
+    from stance import analysis
+    from stance.codebook import Codebook
+    from stance.corpus import load_corpus
+    from stance.io import check_output, replaced_note, write_frame
+    from stance.paths import ProjectPaths
+
+    paths = ProjectPaths.discover()
+    source = corpus if corpus is not None else paths.seeds
+    replaced = check_output(out, (".csv", ".parquet"), inputs=[source], paths=paths) if out is not None else False
+    loaded = load_corpus(source)
+    codebook = Codebook.load(paths.codebook)
+    try:
+        scores = analysis.score_passages(loaded, codebook=codebook, tasks=task or None, cache=not no_cache)
+    except analysis.MissingModelError as exc:
+        fail(str(exc))
+    if gold:
+        g = analysis.gold_scores(loaded, codebook)
+        if len(g):
+            scores = pd.concat([scores, g[g["task"].isin(set(scores["task"]))]], ignore_index=True)
+    table = analysis.passage_table(scores, loaded, codebook) if wide else scores
+    if out is None:
+        shown = table.drop(columns=[c for c in ("text",) if c in table.columns])
+        print_frame(shown.head(60), title=f"{len(table)} rows (first 60; use --out to save all)")
+        return
+    write_frame(table, out)
+    console.print(f"{replaced_note(out, replaced)} ({len(table)} rows)", highlight=False)
 
 
 def score(
@@ -146,9 +183,7 @@ def score(
             "--model, --models-dir, --codebook, --keep, --keep-text, --split and --engine apply to a table "
             "(.csv, .jsonl, .parquet)"
         )
-    from stance.cli.figures import score as score_corpus
-
-    score_corpus(corpus=source, out=out, task=task, wide=wide, gold=gold, no_cache=no_cache)
+    _corpus(source, out, task, wide, gold, no_cache)
 
 
 score.__doc__ = _HELP

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from stance.evaluation.metrics import prediction_matrices
-from stance.labels.store import atomic_write
+from stance.io import atomic_write
 
 if TYPE_CHECKING:
     from stance.evaluation.compare import Comparison

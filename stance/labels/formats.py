@@ -41,18 +41,19 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.io import atomic_write, check_output
 from stance.labels.schema import NO_ROLE, LabelSchema, Located, _suggest
 from stance.labels.store import (
     ImportReport,
     LabelStore,
     _fields_of,
-    atomic_write,
     load_corpus_for,
     state_record,
 )
 
 __all__ = [
     "EXPORT_FORMATS",
+    "EXPORT_SUFFIXES",
     "IMPORT_FORMATS",
     "detect_format",
     "export_labels",
@@ -63,6 +64,14 @@ __all__ = [
 
 IMPORT_FORMATS = ("auto", "jsonl", "csv", "labelstudio", "prodigy")
 EXPORT_FORMATS = ("csv", "labelstudio", "prodigy", "doccano", "jsonl")
+#: File name endings each export format may be written to.
+EXPORT_SUFFIXES = {
+    "csv": (".csv",),
+    "labelstudio": (".json",),
+    "prodigy": (".jsonl", ".json"),
+    "doccano": (".jsonl", ".json"),
+    "jsonl": (".jsonl",),
+}
 _EMPTY = {"", "nan"}
 _NONE = {"none", "-", "no", "[]"}
 _TRUE = {"1", "true", "yes", "y", "x"}
@@ -325,7 +334,7 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
         data = task["data"]
         if not data.get("passage_id"):
             raise StanceInputError(
-                "task has no data.passage_id; create tasks with `stance labels export --format labelstudio`",
+                "task has no data.passage_id; create tasks with `stance label export --format labelstudio`",
                 file=path,
                 line=line,
                 field="data.passage_id",
@@ -360,7 +369,7 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
                 if name not in known:
                     raise StanceInputError(
                         f"unknown control {name!r}{_suggest(name, sorted(known))}; build the labelling interface "
-                        "with `stance labels export --format labelstudio`",
+                        "with `stance label export --format labelstudio`",
                         file=path,
                         line=line,
                         field=rwhere,
@@ -743,6 +752,11 @@ def export_labels(
     schema = LabelSchema.from_codebook(codebook)
     if corpus is None:
         corpus = load_corpus_for(store.path)
+    inputs = [store.path, getattr(corpus, "source", None), getattr(codebook, "path", None)]
+    out = Path(out)
+    check_output(out, EXPORT_SUFFIXES[format], inputs=inputs, writes="a label store" if format == "jsonl" else None)
+    if format == "labelstudio":
+        check_output(out.with_suffix(".xml"), [".xml"], inputs=inputs)
     passages = corpus.passages
     if ids:
         known = set(passages["passage_id"])
@@ -775,7 +789,6 @@ def export_labels(
         "doccano": _write_prodigy,
         "jsonl": _write_jsonl,
     }[format]
-    out = Path(out)
     blob = writer(rows, labels, schema, codebook, annotator, format)
     atomic_write(out, blob)
     if format == "labelstudio":

@@ -133,10 +133,12 @@ def _pick_coders(records: list[dict], coders: Sequence[str] | None) -> tuple[str
         return x, y
     coders = tuple(coders)
     if len(coders) != 2:
-        raise ValueError(f"reliability compares exactly two coders, got {list(coders)}")
+        raise StanceInputError(f"reliability compares exactly two coders, got {list(coders)}", field="coders")
     for c in coders:
         if c not in present:
-            raise ValueError(f"no records by {c!r}{_suggest(c, present)} (annotators: {', '.join(present)})")
+            raise StanceInputError(
+                f"no records by {c!r}{_suggest(c, present)} (annotators: {', '.join(present)})", field="coders"
+            )
     return coders[0], coders[1]
 
 
@@ -144,7 +146,10 @@ def _need_pair(records: list[dict], coders: Sequence[str] | None) -> tuple[str, 
     pair = _pick_coders(records, coders)
     if pair is None:
         present = sorted({str(r.get("annotator")) for r in records})
-        raise ValueError(f"no two coders coded a passage in common (annotators: {', '.join(present) or 'none'})")
+        raise StanceInputError(
+            f"no two coders coded a passage in common (annotators: {', '.join(present) or 'none'}); import a second "
+            "coder's labels with `stance label import FILE --annotator NAME`"
+        )
     return pair
 
 
@@ -345,7 +350,7 @@ def read_decisions(path: str | Path) -> list[dict]:
     for col in ("passage_id", "field", "decision", "reason"):
         if col not in header:
             raise StanceInputError(
-                f"missing column {col!r}; write the file with `stance labels disagreements --out`",
+                f"missing column {col!r}; write the file with `stance label disagreements --out`",
                 file=path,
                 line=1,
                 field=col,

@@ -670,5 +670,5 @@ def _reanchor_hint(pid: str, old_hash: str, text: Any, passages: Mapping[str, tu
     return (
         f"Passage {target!r} {why}; if the label still applies, re-anchor it: change passage_id to {target!r} "
         f"in the input (and drop text_hash), or for stored labels run "
-        f"`stance labels reanchor --map {pid}={target}`."
+        f"`stance label reanchor --map {pid}={target}`."
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.io import atomic_write
 from stance.labels.schema import (
     NO_ROLE,
     LabelSchema,
@@ -50,7 +50,7 @@ __all__ = [
     "task_targets",
 ]
 
-#: Labels with fewer positives than this are flagged by :func:`label_counts` and ``stance labels``.
+#: Labels with fewer positives than this are flagged by :func:`label_counts` and ``stance label``.
 MIN_POSITIVES = 5
 
 
@@ -59,30 +59,6 @@ def default_store_path() -> Path:
     from stance.config import project_root
 
     return project_root() / "seeds" / "labels.jsonl"
-
-
-def atomic_write(path: str | Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` atomically: temporary file in the same folder, fsync, ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    blob = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError, AttributeError):
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
 
 
 @contextlib.contextmanager

@@ -18,12 +18,13 @@ rebuilt. Only the newest file per table name is kept.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+
+from stance.io import atomic_path
 
 __all__ = ["cached_table", "table_key"]
 
@@ -112,9 +113,8 @@ def cached_table(
     table = compute()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            table.to_parquet(tmp, index=False)
         for old in folder.glob(f"{name}-*.parquet"):
             if old != path:
                 old.unlink(missing_ok=True)
