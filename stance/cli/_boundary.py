@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import click
+import typer
 
 from stance.errors import StanceInputError
 from stance.io import Interrupted, atomic_write, on_sigterm
@@ -68,11 +68,16 @@ def _save_traceback(exc: BaseException) -> Path | None:
     return None
 
 
+def _print_traceback(exc: BaseException) -> None:
+    sys.stderr.write("".join(traceback.format_exception(exc)))
+    sys.stderr.flush()
+
+
 def _internal(exc: BaseException, debug: bool) -> int:
     from stance.cli._common import err_console
 
     if debug:
-        traceback.print_exception(exc, file=sys.stderr)
+        _print_traceback(exc)
         return EXIT_INTERNAL
     where = _save_traceback(exc)
     saved = f"full traceback in {where}" if where else "the traceback could not be saved"
@@ -95,15 +100,19 @@ def _interrupted() -> int:
 
 
 def _invoke(command: Callable[..., object], args: list[str]) -> int:
-    """Run a click/typer command without its own exception handling; return the exit code."""
+    """Run a typer command without its own exception handling; return the exit code."""
     try:
         rv = command(args=args, prog_name="stance", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except typer.Abort:
         return _interrupted()
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: typer prints them with the usage line
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            sys.stderr.write(f"error: {exc.format_message()}\n")
         return exc.exit_code
     if isinstance(rv, int) and rv == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
         return _interrupted()
@@ -138,7 +147,7 @@ def run(command: Callable[..., object], argv: Sequence[str] | None = None) -> in
         return _interrupted()
     except _KNOWN as exc:
         if debug:
-            traceback.print_exception(exc, file=sys.stderr)
+            _print_traceback(exc)
         err_console.print(f"[bold red]error:[/bold red] {_known_message(exc)}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except SystemExit as exc:

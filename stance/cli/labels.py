@@ -196,10 +196,11 @@ def reliability(
     out: Path | None = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file."),
 ) -> None:
     """Krippendorff's alpha and percent agreement per frame, stance target and role between two coders."""
-    from stance.io import atomic_write
+    from stance.io import atomic_write, check_output, replaced_note
     from stance.labels import reliability_table
 
     st = _store(store, codebook)
+    replaced = check_output(out, [".csv"], inputs=[st.path, codebook]) if out is not None else False
     table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round)
     if table.empty:
         fail(
@@ -211,7 +212,7 @@ def reliability(
     print_frame(table, title=f"Reliability: {a} (a) vs {b} (b); alpha >= 0.8 reliable, >= 0.667 tentative")
     if out is not None:
         atomic_write(out, table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
-        console.print(f"wrote {out}", highlight=False)
+        console.print(replaced_note(out, replaced), highlight=False)
 
 
 @app.command("disagreements")
@@ -229,17 +230,19 @@ def disagreements_cmd(
     ),
 ) -> None:
     """Units where two coders differ, with both codings."""
-    from stance.io import atomic_write
+    from stance.io import atomic_write, check_output, replaced_note
     from stance.labels import disagreements
 
     st = _store(store, codebook)
+    replaced = check_output(out, [".csv"], inputs=[st.path, corpus, codebook]) if out is not None else False
     table = disagreements(st, _codebook(codebook, st), coders=_coders(coders), corpus=_corpus(corpus, st), round=round)
     shown = table[["passage_id", "field", "annotator_a", "value_a", "annotator_b", "value_b"]]
     print_frame(shown, title=f"{len(table)} disagreement(s)")
     if out is not None:
         atomic_write(out, table.to_csv(index=False, lineterminator="\n"))
         console.print(
-            f"wrote {out}: fill in decision and reason, then run `stance label adjudicate {out}`", highlight=False
+            f"{replaced_note(out, replaced)}: fill in decision and reason, then run `stance label adjudicate {out}`",
+            highlight=False,
         )
 
 
@@ -308,8 +311,10 @@ def export_cmd(
         random_state=seed,
     )
     extra = f" and the labelling interface {out.with_suffix('.xml')}" if format == "labelstudio" else ""
+    again = " (replacing the earlier file)" if table.attrs.get("replaced") else ""
     console.print(
-        f"wrote {len(table)} passage(s) ({int(table['labelled'].sum())} with labels) to {out}{extra}", highlight=False
+        f"wrote {len(table)} passage(s) ({int(table['labelled'].sum())} with labels) to {out}{again}{extra}",
+        highlight=False,
     )
 
 

@@ -743,7 +743,14 @@ def export_labels(
     Returns
     -------
     DataFrame
-        The exported passages: passage_id, doc_id, text_hash, labelled.
+        The exported passages: passage_id, doc_id, text_hash, labelled. ``attrs["replaced"]``
+        is True when ``out`` replaced an earlier export.
+
+    Raises
+    ------
+    StanceInputError
+        When ``out`` is one of the inputs (the store, the corpus, the codebook, or another
+        project input) or an existing file of another kind; see :func:`stance.io.check_output`.
     """
     if format not in EXPORT_FORMATS:
         raise StanceInputError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
@@ -754,7 +761,9 @@ def export_labels(
         corpus = load_corpus_for(store.path)
     inputs = [store.path, getattr(corpus, "source", None), getattr(codebook, "path", None)]
     out = Path(out)
-    check_output(out, EXPORT_SUFFIXES[format], inputs=inputs, writes="a label store" if format == "jsonl" else None)
+    replaced = check_output(
+        out, EXPORT_SUFFIXES[format], inputs=inputs, writes="a label store" if format == "jsonl" else None
+    )
     if format == "labelstudio":
         check_output(out.with_suffix(".xml"), [".xml"], inputs=inputs)
     passages = corpus.passages
@@ -793,10 +802,12 @@ def export_labels(
     atomic_write(out, blob)
     if format == "labelstudio":
         atomic_write(out.with_suffix(".xml"), labelstudio_config(codebook))
-    return pd.DataFrame(
+    table = pd.DataFrame(
         [(r["passage_id"], r["doc_id"], r["text_hash"], r["passage_id"] in labels) for r in rows],
         columns=["passage_id", "doc_id", "text_hash", "labelled"],
     )
+    table.attrs["replaced"] = replaced
+    return table
 
 
 def _partial_fields(cells: Mapping[str, Any], schema: LabelSchema) -> list[str]:

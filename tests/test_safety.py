@@ -1,0 +1,255 @@
+"""Nothing a user types destroys labels or inputs; every bad input gets a located message (issue 20).
+
+Each case runs the command line in-process through its one error boundary, in a small project
+the tests write themselves (a copy of the codebook, a two-document corpus, a label store), and
+checks the message and that every input file is byte-identical afterwards (sha256), with no
+temporary file left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from stance.cli import app
+from stance.cli._boundary import run as boundary
+from stance.errors import StanceInputError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DOC_A = (
+    "Beijing and Washington agreed on Tuesday to set up a joint working group on fentanyl precursors.\n\n"
+    "The two sides will share intelligence and coordinate law enforcement against trafficking networks.\n\n"
+    "A foreign ministry spokesperson said the United States should stop blaming China for its drug crisis.\n"
+)
+DOC_B = (
+    "The White House announced new tariffs, saying China had failed to stop the flow of precursors.\n\n"
+    "Officials said overdose deaths remain high and blamed Chinese suppliers for the crisis.\n"
+)
+MANIFEST = (
+    "id,file,outlet,published,title\n"
+    "testdaily-2023-05-02,doc_a.txt,Test Daily,2023-05-02,Joint group\n"
+    "testtimes-2024-02-10,doc_b.txt,Test Times,2024-02-10,Tariffs\n"
+)
+
+
+def _record(pid: str) -> dict:
+    return {
+        "passage_id": pid,
+        "annotator": "gold",
+        "frames": ["cooperation"],
+        "stance": {"us_government": "NONE", "china_government": "FAVOR", "cooperation": "FAVOR"},
+        "roles": {"china": "protagonist"},
+        "timestamp": "2026-01-01T00:00:00Z",
+    }
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A small project: codebook copy, a two-document corpus and a label store with two records."""
+    import warnings
+
+    from stance.codebook import Codebook
+    from stance.corpus import load_corpus
+    from stance.labels import LabelStore
+
+    root = tmp_path / "proj"
+    seeds = root / "seeds"
+    seeds.mkdir(parents=True)
+    (seeds / "doc_a.txt").write_text(DOC_A, encoding="utf-8")
+    (seeds / "doc_b.txt").write_text(DOC_B, encoding="utf-8")
+    (seeds / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    (root / "codebook").mkdir()
+    shutil.copy(ROOT / "codebook" / "codebook.yaml", root / "codebook" / "codebook.yaml")
+    monkeypatch.setenv("STANCE_PROJECT_DIR", str(root))
+    monkeypatch.setenv("STANCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(root)
+    cb = Codebook.load(root / "codebook" / "codebook.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = load_corpus(seeds)
+    pids = list(corpus.passages["passage_id"])
+    LabelStore(seeds / "labels.jsonl", codebook=cb).append([_record(p) for p in pids[:2]], corpus, cb)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root`` (temporary files included, so a leftover shows)."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+def cli(*args: str) -> SimpleNamespace:
+    """Run ``stance ARGS`` in-process through the error boundary; exit code and output."""
+    with CliRunner().isolation(env={"COLUMNS": "200", "STANCE_QUIET": "1"}) as streams:
+        code = boundary(app, [str(a) for a in args])
+        output = streams[-1].getvalue().decode()
+    return SimpleNamespace(code=code, output=" ".join(output.split()))
+
+
+# ----------------------------------------------------------------------------- 1-3: protected outputs
+PROTECTED = [
+    pytest.param(
+        ["label", "export", "-f", "jsonl", "--blank", "-o", "seeds/labels.jsonl"],
+        "labels.jsonl",
+        id="1-export-blank-over-store",
+    ),
+    pytest.param(
+        ["label", "export", "-f", "jsonl", "-o", "seeds/labels.jsonl"], "labels.jsonl", id="1-export-over-store"
+    ),
+    pytest.param(
+        ["labels", "export", "-f", "csv", "-o", "seeds/manifest.csv"], "manifest", id="1-export-over-manifest"
+    ),
+    pytest.param(["label", "export", "-f", "csv", "-o", "codebook/codebook.yaml"], ".csv", id="1-export-over-codebook"),
+    pytest.param(["label", "export", "-f", "csv", "-o", "seeds/doc_a.txt"], ".csv", id="1-export-over-corpus-file"),
+    pytest.param(["score", "-o", "seeds/labels.jsonl"], ".csv or .parquet", id="2-score-over-store"),
+    pytest.param(["score", "-o", "seeds/manifest.csv"], "manifest", id="2-score-over-manifest"),
+    pytest.param(["score", "-o", "scores.jsonl"], ".csv or .parquet", id="2-score-jsonl-suffix"),
+    pytest.param(["label", "reliability", "-o", "seeds/manifest.csv"], "manifest", id="1-reliability-over-manifest"),
+    pytest.param(
+        ["label", "disagreements", "-o", "seeds/manifest.csv"], "manifest", id="1-disagreements-over-manifest"
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), PROTECTED)
+def test_commands_refuse_to_overwrite_inputs(project, argv, expected):
+    before = snapshot(project)
+    result = cli(*argv)
+    assert result.code == 2, result.output
+    assert "error:" in result.output and expected in result.output
+    assert argv[-1] in result.output  # names the path
+    assert "Traceback" not in result.output
+    assert snapshot(project) == before
+
+
+def test_score_refuses_its_own_input_table(project, tmp_path):
+    table = tmp_path / "in.parquet"
+    import pandas as pd
+
+    pd.DataFrame({"passage_id": ["a", "b"], "text": ["China blamed the US.", "They agreed."]}).to_parquet(table)
+    before = table.read_bytes()
+    result = cli("score", table, "-o", table, "--model", "lexicon")
+    assert result.code == 2 and "is an input of this command" in result.output and "in.parquet" in result.output
+    assert table.read_bytes() == before
+
+
+def test_export_refuses_an_existing_file_of_another_kind(project, tmp_path):
+    other = tmp_path / "someone-elses-store.jsonl"
+    other.write_text(json.dumps({"passage_id": "x", "annotator": "a"}) + "\n", encoding="utf-8")
+    before = other.read_bytes()
+    result = cli("label", "export", "-f", "prodigy", "-o", other)
+    assert result.code == 2 and "is a label store" in result.output
+    assert other.read_bytes() == before
+
+
+def test_export_says_when_it_replaces_its_own_kind(project, tmp_path):
+    out = tmp_path / "tasks.csv"
+    assert cli("label", "export", "-o", out).code == 0
+    result = cli("label", "export", "-o", out)
+    assert result.code == 0 and "replacing the earlier file" in result.output
+
+
+# ----------------------------------------------------------------------------- 10: read-only and modes
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_read_only_label_store_is_refused(project, tmp_path):
+    store = project / "seeds" / "labels.jsonl"
+    csv_in = tmp_path / "new.csv"
+    assert cli("label", "export", "-o", csv_in).code == 0
+    store.chmod(0o444)
+    try:
+        before = snapshot(project)
+        result = cli("label", "import", csv_in, "--annotator", "coder_a")
+        assert result.code == 2 and "read-only" in result.output and "labels.jsonl" in result.output
+        assert snapshot(project) == before
+        assert stat.S_IMODE(store.stat().st_mode) == 0o444
+    finally:
+        store.chmod(0o644)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_atomic_writer_keeps_mode_and_uses_umask(tmp_path):
+    from stance.io import atomic_write
+
+    old = os.umask(0o027)
+    try:
+        new = atomic_write(tmp_path / "new.txt", "a")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640
+        kept = tmp_path / "kept.txt"
+        kept.write_text("x")
+        kept.chmod(0o604)
+        atomic_write(kept, "y")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o604 and kept.read_text() == "y"
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt", "new.txt"]
+
+
+# ----------------------------------------------------------------------------- 15: interrupts
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c", "error"])
+def test_atomic_writer_leaves_no_temporary_file(tmp_path, how):
+    from stance.io import Interrupted, atomic_path
+
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    expected = {"sigterm": Interrupted, "ctrl-c": KeyboardInterrupt, "error": RuntimeError}[how]
+    with pytest.raises(expected), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        if how == "sigterm":
+            os.kill(os.getpid(), signal.SIGTERM)
+        raise expected("stop")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_command_says_so_and_leaves_nothing(project, tmp_path, monkeypatch, signum):
+    from stance.labels import formats
+
+    def interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signum)
+        raise AssertionError("the signal should have interrupted the command")
+
+    monkeypatch.setattr(formats, "_write_csv", interrupted)
+    before = snapshot(project)
+    result = cli("label", "export", "-o", tmp_path / "out.csv")
+    assert result.code == 130 and "interrupted, nothing written" in result.output
+    assert snapshot(project) == before
+    assert not (tmp_path / "out.csv").exists()
+
+
+# ----------------------------------------------------------------------------- the boundary itself
+def test_unexpected_error_is_one_line_with_the_traceback_saved(project, monkeypatch, tmp_path):
+    from stance.labels import formats
+
+    def bug(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(formats, "_write_csv", bug)
+    result = cli("label", "export", "-o", tmp_path / "out.csv")
+    assert result.code == 1 and "internal error: TypeError: unsupported operand" in result.output
+    assert "Traceback" not in result.output and "--debug" in result.output
+    saved = Path(result.output.split("full traceback in ", 1)[1].split(";", 1)[0])
+    assert "Traceback" in saved.read_text(encoding="utf-8") and "bug" in saved.read_text(encoding="utf-8")
+    shown = cli("--debug", "label", "export", "-o", tmp_path / "out.csv")
+    assert shown.code == 1 and "Traceback" in shown.output
+
+
+def test_usage_errors_exit_2(project):
+    result = cli("label", "export", "--no-such-option")
+    assert result.code == 2 and "No such option" in result.output
+
+
+def test_input_error_type_formats_file_line_field():
+    err = StanceInputError("not a date", file="seeds/manifest.csv", line=3, field="published")
+    assert str(err) == "seeds/manifest.csv, line 3, field published: not a date"
