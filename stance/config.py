@@ -14,6 +14,10 @@ quiet
     No progress bars. Env ``STANCE_QUIET=1``, or ``CI`` set.
 threads
     Torch CPU threads. Env ``STANCE_THREADS``; default: all cores.
+allow_outside_corpus
+    Let a manifest name files outside its corpus folder (``..``, absolute paths, symlinks
+    that leave it). Env ``STANCE_ALLOW_OUTSIDE_CORPUS=1``; ``allow_outside_corpus = true``
+    in ``stance.toml``; default off.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class Settings:
     quiet: bool
     threads: int | None
     root: Path
+    allow_outside_corpus: bool = False
 
 
 def _toml(root: Path) -> dict:
@@ -87,4 +92,6 @@ def settings() -> Settings:
         quiet=_truthy(os.environ.get("STANCE_QUIET")) or _truthy(os.environ.get("CI")) or bool(cfg.get("quiet", False)),
         threads=int(threads) if threads else None,
         root=root,
+        allow_outside_corpus=_truthy(os.environ.get("STANCE_ALLOW_OUTSIDE_CORPUS"))
+        or bool(cfg.get("allow_outside_corpus", False)),
     )

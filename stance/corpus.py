@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.io import inside_folder
 from stance.markdown import render_inline, split_front_matter, split_markdown_blocks
 from stance.paths import ProjectPaths
 from stance.speakers import TRANSCRIPT_KINDS, load_speaker_table, parse_label, speaker_role, transcript_marker
@@ -591,7 +592,7 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
             raise StanceInputError("row has more fields than the header", file=path, line=line)
         doc_id, fname = _row_keys(row, path, line, seen_ids, seen_files)
         seen_ids[doc_id], seen_files[fname] = line, line
-        fpath = folder / fname
+        fpath = inside_folder(folder, fname, file=path, line=line)
         if not fpath.is_file():
             raise StanceInputError(
                 f"manifest row names {fname!r}, but there is no such file in {folder}",

@@ -27,7 +27,16 @@ from typing import Any
 
 from stance.errors import StanceInputError
 
-__all__ = ["Interrupted", "atomic_path", "atomic_write", "check_output", "on_sigterm", "replaced_note", "write_frame"]
+__all__ = [
+    "Interrupted",
+    "atomic_path",
+    "atomic_write",
+    "check_output",
+    "inside_folder",
+    "on_sigterm",
+    "replaced_note",
+    "write_frame",
+]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -152,6 +161,52 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(blob)
     return path
+
+
+# ---------------------------------------------------------------------------- reading inside a folder
+def inside_folder(
+    folder: str | Path,
+    name: str,
+    *,
+    allow_outside: bool | None = None,
+    file: str | Path | None = None,
+    line: int | None = None,
+    field: str = "file",
+) -> Path:
+    """``folder / name``, refused when it leads outside ``folder``.
+
+    A name with ``..``, an absolute path, or a symlink that resolves outside ``folder`` is
+    refused unless ``allow_outside`` (default: the ``allow_outside_corpus`` setting).
+
+    Raises
+    ------
+    StanceInputError
+        Naming ``file``, ``line`` and ``field`` (the manifest cell) and where the name leads.
+    """
+    folder = Path(folder)
+    target = folder / name
+    if allow_outside is None:
+        from stance.config import settings
+
+        allow_outside = settings().allow_outside_corpus
+    if allow_outside:
+        return target
+    hint = (
+        f"corpus files must be inside {folder}; copy the file there and name it relative to the folder, "
+        "or set allow_outside_corpus = true in stance.toml"
+    )
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or ("\\" in name and ".." in name.split("\\")):
+        raise StanceInputError(f"{name!r} points outside the corpus folder; {hint}", file=file, line=line, field=field)
+    real, base = target.resolve(), folder.resolve()
+    if real != base and base not in real.parents:
+        raise StanceInputError(
+            f"{name!r} is a link that leads outside the corpus folder (to {real}); {hint}",
+            file=file,
+            line=line,
+            field=field,
+        )
+    return target
 
 
 # ---------------------------------------------------------------------------- output checks

@@ -160,6 +160,40 @@ def test_export_says_when_it_replaces_its_own_kind(project, tmp_path):
     assert result.code == 0 and "replacing the earlier file" in result.output
 
 
+# ----------------------------------------------------------------------------- 4: outside the corpus
+def _escape(project: Path, how: str) -> str:
+    secret = project.parent / "secret.txt"
+    secret.write_text("Outside text that must not become a document.\n", encoding="utf-8")
+    if how == "dotdot":
+        return "../../secret.txt"
+    if how == "absolute":
+        return str(secret)
+    (project / "seeds" / "link.txt").symlink_to(secret)
+    return "link.txt"
+
+
+@pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink"])
+def test_manifest_files_must_stay_inside_the_corpus(project, how):
+    name = _escape(project, how)
+    manifest = project / "seeds" / "manifest.csv"
+    manifest.write_text(MANIFEST + f"evil-2024-01-01,{name},Evil,2024-01-01,Evil\n", encoding="utf-8")
+    before = snapshot(project)
+    result = cli("corpus")
+    assert result.code == 2, result.output
+    assert "manifest.csv, line 4, field file" in result.output
+    assert "outside the corpus folder" in result.output and "allow_outside_corpus" in result.output
+    assert snapshot(project) == before
+
+
+def test_outside_files_are_read_when_the_setting_allows(project, monkeypatch):
+    from stance.corpus import load_corpus
+
+    name = _escape(project, "dotdot")
+    (project / "seeds" / "manifest.csv").write_text(MANIFEST + f"ok-2024-01-01,{name},X,2024-01-01,X\n")
+    monkeypatch.setenv("STANCE_ALLOW_OUTSIDE_CORPUS", "1")
+    assert "ok-2024-01-01" in set(load_corpus(project / "seeds").documents["doc_id"])
+
+
 # ----------------------------------------------------------------------------- 10: read-only and modes
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_read_only_label_store_is_refused(project, tmp_path):
