@@ -82,7 +82,6 @@ __all__ = [
     "PROMOTION_RULE",
     "FinetuneResult",
     "RareLabel",
-    "clone_of",
     "comparison_frame",
     "comparison_markdown",
     "finetune",
@@ -553,7 +552,7 @@ def _fit(
     if extra is not None and len(extra[0]):
         texts = texts + list(extra[0])
         y = np.concatenate([y, extra[1]])
-    return clone_of(est).fit(texts, y)
+    return clone(est).fit(texts, y)
 
 
 @dataclass
@@ -586,7 +585,7 @@ def _cross_validate_pair(plan: _Plan, folds: Sequence[Fold], workdir: Path) -> t
         return model
 
     def fit_new(fold: Fold) -> Any:
-        est = _warm_from(clone_of(plan.est), warm_dirs.get(fold.name)) if plan.warm else plan.est
+        est = _warm_from(clone(plan.est), warm_dirs.get(fold.name)) if plan.warm else plan.est
         return _fit(est, data, fold.train, None, plan.extra)
 
     old = None
@@ -685,7 +684,7 @@ def _old_targets(
 def _old_recipe(old: _Default, random_state: int) -> Any:
     if old.model is None:
         return None
-    recipe = clone_of(old.model)
+    recipe = clone(old.model)
     if "random_state" in recipe.get_params():
         recipe.set_params(random_state=random_state)
     return recipe
@@ -732,7 +731,7 @@ def _training_record(data: TaskData, dhash: str) -> dict[str, Any]:
 
 
 def _final_fit(plan: _Plan, old: _Default) -> Any:
-    final = clone_of(plan.est)
+    final = clone(plan.est)
     if plan.warm and old.folder is not None:
         final = _warm_from(final, old.folder)
     return _fit(final, plan.data, np.arange(len(plan.data)), None, plan.extra)
@@ -980,14 +979,6 @@ def finetune(
     )
     _save(result, fitted, plan, root, decision, do_promote, settings)
     return result
-
-
-def clone_of(est: Any) -> Any:
-    """An unfitted copy of ``est`` that keeps its codebook provenance."""
-    out = clone(est)
-    if hasattr(est, "_provenance"):
-        out._provenance = dict(est._provenance)
-    return out
 
 
 def _same_params(a: Any, b: Any) -> bool:
