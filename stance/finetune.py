@@ -326,6 +326,10 @@ def rare_labels(data: TaskData, min_positives: int = MIN_POSITIVES, backend: str
     backend : str, optional
         Backend of the new version; ``lexicon`` and ``zeroshot`` score labels from the codebook
         (cue phrases, label descriptions) and so can predict a label without any example.
+
+    Returns
+    -------
+    list of RareLabel
     """
     out = []
     counts = data.label_counts()
@@ -382,7 +386,22 @@ def _fmt(v: float, signed: bool = False) -> str:
 
 
 def comparison_frame(comparison: pd.DataFrame, metric: str, per_label_metric: str = "f1") -> pd.DataFrame:
-    """The comparison as printed: one row per label (F1) and one for the primary metric, CIs as text."""
+    """The comparison as printed: one row per label (F1) and one for the primary metric, CIs as text.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        From :func:`paired_comparison`.
+    metric : str
+        The primary metric.
+    per_label_metric : str
+        Per-label metric to show.
+
+    Returns
+    -------
+    DataFrame
+        ``label, support, old, old 95% CI, new, new 95% CI, new - old, diff 95% CI, note``.
+    """
     c = comparison
     top = c[(c["label"] == "(all)") & (c["metric"] == metric)]
     labs = c[(c["label"] != "(all)") & (c["metric"] == per_label_metric)]
@@ -406,7 +425,19 @@ def comparison_frame(comparison: pd.DataFrame, metric: str, per_label_metric: st
 
 
 def comparison_markdown(comparison: pd.DataFrame, metric: str) -> str:
-    """The per-label comparison as a Markdown table (for model cards)."""
+    """The per-label comparison as a Markdown table (for model cards).
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        From :func:`paired_comparison`.
+    metric : str
+        The primary metric.
+
+    Returns
+    -------
+    str
+    """
     frame = comparison_frame(comparison, metric)
     head = "| " + " | ".join(frame.columns) + " |"
     align = "|---|" + "---:|" * (len(frame.columns) - 2) + "---|"

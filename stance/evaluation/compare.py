@@ -76,7 +76,13 @@ class Comparison:
 
 
 def default_models() -> list[str]:
-    """Every registered classifier, in sorted order."""
+    """Every registered classifier.
+
+    Returns
+    -------
+    list of str
+        Registry names, sorted.
+    """
     from stance.classifiers import REGISTRY
 
     return sorted(REGISTRY)

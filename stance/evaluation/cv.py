@@ -50,7 +50,17 @@ FoldFitter = Callable[[Fold], Any]
 
 
 def model_name(model: Any) -> str:
-    """Name of a model in the tables: the registry name, ``model.name`` or the class name."""
+    """Name of a model in the tables.
+
+    Parameters
+    ----------
+    model : str or estimator
+
+    Returns
+    -------
+    str
+        The registry name, ``model.name`` or the class name.
+    """
     if isinstance(model, str):
         return model
     return str(getattr(model, "name", None) or type(model).__name__)
@@ -410,6 +420,19 @@ def learning_curve(
     Every training fold is subsampled to each fraction of its size (``n_repeats`` random
     subsamples per fraction, seeded; one at the full size) and the model is scored on the
     full test folds, pooled over folds.
+
+    Parameters
+    ----------
+    model : str or estimator
+    data : TaskData
+    folds : list of Fold, optional
+        Default: leave one document out.
+    fractions : sequence of float
+        Shares of each training fold to train on.
+    n_repeats : int
+        Random subsamples per fraction below 1.
+    codebook, params, use_codebook_examples, random_state, name
+        As for :func:`cross_validate` (repeat ``r`` uses seed ``random_state + r``).
 
     Returns
     -------

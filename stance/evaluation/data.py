@@ -113,7 +113,17 @@ class TaskData:
 
 
 def data_hash(data: TaskData) -> str:
-    """sha256 of the task's examples (passage ids, text hashes and targets), order-independent."""
+    """sha256 of the task's examples (passage ids, text hashes and targets), order-independent.
+
+    Parameters
+    ----------
+    data : TaskData
+
+    Returns
+    -------
+    str
+        64 hex characters; the same examples in any order give the same hash.
+    """
     if data.multilabel:
         targets = [[lab for lab, v in zip(data.labels, row, strict=True) if v] for row in data.y]
     else:
@@ -265,5 +275,15 @@ def load_gold(
 
 
 def gold_tasks(codebook: Codebook) -> list[str]:
-    """Tasks of ``codebook`` that passage classifiers handle (frames and stance targets)."""
+    """Tasks of ``codebook`` that passage classifiers handle (frames and stance targets).
+
+    Parameters
+    ----------
+    codebook : Codebook
+
+    Returns
+    -------
+    list of str
+        Every task but ``roles``, in codebook order.
+    """
     return [t for t in codebook.tasks if t != "roles"]

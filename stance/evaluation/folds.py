@@ -198,7 +198,17 @@ def grouped_folds(data: TaskData, scheme: str = "document", n_folds: int = 10, r
 
 
 def fold_scheme(folds: Sequence[Fold]) -> str:
-    """The scheme shared by ``folds`` (``"custom"`` when they were made in different ways)."""
+    """The scheme shared by ``folds``.
+
+    Parameters
+    ----------
+    folds : list of Fold
+
+    Returns
+    -------
+    str
+        The folds' common scheme, or ``"custom"`` when they were made in different ways.
+    """
     schemes = {getattr(f, "scheme", "custom") for f in folds}
     return schemes.pop() if len(schemes) == 1 else "custom"
 
@@ -211,6 +221,10 @@ def describe_folds(folds: Sequence[Fold], n_groups: int | None = None) -> str:
     folds : list of Fold
     n_groups : int, optional
         Number of documents (outlets) dealt into grouped folds, named in the text.
+
+    Returns
+    -------
+    str
     """
     scheme, k = fold_scheme(folds), len(folds)
     if scheme in _GROUP_COLUMN:

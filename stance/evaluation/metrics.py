@@ -148,6 +148,18 @@ def percentile_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[f
 
     Resamples where the metric is undefined (NaN) are left out; with none left the
     interval is ``(nan, nan)``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (1 + n_boot,)
+        A metric on the full sample and on each resample.
+    confidence : float
+        Coverage, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        Lower and upper percentile.
     """
     boot = np.asarray(values, dtype=np.float64)[1:]
     boot = boot[~np.isnan(boot)]

@@ -29,6 +29,18 @@ def confusion_table(predictions: pd.DataFrame, labels: Sequence[str], multilabel
 
     Multi-class: one row per (true class, predicted class), ``label`` empty. Multi-label:
     a 2x2 table per label, with ``true`` and ``pred`` in ``{"yes", "no"}``.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        Tidy predictions of one model and task.
+    labels : list of str
+    multilabel : bool
+
+    Returns
+    -------
+    DataFrame
+        ``label, true, pred, count``.
     """
     labels = list(labels)
     _, T, P, _, _ = prediction_matrices(predictions, labels)
