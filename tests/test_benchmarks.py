@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
-from _eval_fixtures import synthetic_gold_corpus
 from typer.testing import CliRunner
 
 from stance.benchmarks import GVFC_FRAMES, load_gvfc, load_semeval, run_benchmark
@@ -174,10 +173,10 @@ def test_parse_params():
     }
 
 
-def test_evaluate_and_train_commands(cli, codebook, tmp_path, monkeypatch):
+def test_evaluate_and_train_commands(cli, codebook, tmp_path, monkeypatch, gold_corpus):
     import stance.evaluation as ev
 
-    _, gold = synthetic_gold_corpus(codebook, tmp_path)
+    _, gold = gold_corpus(codebook, tmp_path)
     monkeypatch.setattr(ev, "load_gold", lambda labels=None, codebook=None: gold)
     corpus_path = tmp_path / "corpus.csv"
     out = tmp_path / "evaluation"

@@ -7,7 +7,6 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from _eval_fixtures import FRAMES, STANCE, KeywordClassifier, synthetic_task_data
 from sklearn.metrics import accuracy_score, f1_score
 
 from stance.evaluation import (
@@ -26,19 +25,24 @@ from stance.evaluation import (
     score_predictions,
 )
 
-
-@pytest.fixture
-def frames_data():
-    return synthetic_task_data(multilabel=True)
+FRAMES = ["cooperation", "blame", "sovereignty"]  # the labels of task_data(multilabel=True)
+STANCE = ["FAVOR", "AGAINST", "NONE"]
 
 
 @pytest.fixture
-def stance_data():
-    return synthetic_task_data(multilabel=False)
+def frames_data(task_data):
+    return task_data(multilabel=True)
 
 
-def _model(data):
-    return KeywordClassifier(labels=data.labels, multilabel=data.multilabel)
+@pytest.fixture
+def stance_data(task_data):
+    return task_data(multilabel=False)
+
+
+@pytest.fixture
+def model_for(keyword_classifier):
+    """A fresh keyword estimator for a task's labels."""
+    return lambda data: keyword_classifier(labels=data.labels, multilabel=data.multilabel)
 
 
 def test_leave_one_document_out_keeps_documents_whole(frames_data):
@@ -66,13 +70,13 @@ def test_folds_from_column_orders_numerically():
     assert list(folds[1].test) == [1, 4]
 
 
-def test_every_fold_fits_a_fresh_model_on_training_passages_only(frames_data):
-    KeywordClassifier.seen.clear()
+def test_every_fold_fits_a_fresh_model_on_training_passages_only(frames_data, keyword_classifier, model_for):
+    keyword_classifier.seen.clear()
     folds = make_folds(frames_data)
-    res = cross_validate(_model(frames_data), frames_data, folds)
-    assert len(KeywordClassifier.seen) == len(folds)
+    res = cross_validate(model_for(frames_data), frames_data, folds)
+    assert len(keyword_classifier.seen) == len(folds)
     texts = frames_data.texts
-    for fold, seen in zip(folds, KeywordClassifier.seen, strict=True):
+    for fold, seen in zip(folds, keyword_classifier.seen, strict=True):
         assert seen == [texts[i] for i in fold.train]
     preds = res.predictions
     assert set(preds.columns) >= {"model", "task", "fold", "passage_id", "doc_id", "label", "true", "pred", "prob"}
@@ -81,23 +85,23 @@ def test_every_fold_fits_a_fresh_model_on_training_passages_only(frames_data):
     assert (preds["fold"] == preds["doc_id"]).all()
 
 
-def test_codebook_examples_go_to_training_folds_only(stance_data, codebook):
+def test_codebook_examples_go_to_training_folds_only(stance_data, codebook, keyword_classifier, model_for):
     from stance.evaluation import codebook_examples
 
     ex_text, ex_y = codebook_examples(codebook, "stance:cooperation")
     assert len(ex_text) == len(ex_y) > 0
     assert set(ex_y) <= set(STANCE)
-    KeywordClassifier.seen.clear()
+    keyword_classifier.seen.clear()
     res = cross_validate(
-        _model(stance_data), stance_data, make_folds(stance_data), codebook=codebook, use_codebook_examples=True
+        model_for(stance_data), stance_data, make_folds(stance_data), codebook=codebook, use_codebook_examples=True
     )
-    assert all(set(ex_text) <= set(seen) for seen in KeywordClassifier.seen)
+    assert all(set(ex_text) <= set(seen) for seen in keyword_classifier.seen)
     assert not set(ex_text) & set(res.predictions["passage_id"])
     assert res.n_predicted == len(stance_data)
 
 
-def test_point_metrics_match_sklearn(frames_data, stance_data):
-    res = cross_validate(_model(frames_data), frames_data)
+def test_point_metrics_match_sklearn(frames_data, stance_data, model_for):
+    res = cross_validate(model_for(frames_data), frames_data)
     overall, per_label = res.score(n_boot=0)
     wide_t = res.predictions.pivot(index="passage_id", columns="label", values="true")[FRAMES].to_numpy(int)
     wide_p = res.predictions.pivot(index="passage_id", columns="label", values="pred")[FRAMES].to_numpy(int)
@@ -107,7 +111,7 @@ def test_point_metrics_match_sklearn(frames_data, stance_data):
     f1s = per_label[per_label["metric"] == "f1"].set_index("label")["value"]
     assert f1s.to_numpy() == pytest.approx(f1_score(wide_t, wide_p, average=None, zero_division=0))
 
-    res = cross_validate(_model(stance_data), stance_data)
+    res = cross_validate(model_for(stance_data), stance_data)
     overall, _ = res.score(n_boot=0)
     p = res.predictions
     true = p[p["true"]].set_index("passage_id")["label"]
@@ -121,8 +125,8 @@ def test_point_metrics_match_sklearn(frames_data, stance_data):
     assert values["brier"] == pytest.approx(((prob - onehot) ** 2).sum(axis=1).mean())
 
 
-def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate(stance_data):
-    res = cross_validate(_model(stance_data), stance_data)
+def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate(stance_data, model_for):
+    res = cross_validate(model_for(stance_data), stance_data)
     a, _ = res.score(n_boot=200, random_state=3)
     b, _ = res.score(n_boot=200, random_state=3)
     pd.testing.assert_frame_equal(a, b)
@@ -157,12 +161,12 @@ def test_absent_labels_are_left_out_of_macro_averages():
     assert np.isnan(per_label.set_index(["label", "metric"]).loc[("y", "f1"), "value"])
 
 
-def test_confusion_tables_count_every_passage(frames_data, stance_data):
-    res = cross_validate(_model(stance_data), stance_data)
+def test_confusion_tables_count_every_passage(frames_data, stance_data, model_for):
+    res = cross_validate(model_for(stance_data), stance_data)
     conf = confusion_table(res.predictions, res.labels, False)
     assert list(conf.columns) == ["label", "true", "pred", "count"]
     assert conf["count"].sum() == len(stance_data)
-    res = cross_validate(_model(frames_data), frames_data)
+    res = cross_validate(model_for(frames_data), frames_data)
     conf = confusion_table(res.predictions, res.labels, True)
     assert (conf.groupby("label")["count"].sum() == len(frames_data)).all()
 
@@ -188,10 +192,10 @@ def test_rank_models_breaks_near_ties_by_speed():
     assert strict["model"].tolist() == ["slow", "fast", "bad"]
 
 
-def test_compare_models_ranks_on_the_same_folds_and_records_failures(stance_data):
-    good = KeywordClassifier(labels=STANCE)
+def test_compare_models_ranks_on_the_same_folds_and_records_failures(stance_data, keyword_classifier):
+    good = keyword_classifier(labels=STANCE)
     good.name = "keyword"
-    broken = KeywordClassifier(labels=STANCE, fail=True)
+    broken = keyword_classifier(labels=STANCE, fail=True)
     broken.name = "broken"
     with pytest.warns(RuntimeWarning, match="broken failed"):
         comp = compare_models(stance_data, [good, broken], n_boot=50)
@@ -205,9 +209,9 @@ def test_compare_models_ranks_on_the_same_folds_and_records_failures(stance_data
     assert comp.confusion["count"].sum() == len(stance_data)
 
 
-def test_learning_curve_subsamples_training_folds(frames_data):
+def test_learning_curve_subsamples_training_folds(frames_data, model_for):
     folds = [Fold(f.name, f.train, f.test) for f in make_folds(frames_data)]
-    curve = learning_curve(_model(frames_data), frames_data, folds, fractions=(0.5, 1.0), n_repeats=2)
+    curve = learning_curve(model_for(frames_data), frames_data, folds, fractions=(0.5, 1.0), n_repeats=2)
     assert set(curve["fraction"]) == {0.5, 1.0}
     assert curve[curve["fraction"] == 0.5]["repeat"].nunique() == 2
     assert curve[curve["fraction"] == 1.0]["repeat"].nunique() == 1
@@ -314,10 +318,10 @@ def test_rank_models_exact_ties_go_to_the_name_and_failures_come_last():
     assert rank_models(table, "score")["model"].tolist() == ["alpha", "zeta", "broken"]
 
 
-def test_decide_without_a_decision_rule_takes_the_first_of_tied_classes():
+def test_decide_without_a_decision_rule_takes_the_first_of_tied_classes(keyword_classifier):
     from stance.evaluation import decide
 
-    est = KeywordClassifier(labels=STANCE)
+    est = keyword_classifier(labels=STANCE)
     est.classes_ = np.array(STANCE, dtype=object)
     P = np.array([[0.4, 0.4, 0.2], [0.2, 0.4, 0.4]])
     assert decide(est, P, False).tolist() == ["FAVOR", "AGAINST"]
@@ -337,10 +341,10 @@ def test_every_fold_records_the_scheme_that_made_it(frames_data):
     assert fold_scheme([*make_folds(frames_data)[:1], *custom[:1]]) == "custom"
 
 
-def test_grouped_folds_hold_whole_documents_in_balanced_folds():
+def test_grouped_folds_hold_whole_documents_in_balanced_folds(task_data):
     from stance.evaluation import describe_folds, grouped_folds
 
-    data = synthetic_task_data(multilabel=True, n_docs=7, per_doc=3)
+    data = task_data(multilabel=True, n_docs=7, per_doc=3)
     data = data.subset(np.flatnonzero(~data.passages["passage_id"].isin(["doc6:p001", "doc6:p002"])))
     folds = grouped_folds(data, "document", n_folds=3, random_state=0)
     docs = data.passages["doc_id"].to_numpy()
@@ -354,47 +358,50 @@ def test_grouped_folds_hold_whole_documents_in_balanced_folds():
     assert {f.scheme for f in grouped_folds(data, "document", n_folds=10)} == {"document"}
 
 
-def test_compare_models_names_custom_folds_custom(stance_data):
+def test_compare_models_names_custom_folds_custom(stance_data, model_for):
     folds = folds_from_column(np.arange(len(stance_data)) % 2)
-    comp = compare_models(stance_data, [_model(stance_data)], folds, n_boot=0)
+    comp = compare_models(stance_data, [model_for(stance_data)], folds, n_boot=0)
     assert comp.table["scheme"].tolist() == ["custom"]
-    comp = compare_models(stance_data, [_model(stance_data)], n_boot=0)
+    comp = compare_models(stance_data, [model_for(stance_data)], n_boot=0)
     assert comp.table["scheme"].tolist() == ["document"]
 
 
 # --------------------------------------------------------------------------- fold loop
-class CountingClassifier(KeywordClassifier):
-    """Counts forward passes; ``predict`` must not be called by the fold loop."""
+@pytest.fixture
+def counting_classifier(keyword_classifier):
+    """A keyword estimator that counts forward passes; the fold loop must not call ``predict``."""
 
-    calls: ClassVar[dict[str, int]] = {"predict_proba": 0, "decide": 0}
+    class CountingClassifier(keyword_classifier):
+        calls: ClassVar[dict[str, int]] = {"predict_proba": 0, "decide": 0}
 
-    def predict_proba(self, X):
-        CountingClassifier.calls["predict_proba"] += 1
-        return super().predict_proba(X)
+        def predict_proba(self, X):
+            CountingClassifier.calls["predict_proba"] += 1
+            return super().predict_proba(X)
 
-    def predict(self, X):
-        raise AssertionError("the fold loop calls predict_proba once, then decide")
+        def predict(self, X):
+            raise AssertionError("the fold loop calls predict_proba once, then decide")
 
-    def decide(self, P):
-        CountingClassifier.calls["decide"] += 1
-        return self.classes_[np.asarray(P).argmin(axis=1)]  # a rule predict would not follow
+        def decide(self, P):
+            CountingClassifier.calls["decide"] += 1
+            return self.classes_[np.asarray(P).argmin(axis=1)]  # a rule predict would not follow
+
+    return CountingClassifier
 
 
-def test_the_fold_loop_makes_one_forward_pass_per_fold_and_decides_with_the_estimator(stance_data):
-    CountingClassifier.calls.update(predict_proba=0, decide=0)
+def test_the_fold_loop_makes_one_forward_pass_per_fold_and_decides_with_the_estimator(stance_data, counting_classifier):
     folds = make_folds(stance_data)
-    res = cross_validate(CountingClassifier(labels=STANCE), stance_data, folds)
-    assert CountingClassifier.calls == {"predict_proba": len(folds), "decide": len(folds)}
+    res = cross_validate(counting_classifier(labels=STANCE), stance_data, folds)
+    assert counting_classifier.calls == {"predict_proba": len(folds), "decide": len(folds)}
     wide = res.predictions.pivot(index="passage_id", columns="label", values="prob")[STANCE]
     chosen = res.predictions[res.predictions["pred"]].set_index("passage_id")["label"]
     assert (chosen.reindex(wide.index) == wide.idxmin(axis=1)).all()
     assert res.scheme == "document"
 
 
-def test_a_bug_in_a_model_is_raised_not_ranked(stance_data):
-    class Buggy(KeywordClassifier):
+def test_a_bug_in_a_model_is_raised_not_ranked(stance_data, keyword_classifier, model_for):
+    class Buggy(keyword_classifier):
         def fit(self, X, y):
             raise TypeError("a bug")
 
     with pytest.raises(TypeError, match="a bug"):
-        compare_models(stance_data, [_model(stance_data), Buggy(labels=STANCE)], n_boot=0)
+        compare_models(stance_data, [model_for(stance_data), Buggy(labels=STANCE)], n_boot=0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _eval_fixtures import KeywordClassifier, synthetic_task_data
 
 from stance.evaluation import (
     Evaluation,
@@ -83,9 +82,9 @@ def test_multilabel_confusion_matrix_per_label_and_two_by_two():
         confusion_matrix(conf, label="z")
 
 
-def test_confusion_matrix_needs_a_model_when_the_table_holds_several():
-    data = synthetic_task_data(multilabel=False)
-    comp = compare_models(data, [KeywordClassifier(labels=data.labels), "lexicon"], n_boot=0)
+def test_confusion_matrix_needs_a_model_when_the_table_holds_several(keyword_classifier, task_data):
+    data = task_data(multilabel=False)
+    comp = compare_models(data, [keyword_classifier(labels=data.labels), "lexicon"], n_boot=0)
     with pytest.raises(ValueError, match="several models"):
         confusion_matrix(comp.confusion)
     wide = confusion_matrix(comp.confusion, model="KeywordClassifier")
@@ -113,9 +112,9 @@ def test_error_examples_multilabel_missed_and_extra():
     assert second["confidence"] == pytest.approx(0.7)
 
 
-def test_error_examples_agree_with_the_cross_validation():
-    data = synthetic_task_data(multilabel=True, seed=3)
-    res = cross_validate(KeywordClassifier(labels=data.labels, multilabel=True), data)
+def test_error_examples_agree_with_the_cross_validation(keyword_classifier, task_data):
+    data = task_data(multilabel=True, seed=3)
+    res = cross_validate(keyword_classifier(labels=data.labels, multilabel=True), data)
     err = error_examples(res.predictions, data.passages, n=None)
     wrong = res.predictions.groupby("passage_id").apply(
         lambda g: bool((g["true"] != g["pred"]).any()), include_groups=False
@@ -124,9 +123,9 @@ def test_error_examples_agree_with_the_cross_validation():
     assert (err["text"] != "").all()
 
 
-def test_evaluation_tables_read_back(tmp_path):
-    data = synthetic_task_data(multilabel=False)
-    comp = compare_models(data, [KeywordClassifier(labels=data.labels)], n_boot=20)
+def test_evaluation_tables_read_back(tmp_path, keyword_classifier, task_data):
+    data = task_data(multilabel=False)
+    comp = compare_models(data, [keyword_classifier(labels=data.labels)], n_boot=20)
     ev = Evaluation(
         comp.table, comp.per_label, comp.confusion, comp.predictions, pd.DataFrame(), info={"scheme": "document"}
     )

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _eval_fixtures import KeywordClassifier, synthetic_task_data
 from typer.testing import CliRunner
 
 from stance.benchmarks import GVFC_FRAMES
@@ -410,10 +409,10 @@ def test_merge_conflicts_are_reported_kept_in_history_and_used(gvfc):
 
 
 # ------------------------------------------------------------------ rare labels, folds
-def test_rare_labels_say_what_happens():
+def test_rare_labels_say_what_happens(task_data):
     from stance.finetune import rare_labels
 
-    data = synthetic_task_data(multilabel=True, n_docs=4, per_doc=9)
+    data = task_data(multilabel=True, n_docs=4, per_doc=9)
     y = data.y.copy()
     y[:, 2] = 0
     y[:2, 2] = 1  # sovereignty: 2 positives
@@ -444,10 +443,10 @@ def test_rare_labels_are_flagged_in_a_fine_tune(gvfc):
     assert res.per_label().set_index("label").loc["society_culture", "few"]
 
 
-def test_documents_beyond_max_folds_are_grouped_whole():
+def test_documents_beyond_max_folds_are_grouped_whole(task_data):
     from stance.finetune import finetune_folds
 
-    data = synthetic_task_data(multilabel=True, n_docs=25, per_doc=3)
+    data = task_data(multilabel=True, n_docs=25, per_doc=3)
     folds, text = finetune_folds(data, max_folds=10, random_state=0)
     assert len(folds) == 10 and "25 documents" in text
     docs = data.passages["doc_id"].to_numpy()
@@ -459,12 +458,12 @@ def test_documents_beyond_max_folds_are_grouped_whole():
     assert len(few) == 3 and text.startswith("leave-one-document-out")
 
 
-def test_paired_comparison_scores_with_the_evaluation_core():
+def test_paired_comparison_scores_with_the_evaluation_core(keyword_classifier, task_data):
     from stance.evaluation import cross_validate, score_predictions
     from stance.finetune import paired_comparison
 
-    data = synthetic_task_data(multilabel=False, n_docs=4, per_doc=9)
-    new = cross_validate(KeywordClassifier(labels=data.labels), data).predictions
+    data = task_data(multilabel=False, n_docs=4, per_doc=9)
+    new = cross_validate(keyword_classifier(labels=data.labels), data).predictions
     k = len(data.labels)
     wrong = new["pred"].to_numpy().reshape(-1, k).copy()
     wrong[:12] = np.roll(wrong[:12], 1, axis=1)  # the old model errs on 12 passages
@@ -492,14 +491,12 @@ def test_a_task_without_default_needs_a_backend(gvfc):
     assert res.per_label()["old"].isna().all() and res.per_label()["new"].notna().all()
 
 
-def test_stance_task_with_the_project_codebook(tmp_path, codebook, monkeypatch):
+def test_stance_task_with_the_project_codebook(tmp_path, codebook, monkeypatch, gold_corpus):
     """Multi-class path: a lexicon default, then a tfidf version on the same folds, ranked by F_avg."""
-    from _eval_fixtures import synthetic_gold_corpus
-
     from stance.finetune import finetune
 
     monkeypatch.setenv("STANCE_PROJECT_DIR", str(tmp_path))
-    corpus, gold = synthetic_gold_corpus(codebook, tmp_path)
+    corpus, gold = gold_corpus(codebook, tmp_path)
     kw = {
         "corpus": corpus,
         "gold": gold,

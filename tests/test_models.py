@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from _eval_fixtures import STANCE, KeywordClassifier, synthetic_gold_corpus, synthetic_task_data
 
 from stance.models import (
     default_version,
@@ -21,6 +20,8 @@ from stance.models import (
     train_defaults,
 )
 
+STANCE = ["FAVOR", "AGAINST", "NONE"]
+
 
 def test_task_slugs_round_trip():
     for task in ("frames", "stance:us_government", "roles"):
@@ -28,19 +29,25 @@ def test_task_slugs_round_trip():
     assert task_slug("stance:cooperation") == "stance-cooperation"
 
 
-def _fitted(seed: int = 0):
-    data = synthetic_task_data(multilabel=False, seed=seed)
-    return KeywordClassifier(labels=STANCE).fit(data.texts, data.y)
+@pytest.fixture
+def fitted(keyword_classifier, task_data):
+    """Factory of a keyword stance model fitted on the toy task."""
+
+    def make(seed: int = 0):
+        data = task_data(multilabel=False, seed=seed)
+        return keyword_classifier(labels=STANCE).fit(data.texts, data.y)
+
+    return make
 
 
-def test_versions_default_and_dedupe(tmp_path):
-    first = save_version("stance:cooperation", _fitted(), tmp_path)
+def test_versions_default_and_dedupe(tmp_path, fitted):
+    first = save_version("stance:cooperation", fitted(), tmp_path)
     assert first == tmp_path / "stance-cooperation" / "v001"
     assert default_version("stance:cooperation", tmp_path) == "v001"  # first version becomes the default
-    again = save_version("stance:cooperation", _fitted(), tmp_path, card_extra="## Note\n\nsame data")
+    again = save_version("stance:cooperation", fitted(), tmp_path, card_extra="## Note\n\nsame data")
     assert again == first  # byte-identical content reuses the version
     assert "same data" in (first / "MODEL_CARD.md").read_text()
-    other = _fitted()
+    other = fitted()
     other.weights_["extra-word"] = np.zeros(3)
     second = save_version("stance:cooperation", other, tmp_path)
     assert second.name == "v002"
@@ -80,11 +87,11 @@ def test_select_default_explains_ties():
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, gold_corpus):
     from stance.codebook import Codebook
 
     codebook = Codebook.load()
-    corpus, gold = synthetic_gold_corpus(codebook, tmp_path_factory.mktemp("corpus"))
+    corpus, gold = gold_corpus(codebook, tmp_path_factory.mktemp("corpus"))
     return codebook, corpus, gold
 
 
