@@ -2,7 +2,8 @@
 
 Usage::
 
-    python scripts/coding_disagreements.py --second coder_e --first coder_c,coder_d,coder_a --out build/coding/disagreements.jsonl
+    python scripts/coding_disagreements.py --second coder_e --first coder_c,coder_d,coder_a \\
+        --out build/coding/disagreements.jsonl
 
 For every passage the second coder coded, the first coding is the record of whichever first
 coder coded it. Each line names the passage, its text and speaker, both codings, and the

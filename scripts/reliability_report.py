@@ -23,11 +23,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from coding_disagreements import cell_values, pairs  # noqa: E402
+from coding_disagreements import cell_values, pairs
 
-from stance.labels.reliability import krippendorff_alpha  # noqa: E402
-from stance.labels.store import LabelStore  # noqa: E402
-from stance.paths import ProjectPaths  # noqa: E402
+from stance.labels.reliability import krippendorff_alpha
+from stance.labels.store import LabelStore
+from stance.paths import ProjectPaths
 
 
 def unit_table(one: pd.DataFrame, two: pd.DataFrame, schema: object) -> pd.DataFrame:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         tables.append(t.assign(sample=sample, n_passages=part["passage_id"].nunique()))
     out = pd.concat(tables, ignore_index=True).round(3)
     cols = ["sample", "n_passages", "label", "n_units", "alpha", "ci_low", "ci_high", "percent_agreement"]
-    out = out[cols + ["n_positive_first", "n_positive_second"]]
+    out = out[[*cols, "n_positive_first", "n_positive_second"]]
     conf = units[units["first"] != units["second"]].assign(label=lambda d: d["field"].map(_label))
     conf = conf.groupby(["label", "first", "second"]).size().rename("n").reset_index()
     args.out.mkdir(parents=True, exist_ok=True)

@@ -559,7 +559,7 @@ class LabelSchema:
         if reason is not None:
             if isinstance(reason, Mapping):
                 for spec, text in reason.items():
-                    if self.normalise_spec(spec) not in self.field_specs and spec != "":
+                    if self.normalise_spec(spec) not in self.field_specs and spec not in ("", "on_topic"):
                         bad(
                             f"reason given for unknown field {spec!r}{_suggest(spec, self.field_specs)}",
                             f"reason.{spec}",
