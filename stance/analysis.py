@@ -20,32 +20,32 @@ Every function returns a tidy DataFrame:
 from __future__ import annotations
 
 import hashlib
-import json
-import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from stance._progress import progress
+from stance.codebook import Codebook
+from stance.config import settings
+from stance.corpus import text_hash
 from stance.io import atomic_path
+from stance.labels import LabelStore
+from stance.models import MissingModelError, ModelHandle, default_folder, resolve, task_slug
+from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:  # pragma: no cover
-    from stance.codebook import Codebook
     from stance.corpus import Corpus
 
 __all__ = [
     "SCORE_COLUMNS",
     "MissingModelError",
-    "ModelRef",
-    "default_model_dir",
     "evidence",
     "frame_shares",
     "gold_scores",
-    "model_hash",
     "model_refs",
     "narrative_arc",
     "passage_table",
@@ -54,7 +54,6 @@ __all__ = [
     "score_texts",
     "scored_tasks",
     "stance_balance",
-    "task_slug",
 ]
 
 #: Columns of :func:`score_passages` and :func:`gold_scores`, in order.
@@ -63,14 +62,9 @@ _CACHE_VERSION = "1"
 _BATCH = 64
 
 
-class MissingModelError(FileNotFoundError):
-    """A task has no default model; the message names the command that trains it."""
-
-
 # --------------------------------------------------------------------------- models
-def task_slug(task: str) -> str:
-    """Folder name of a task under ``models/``: ``"stance:cooperation"`` -> ``"stance-cooperation"``."""
-    return task.replace(":", "-")
+#: The store's reader of a task's promoted folder (:func:`stance.models.default_folder`), under its older name.
+default_model_dir = default_folder
 
 
 def scored_tasks(codebook: Codebook) -> list[str]:
@@ -78,109 +72,13 @@ def scored_tasks(codebook: Codebook) -> list[str]:
     return [t for t in codebook.tasks if t == "frames" or t.startswith("stance:")]
 
 
-def _models_dir(models_dir: str | Path | None) -> Path:
-    if models_dir is not None:
-        return Path(models_dir)
-    from stance.config import project_root
-
-    return project_root() / "models"
-
-
-def default_model_dir(task: str, models_dir: str | Path | None = None) -> Path | None:
-    """Folder of the promoted (DEFAULT) model of ``task``, or None if there is none.
-
-    Parameters
-    ----------
-    task : str
-        Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
-    models_dir : path, optional
-        The models folder (default ``<project>/models``).
-    """
-    base = _models_dir(models_dir) / task_slug(task)
-    marker = base / "DEFAULT"
-    if not marker.is_file():
-        return None
-    version = marker.read_text(encoding="utf-8").strip()
-    folder = base / version
-    return folder if version and folder.is_dir() else None
-
-
-def _folder_hash(folder: Path) -> str:
-    """sha256 over the relative paths and contents of a model folder (model cards excluded)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel.endswith(".md") or any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        h.update(rel.encode("utf-8") + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def model_hash(model: Any) -> str | None:
-    """Content hash of a model: its saved folder, or what ``model.save()`` writes.
-
-    Parameters
-    ----------
-    model : classifier, str or Path
-        A model folder, or a classifier with a ``save(path)`` method.
-
-    Returns
-    -------
-    str or None
-        64 hex characters; None when the model cannot be saved (its scores are then not
-        cached).
-    """
-    if isinstance(model, str | Path):
-        return _folder_hash(Path(model))
-    if not hasattr(model, "save"):
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "model"
-        model.save(out)
-        return _folder_hash(out)
-
-
-def _backend(folder: Path) -> str:
-    """The backend named in a model folder's ``config.json`` (``""`` when unknown)."""
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    return str(config.get("backend") or config.get("class") or "") if isinstance(config, dict) else ""
-
-
-@dataclass
-class ModelRef:
-    """A model to score one task with: a folder (loaded only when needed) or a live classifier."""
-
-    task: str
-    model: Any
-    version: str
-    hash: str | None
-    backend: str = ""
-
-    @property
-    def short(self) -> str:
-        """``<version>@<first 8 hex of the hash>``, as printed in captions."""
-        return f"{self.version}@{self.hash[:8]}" if self.hash else self.version
-
-    def load(self) -> Any:
-        """Return the classifier, loading it from its folder on first use."""
-        if isinstance(self.model, str | Path):
-            from stance.classifiers import load_model
-
-            self.model = load_model(Path(self.model))
-        return self.model
-
-
 def model_refs(
     tasks: Sequence[str],
     models: Mapping[str, Any] | None = None,
     models_dir: str | Path | None = None,
     required: bool = True,
-) -> dict[str, ModelRef]:
-    """Resolve the model of each task without loading it.
+) -> dict[str, ModelHandle]:
+    """Resolve the model of each task without loading it (see :func:`stance.models.resolve`).
 
     Parameters
     ----------
@@ -196,58 +94,31 @@ def model_refs(
     Returns
     -------
     dict
-        Task to :class:`ModelRef`.
+        Task to :class:`stance.models.ModelHandle`.
     """
-    models = dict(models or {})
-    out: dict[str, ModelRef] = {}
-    for task in tasks:
-        given = models.get(task)
-        if given is None:
-            folder = default_model_dir(task, models_dir)
-            if folder is None:
-                if required:
-                    where = _models_dir(models_dir) / task_slug(task)
-                    raise MissingModelError(
-                        f"no default model for task '{task}' (expected {where}/DEFAULT); "
-                        "train the default models with `stance train` (or `make models`)"
-                    )
-                continue
-            out[task] = ModelRef(task, folder, folder.name, _folder_hash(folder), _backend(folder))
-        elif isinstance(given, str | Path):
-            path = Path(given)
-            out[task] = ModelRef(task, path, path.name, _folder_hash(path), _backend(path))
-        else:
-            backend = str(getattr(given, "backend", "") or "")
-            out[task] = ModelRef(task, given, type(given).__name__, model_hash(given), backend)
-    return out
+    return resolve(tasks, models, models_dir, required=required)
 
 
 # --------------------------------------------------------------------------- scoring
-def _thresholds(model: Any, classes: list[str]) -> np.ndarray:
-    thr = getattr(model, "thresholds_", None)
-    if thr is None:
-        return np.full(len(classes), 0.5)
-    if isinstance(thr, Mapping):
-        return np.array([float(thr.get(c, 0.5)) for c in classes])
-    arr = np.asarray(thr, dtype=float)
-    return np.full(len(classes), float(arr)) if arr.ndim == 0 else arr
+def _decisions(model: Any, prob: np.ndarray) -> np.ndarray:
+    """The model's decisions (:meth:`TextClassifier.decide`) as a boolean (n, k) matrix in ``classes_`` order."""
+    decided = np.asarray(model.decide(prob))
+    if decided.ndim == 2:
+        return decided.astype(bool)
+    classes = [str(c) for c in model.classes_]
+    pred = np.zeros(prob.shape, dtype=bool)
+    if len(decided):
+        pred[np.arange(len(decided)), [classes.index(str(c)) for c in decided]] = True
+    return pred
 
 
-def _predict(model: Any, texts: list[str], multilabel: bool, desc: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _predict(model: Any, texts: list[str], desc: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Probabilities and decisions for ``texts``: (classes, prob (n, k), pred (n, k) bool)."""
-    from stance._progress import progress
-
     classes = [str(c) for c in model.classes_]
     chunks = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
     parts = [np.asarray(model.predict_proba(chunk), dtype=float) for chunk in progress(chunks, desc=desc)]
     prob = np.vstack(parts) if parts else np.zeros((0, len(classes)))
-    if multilabel:
-        pred = prob >= _thresholds(model, classes)[None, :]
-    else:
-        pred = np.zeros_like(prob, dtype=bool)
-        if len(prob):
-            pred[np.arange(len(prob)), prob.argmax(axis=1)] = True
-    return classes, prob, pred
+    return classes, prob, _decisions(model, prob)
 
 
 def _cache_file(cache_dir: Path, task: str, digest: str) -> Path:
@@ -270,7 +141,7 @@ def _write_cache(path: Path, frame: pd.DataFrame) -> None:
 
 def score_texts(
     texts: Mapping[str, str],
-    ref: ModelRef,
+    ref: ModelHandle,
     multilabel: bool,
     cache: bool = True,
     cache_dir: str | Path | None = None,
@@ -281,10 +152,11 @@ def score_texts(
     ----------
     texts : mapping
         Text hash to text (see :func:`stance.corpus.text_hash`).
-    ref : ModelRef
+    ref : ModelHandle
         The model (see :func:`model_refs`); loaded only if some text is not cached.
     multilabel : bool
-        Threshold each label (frames) rather than take the argmax (stance).
+        Whether the task is multi-label (part of the cache key); the decisions are the
+        model's own (:meth:`stance.classifiers.TextClassifier.decide`).
     cache : bool
         Read and write the score cache.
     cache_dir : path, optional
@@ -296,8 +168,6 @@ def score_texts(
         Columns text_hash, label, prob, pred; one row per text x label.
     """
     if cache_dir is None:
-        from stance.config import settings
-
         cache_dir = settings().cache_dir
     use_cache = cache and ref.hash is not None
     digest = hashlib.sha256(f"{_CACHE_VERSION}:{ref.hash}:{int(multilabel)}".encode()).hexdigest()
@@ -307,7 +177,7 @@ def score_texts(
     missing = sorted(h for h in texts if h not in have)
     if missing:
         model = ref.load()
-        classes, prob, pred = _predict(model, [texts[h] for h in missing], multilabel, desc=f"scoring {ref.task}")
+        classes, prob, pred = _predict(model, [texts[h] for h in missing], desc=f"scoring {ref.task}")
         new = pd.DataFrame(
             {
                 "text_hash": np.repeat(missing, len(classes)),
@@ -326,11 +196,7 @@ def score_texts(
 
 
 def _load_codebook(codebook: Codebook | None) -> Codebook:
-    if codebook is not None:
-        return codebook
-    from stance.codebook import Codebook
-
-    return Codebook.load()
+    return codebook if codebook is not None else Codebook.load()
 
 
 def _passages(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
@@ -343,8 +209,6 @@ def _passages(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
             passages = passages[passages["analysable"].astype(bool)]
     passages = passages.copy()
     if "text_hash" not in passages.columns:
-        from stance.corpus import text_hash
-
         passages["text_hash"] = passages["text"].map(text_hash)
     return passages.reset_index(drop=True)
 
@@ -497,16 +361,8 @@ def gold_scores(
 
 def _read_gold(store: str | Path | None) -> pd.DataFrame | None:
     """Resolved gold labels from the label store, or None when there are none."""
-    if store is None:
-        from stance.config import project_root
-
-        store = project_root() / "seeds" / "labels.jsonl"
-    store = Path(store)
+    store = Path(store) if store is not None else ProjectPaths.discover().labels
     if not store.is_file():
-        return None
-    try:
-        from stance.labels import LabelStore
-    except ImportError:  # pragma: no cover - the labels module ships with the package
         return None
     return LabelStore(store).resolved("gold")
 
@@ -911,8 +767,6 @@ def _add_key_sentences(
     cache_dir: str | Path | None,
     codebook: Codebook | None,
 ) -> pd.DataFrame:
-    from stance.corpus import text_hash
-
     codebook = _load_codebook(codebook)
     sentences = corpus.sentences[corpus.sentences["passage_id"].isin(set(ev["passage_id"]))]
     sentences = sentences.assign(text_hash=sentences["text"].map(text_hash))

@@ -217,8 +217,8 @@ def _child_score(spec: Mapping[str, Any]) -> dict[str, Any]:
         models = scoring.resolve_models(["frames"], folder)
     texts = _texts(spec["input"])
     t0 = time.perf_counter()
-    for tm in models:
-        scoring.load_task_model(tm)
+    for handle in models:
+        handle.load()
     load = time.perf_counter() - t0
     scoring.score_frame(pd.DataFrame({"text": texts[:32]}), models)
     run = scoring.score_file(

@@ -28,12 +28,12 @@ safetensors files.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -44,27 +44,45 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from stance.cache import BoundedCache
+from stance.classifiers import CLASSES, make_classifier
+from stance.codebook import Codebook
+from stance.errors import StanceInputError
 from stance.evaluation.selection import select_default, selection_table
 from stance.io import atomic_write
+from stance.paths import CONFIG_FILE, MODEL_CARD, ProjectPaths
 
 if TYPE_CHECKING:
-    from stance.codebook import Codebook
     from stance.corpus import Corpus
+
+
+class MissingModelError(FileNotFoundError):
+    """A task has no promoted model; the message names the command that trains it."""
+
 
 __all__ = [
     "DEFAULT_FILE",
+    "MissingModelError",
+    "ModelHandle",
     "TrainResult",
+    "content_hash",
+    "default_folder",
     "default_path",
     "default_version",
     "list_versions",
     "load_default",
     "load_model_folder",
     "load_version",
+    "model_classes",
+    "model_hash",
     "models_root",
     "promote",
+    "read_config",
+    "resolve",
     "save_version",
     "select_default",
     "slug_task",
+    "task_dir",
     "task_slug",
     "train_default",
     "train_defaults",
@@ -74,15 +92,18 @@ DEFAULT_FILE = "DEFAULT"
 _VERSION = re.compile(r"^v(\d{3,})$")
 #: Models larger than this (MB) are not shipped as defaults; the next-ranked model is used.
 MAX_MODEL_MB = 50.0
+#: Where a :class:`ModelHandle` comes from.
+SOURCES = ("folder", "estimator", "backend")
+_LOAD_LOCK = threading.RLock()
+#: Models loaded from folders (or built from the codebook), keyed by handle; a few are kept.
+_LOADED: BoundedCache[ModelHandle, Any] = BoundedCache("models.loaded", maxsize=16)
 
 
-def models_root(root: str | Path | None = None) -> Path:
-    """The model store folder: ``root`` if given, else ``<project>/models``."""
+def models_root(root: str | Path | None = None, paths: ProjectPaths | None = None) -> Path:
+    """The model store folder: ``root`` if given, else ``paths.models`` (default: the current project's)."""
     if root is not None:
         return Path(root)
-    from stance.config import project_root
-
-    return project_root() / "models"
+    return (paths or ProjectPaths.discover()).models
 
 
 def task_slug(task: str) -> str:
@@ -95,7 +116,8 @@ def slug_task(slug: str) -> str:
     return slug.replace("-", ":", 1) if slug.startswith("stance-") else slug
 
 
-def _task_dir(task: str, root: str | Path | None) -> Path:
+def task_dir(task: str, root: str | Path | None = None) -> Path:
+    """Folder that holds the saved versions of ``task`` in the store at ``root``."""
     return models_root(root) / task_slug(task)
 
 
@@ -106,16 +128,26 @@ def _versions(folder: Path) -> list[str]:
     return sorted(names, key=lambda v: int(v[1:]))
 
 
-def default_version(task: str, root: str | Path | None = None) -> str | None:
-    """The promoted version of ``task`` (e.g. ``"v002"``), or None when there is none."""
-    folder = _task_dir(task, root)
+def default_folder(task: str, root: str | Path | None = None) -> Path | None:
+    """Folder of the promoted version of ``task`` (named in its ``DEFAULT`` file), or None.
+
+    The one reader of ``DEFAULT``: None when the file is missing or empty, or names a
+    version that has no folder.
+    """
+    folder = task_dir(task, root)
     marker = folder / DEFAULT_FILE
     if not marker.is_file():
         return None
     version = marker.read_text(encoding="utf-8").strip()
     if not version or not (folder / version).is_dir():
         return None
-    return version
+    return folder / version
+
+
+def default_version(task: str, root: str | Path | None = None) -> str | None:
+    """The promoted version of ``task`` (e.g. ``"v002"``), or None when there is none."""
+    folder = default_folder(task, root)
+    return folder.name if folder is not None else None
 
 
 def default_path(task: str, root: str | Path | None = None) -> Path:
@@ -123,71 +155,333 @@ def default_path(task: str, root: str | Path | None = None) -> Path:
 
     Raises
     ------
-    FileNotFoundError
-        When ``task`` has no promoted model (run ``stance train``).
+    MissingModelError
+        When ``task`` has no promoted model (the message names ``stance train``).
     """
-    version = default_version(task, root)
-    if version is None:
-        raise FileNotFoundError(
-            f"no default model for {task!r} under {_task_dir(task, root)}; train one with: stance train"
+    folder = default_folder(task, root)
+    if folder is None:
+        where = task_dir(task, root)
+        raise MissingModelError(
+            f"no default model for task '{task}' (expected {where}/{DEFAULT_FILE}); "
+            "train the default models with `stance train` (or `make models`)"
         )
-    return _task_dir(task, root) / version
+    return folder
+
+
+# --------------------------------------------------------------------------- content hash
+def _hashed_files(folder: Path) -> list[tuple[str, Path]]:
+    """The files the content hash covers: every file except the model card and dotfiles."""
+    out = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = file.relative_to(folder)
+        if rel.as_posix() == MODEL_CARD or any(part.startswith(".") for part in rel.parts):
+            continue
+        out.append((rel.as_posix(), file))
+    return out
+
+
+def content_hash(folder: str | Path) -> str:
+    """Content hash of a saved model folder: the one rule for score caches, dedupe and captions.
+
+    sha256 over the files of ``folder`` in sorted order of their relative POSIX paths,
+    each contributing ``<relative path> NUL sha256(<bytes>)``. ``MODEL_CARD.md`` (prose
+    that may be rewritten without changing the model) and dotfiles or files under dotted
+    folders (temporary and editor files) are left out.
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    str
+        64 hex characters.
+    """
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for rel, file in _hashed_files(folder):
+        digest.update(rel.encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def model_hash(model: Any) -> str | None:
+    """Content hash of a model: its saved folder, or what ``model.save()`` writes.
+
+    Parameters
+    ----------
+    model : estimator, str or Path
+        A model folder, or an estimator with a ``save(path)`` method.
+
+    Returns
+    -------
+    str or None
+        See :func:`content_hash`; None when the model cannot be saved (its scores are then
+        not cached).
+    """
+    if isinstance(model, str | Path):
+        return content_hash(model)
+    if not hasattr(model, "save"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "model"
+        model.save(out)
+        return content_hash(out)
+
+
+def read_config(folder: str | Path) -> dict[str, Any]:
+    """The ``config.json`` of a saved model folder.
+
+    Raises
+    ------
+    StanceInputError
+        When the file is missing, is not JSON, or holds no JSON object (naming the file).
+    """
+    path = Path(folder) / CONFIG_FILE
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise StanceInputError(f"not a saved model folder (no {CONFIG_FILE})", file=folder) from exc
+    except (OSError, ValueError) as exc:
+        raise StanceInputError(f"cannot read the model's configuration: {exc}", file=path) from exc
+    if not isinstance(config, dict):
+        raise StanceInputError("the model's configuration is not a JSON object", file=path)
+    return config
+
+
+# --------------------------------------------------------------------------- loading
+def model_classes() -> dict[str, type]:
+    """Class name -> class of every model the store can load: the classifiers and the role models."""
+    from stance.narrative.role_model import ROLE_MODELS  # the narrative layer sits above the store
+
+    return {**CLASSES, **ROLE_MODELS}
 
 
 def load_model_folder(path: str | Path, **kwargs: Any) -> Any:
-    """Load any saved model folder: a :mod:`stance.classifiers` model or a class named in its config.
+    """Load any saved model folder: the class named in its ``config.json``, looked up by name.
 
-    Folders whose ``config.json`` names a ``module`` and ``class`` (e.g. the role models
-    of :mod:`stance.narrative`) are loaded with that class's ``load``.
+    Parameters
+    ----------
+    path : str or Path
+        A folder written by a model's ``save``.
+    **kwargs
+        Passed to the classifiers' ``load`` (e.g. ``codebook=False``); role models take none.
+
+    Raises
+    ------
+    StanceInputError
+        For a folder without a readable ``config.json``, or naming a class the store does
+        not know.
     """
     path = Path(path)
-    config_path = path / "config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"{path} is not a saved model (no config.json)")
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    module, cls_name = config.get("module"), config.get("class")
-    if config.get("format") != "stance-classifier" and module and cls_name:
-        if not str(module).startswith("stance."):
-            raise ValueError(f"{path}: refusing to load a model class from outside stance ({module})")
-        cls = getattr(importlib.import_module(module), cls_name)
-        return cls.load(path)
-    from stance.classifiers import load_model
-
-    return load_model(path, **kwargs)
+    name = read_config(path).get("class")
+    classes = model_classes()
+    if name not in classes:
+        raise StanceInputError(
+            f"unknown model class {name!r}; known: {', '.join(sorted(classes))}", file=path / CONFIG_FILE, field="class"
+        )
+    cls = classes[name]
+    return cls.load(path, **kwargs) if name in CLASSES else cls.load(path)
 
 
 def load_version(task: str, version: str, root: str | Path | None = None, **kwargs: Any) -> Any:
     """Load version ``version`` of ``task``."""
-    path = _task_dir(task, root) / version
+    path = task_dir(task, root) / version
     if not path.is_dir():
         raise FileNotFoundError(f"no version {version!r} of {task!r} at {path}")
     return load_model_folder(path, **kwargs)
 
 
 def load_default(task: str, root: str | Path | None = None, **kwargs: Any) -> Any:
-    """Load the promoted model of ``task`` (raises FileNotFoundError when there is none)."""
+    """Load the promoted model of ``task`` (raises :class:`MissingModelError` when there is none)."""
     return load_model_folder(default_path(task, root), **kwargs)
+
+
+# --------------------------------------------------------------------------- handles
+@dataclass(frozen=True)
+class ModelHandle:
+    """What one task is scored with: a saved folder, a live estimator or a codebook-built backend.
+
+    A handle is cheap (it holds paths and hashes, not the model), hashable and picklable,
+    so it can be shipped to worker processes; :meth:`load` returns the estimator, loading
+    it on first use and keeping it in a bounded process-wide cache (``stance.cache``).
+
+    Attributes
+    ----------
+    task : str
+        Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
+    version : str
+        The version folder's name (``"v001"``), the backend name, or the estimator's class.
+    hash : str or None
+        :func:`content_hash` of the saved model (the codebook hash for a codebook-built
+        backend); None for an estimator that cannot be saved.
+    source : {"folder", "estimator", "backend"}
+    folder : Path or None
+        The saved folder (``source == "folder"``).
+    backend : str
+        Registry name of the backend (or the model class), for provenance.
+    labels : tuple of str
+        Class order of the model's probabilities (``classes_``).
+    multilabel : bool
+    codebook : str or None
+        Codebook file a ``"backend"`` handle is built from (None: the project codebook).
+    estimator : object or None
+        The live estimator of an ``"estimator"`` handle (not compared, not hashed).
+    """
+
+    task: str
+    version: str
+    hash: str | None
+    source: str = "folder"
+    folder: Path | None = None
+    backend: str = ""
+    labels: tuple[str, ...] = ()
+    multilabel: bool = False
+    codebook: str | None = None
+    estimator: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {self.source!r}")
+
+    @classmethod
+    def from_folder(cls, task: str, folder: str | Path, multilabel: bool | None = None) -> ModelHandle:
+        """The handle of a saved model folder (its ``config.json`` is read, the model is not loaded).
+
+        Parameters
+        ----------
+        task : str
+        folder : str or Path
+        multilabel : bool, optional
+            Used when the configuration does not say (default False).
+
+        Raises
+        ------
+        StanceInputError
+            When the folder has no readable configuration or it lists no labels.
+        """
+        folder = Path(folder).resolve()
+        config = read_config(folder)
+        labels = config.get("labels") or config.get("classes")
+        if not labels:
+            raise StanceInputError(
+                "the model's configuration lists no labels", file=folder / CONFIG_FILE, field="labels"
+            )
+        saved = config.get("multilabel")
+        return cls(
+            task=task,
+            version=folder.name,
+            hash=content_hash(folder),
+            source="folder",
+            folder=folder,
+            backend=str(config.get("backend") or config.get("class") or ""),
+            labels=tuple(str(x) for x in labels),
+            multilabel=bool(saved if saved is not None else multilabel),
+        )
+
+    @classmethod
+    def from_estimator(cls, task: str, estimator: Any) -> ModelHandle:
+        """The handle of a live (fitted) estimator; its hash is that of what it saves."""
+        classes = getattr(estimator, "classes_", ())
+        return cls(
+            task=task,
+            version=type(estimator).__name__,
+            hash=model_hash(estimator),
+            source="estimator",
+            backend=str(getattr(estimator, "backend", "") or ""),
+            labels=tuple(str(c) for c in classes),
+            multilabel=bool(getattr(estimator, "multilabel", False)),
+            estimator=estimator,
+        )
+
+    @classmethod
+    def from_backend(cls, task: str, name: str, codebook: Codebook) -> ModelHandle:
+        """The handle of a training-free backend (``lexicon``, ``zeroshot``) built from ``codebook``."""
+        return cls(
+            task=task,
+            version=name,
+            hash=codebook.hash,
+            source="backend",
+            backend=name,
+            labels=tuple(codebook.task_labels(task)),
+            multilabel=codebook.is_multilabel(task),
+            codebook=str(codebook.path) if getattr(codebook, "path", None) else None,
+        )
+
+    @property
+    def short(self) -> str:
+        """``<version>@<first 8 hex of the hash>``, as printed in captions."""
+        return f"{self.version}@{self.hash[:8]}" if self.hash else self.version
+
+    def describe(self) -> dict[str, str]:
+        """Provenance as written into output metadata: version, hash, backend, source."""
+        return {"version": self.version, "hash": self.hash or "", "backend": self.backend, "source": self.source}
+
+    def load(self) -> Any:
+        """The estimator: loaded from the folder (or built from the codebook) once per process."""
+        if self.source == "estimator":
+            return self.estimator
+        with _LOAD_LOCK:
+            return _LOADED.get_or_set(self, self._build)
+
+    def _build(self) -> Any:
+        if self.source == "folder":
+            return load_model_folder(self.folder)
+        codebook = Codebook.load(self.codebook)
+        return make_classifier(self.backend, self.task, codebook).fit_from_params()
+
+
+def resolve(
+    tasks: Sequence[str],
+    models: Mapping[str, Any] | None = None,
+    root: str | Path | None = None,
+    required: bool = True,
+    codebook: Codebook | None = None,
+) -> dict[str, ModelHandle]:
+    """The handle of each task's model, without loading any.
+
+    Parameters
+    ----------
+    tasks : sequence of str
+        Codebook tasks.
+    models : mapping, optional
+        Task to estimator or model folder; tasks not given use their promoted model.
+    root : path, optional
+        The model store (default: the project's ``models/``).
+    required : bool
+        Raise :class:`MissingModelError` for a task without a model (else leave it out).
+    codebook : Codebook, optional
+        Says whether a task is multi-label when a folder's configuration does not.
+
+    Returns
+    -------
+    dict
+        Task to :class:`ModelHandle`.
+    """
+    given = dict(models or {})
+    out: dict[str, ModelHandle] = {}
+    for task in tasks:
+        model = given.get(task)
+        if model is None:
+            folder = default_folder(task, root)
+            if folder is None and not required:
+                continue
+            model = folder if folder is not None else default_path(task, root)
+        if isinstance(model, str | Path):
+            multi = codebook.is_multilabel(task) if codebook is not None and task in codebook.tasks else None
+            out[task] = ModelHandle.from_folder(task, model, multilabel=multi)
+        else:
+            out[task] = ModelHandle.from_estimator(task, model)
+    return out
 
 
 def promote(task: str, version: str, root: str | Path | None = None) -> Path:
     """Make ``version`` the default model of ``task``; returns its folder."""
-    folder = _task_dir(task, root)
+    folder = task_dir(task, root)
     if not (folder / version).is_dir():
         raise FileNotFoundError(f"no version {version!r} of {task!r} under {folder}")
     atomic_write(folder / DEFAULT_FILE, version + "\n")
     return folder / version
-
-
-def _content_hash(path: Path, skip: Sequence[str] = ("MODEL_CARD.md",)) -> str:
-    """sha256 over the relative names and bytes of the files of a model folder."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        rel = file.relative_to(path).as_posix()
-        if rel in skip:
-            continue
-        digest.update(rel.encode())
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def _folder_mb(path: Path) -> float:
@@ -233,23 +527,23 @@ def save_version(
     Path
         The version folder.
     """
-    folder = _task_dir(task, root)
+    folder = task_dir(task, root)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".saving-", dir=folder))
     try:
         clf.save(tmp)
         if card_extra:
-            card = tmp / "MODEL_CARD.md"
+            card = tmp / MODEL_CARD
             head = card.read_text(encoding="utf-8").rstrip() + "\n\n" if card.is_file() else ""
             card.write_text(head + card_extra.strip() + "\n", encoding="utf-8")
         target: Path | None = None
         if dedupe:
-            new_hash = _content_hash(tmp)
+            new_hash = content_hash(tmp)
             for version in _versions(folder):
-                if _content_hash(folder / version) == new_hash:
+                if content_hash(folder / version) == new_hash:
                     target = folder / version
-                    if (tmp / "MODEL_CARD.md").is_file():
-                        shutil.copyfile(tmp / "MODEL_CARD.md", target / "MODEL_CARD.md")
+                    if (tmp / MODEL_CARD).is_file():
+                        shutil.copyfile(tmp / MODEL_CARD, target / MODEL_CARD)
                     break
         while target is None:
             existing = _versions(folder)
@@ -273,13 +567,13 @@ def save_version(
 
 def list_versions(task: str, root: str | Path | None = None) -> pd.DataFrame:
     """Saved versions of ``task``: ``version, default, class, backend, n_train, metric, score, path``."""
-    folder = _task_dir(task, root)
+    folder = task_dir(task, root)
     current = default_version(task, root)
     rows = []
     for version in _versions(folder):
         path = folder / version
         try:
-            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            config = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             config = {}
         metrics = config.get("metrics") or {}
@@ -365,6 +659,7 @@ def train_default(
     root: str | Path | None = None,
     random_state: int = 0,
     log: Callable[[str], None] | None = None,
+    paths: ProjectPaths | None = None,
 ) -> TrainResult:
     """Choose, fit and promote the default model of one task.
 
@@ -390,16 +685,17 @@ def train_default(
     force : bool
         Train even when the task already has a default model.
     root : path, optional
-        Model store (default ``<project>/models``).
+        Model store (default ``paths.models``).
     log : callable, optional
         Receives progress messages.
+    paths : ProjectPaths, optional
+        The project whose codebook, corpus, labels and models are used (default
+        :meth:`ProjectPaths.discover`).
 
     Returns
     -------
     TrainResult
     """
-    from stance.codebook import Codebook
-    from stance.config import project_root
     from stance.corpus import load_corpus
     from stance.evaluation import (
         build_model,
@@ -412,24 +708,26 @@ def train_default(
     )
 
     say = log or (lambda _msg: None)
+    paths = paths or ProjectPaths.discover()
+    root = models_root(root, paths)
     existing = default_version(task, root)
     if existing and not force:
         return TrainResult(
             task,
             version=existing,
-            path=_task_dir(task, root) / existing,
+            path=task_dir(task, root) / existing,
             skipped=True,
             reason="a default model exists (use --force to retrain)",
         )
-    codebook = codebook or Codebook.load()
-    corpus = corpus or load_corpus(project_root() / "seeds")
-    gold = gold if gold is not None else load_gold()
+    codebook = codebook or Codebook.load(paths.codebook)
+    corpus = corpus or load_corpus(paths.seeds)
+    gold = gold if gold is not None else load_gold(paths.labels)
     data = gold_task_data(corpus, gold, codebook, task)
     if len(data) == 0:
         return TrainResult(task, skipped=True, reason="no gold labels for this task")
     dhash = data_hash(data)
     if evaluation is None or evaluation is True:
-        evaluation = models_root(root) / "evaluation"
+        evaluation = root / "evaluation"
     table = _matching_evaluation(evaluation or None, task, dhash, codebook, use_codebook_examples)
     if table is not None and candidates is not None:
         table = table[table["model"].isin(list(candidates))]
@@ -522,6 +820,7 @@ def train_defaults(
     force: bool = False,
     root: str | Path | None = None,
     log: Callable[[str], None] | None = None,
+    paths: ProjectPaths | None = None,
     **kwargs: Any,
 ) -> list[TrainResult]:
     """Train the default model of every task that has gold labels and no default yet.
@@ -533,6 +832,10 @@ def train_defaults(
         :func:`stance.narrative.train_role_model`, which saves through :func:`save_version`).
     force : bool
         Retrain tasks that already have a default.
+    root : path, optional
+        Model store (default ``paths.models``).
+    paths : ProjectPaths, optional
+        The project (default :meth:`ProjectPaths.discover`).
     **kwargs
         Passed to :func:`train_default` (``candidates``, ``evaluation``, ``scheme``, ...).
 
@@ -540,12 +843,12 @@ def train_defaults(
     -------
     list of TrainResult
     """
-    from stance.codebook import Codebook
-    from stance.config import project_root
     from stance.corpus import load_corpus
     from stance.evaluation import gold_tasks, load_gold
 
-    codebook = codebook or Codebook.load()
+    paths = paths or ProjectPaths.discover()
+    root = models_root(root, paths)
+    codebook = codebook or Codebook.load(paths.codebook)
     tasks = list(tasks) if tasks is not None else gold_tasks(codebook)
     pending = [t for t in tasks if force or default_version(t, root) is None]
     out = [
@@ -554,17 +857,25 @@ def train_defaults(
         if t not in pending
     ]
     if pending:
-        corpus = corpus or load_corpus(project_root() / "seeds")
+        corpus = corpus or load_corpus(paths.seeds)
         if gold is None:
             try:
-                gold = load_gold()
+                gold = load_gold(paths.labels)
             except FileNotFoundError as exc:
                 warnings.warn(str(exc), stacklevel=2)
                 return out + [TrainResult(t, skipped=True, reason=str(exc)) for t in pending]
         for task in pending:
             out.append(
                 train_default(
-                    task, corpus=corpus, gold=gold, codebook=codebook, force=force, root=root, log=log, **kwargs
+                    task,
+                    corpus=corpus,
+                    gold=gold,
+                    codebook=codebook,
+                    force=force,
+                    root=root,
+                    log=log,
+                    paths=paths,
+                    **kwargs,
                 )
             )
     order = {t: i for i, t in enumerate(tasks)}

@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -43,16 +44,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from stance import cache
+from stance._lazy import require
+from stance._progress import progress
+from stance.analysis import scored_tasks
+from stance.classifiers import REGISTRY
+from stance.codebook import Codebook
+from stance.corpus import BOILERPLATE_RULES, classify_passage, split_paragraphs, text_hash
+from stance.encoders import transient_cache
 from stance.errors import StanceInputError
 from stance.io import atomic_path
-
-if TYPE_CHECKING:  # pragma: no cover
-    from stance.codebook import Codebook
+from stance.models import ModelHandle, default_path, read_config
 
 __all__ = [
     "DEFAULT_CHUNKSIZE",
@@ -60,15 +67,16 @@ __all__ = [
     "FREE_BACKENDS",
     "Part",
     "ScoreRun",
-    "TaskModel",
-    "load_task_model",
     "output_columns",
     "plan_parts",
+    "pred_column",
+    "prob_prefix",
     "read_part",
     "resolve_models",
     "score_file",
     "score_frame",
     "split_documents",
+    "task_columns",
 ]
 
 #: Rows per part. About 2,000 passages keep a part well under 100 MB with any backend.
@@ -79,98 +87,48 @@ ENGINES = ("local", "dask")
 FREE_BACKENDS = ("lexicon", "zeroshot")
 _ID_COLUMNS = ("passage_id", "id", "doc_id")
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
-_LOADED: dict[TaskModel, Any] = {}
-_LOAD_LOCK = threading.Lock()
+#: The open Parquet reader of the part read last in this thread (reading part i+1 continues it).
 _CURSOR = threading.local()
+cache.register("scoring.parquet_cursor", lambda: _CURSOR.__dict__.pop("state", None))
 
 
 # ------------------------------------------------------------------------------ models
-@dataclass(frozen=True)
-class TaskModel:
-    """What scores one task: a saved model folder or a codebook-built backend (cheap to ship to workers).
+def pred_column(handle: ModelHandle) -> str:
+    """Column of a task's predicted labels: ``frames`` or the task name (``stance:<target>``)."""
+    return handle.task
 
-    Attributes
-    ----------
-    task : str
-        Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
-    source : {"folder", "backend"}
-        A saved model folder, or a training-free backend built from the codebook.
-    value : str
-        The folder, or the backend name.
-    labels : tuple of str
-        Class order of the output columns.
-    multilabel : bool
-        Thresholded labels (frames) rather than the argmax (stance).
-    version, hash, backend : str
-        Provenance written into the output metadata.
-    codebook : str or None
-        Codebook file for codebook-built backends (None: the project codebook).
-    """
 
-    task: str
-    source: str
-    value: str
-    labels: tuple[str, ...]
-    multilabel: bool
-    version: str = ""
-    hash: str = ""
-    backend: str = ""
-    codebook: str | None = None
+def prob_prefix(handle: ModelHandle) -> str:
+    """Prefix of a task's probability columns: ``p:`` for frames, ``p:<target>:`` for stance."""
+    if handle.task == "frames":
+        return "p:"
+    if handle.task.startswith("stance:"):
+        return f"p:{handle.task.split(':', 1)[1]}:"
+    return f"p:{handle.task}:"
 
-    @property
-    def pred_column(self) -> str:
-        """Column of the predicted labels: ``frames`` or the task name (``stance:<target>``)."""
-        return self.task
 
-    @property
-    def prob_prefix(self) -> str:
-        """Prefix of the probability columns: ``p:`` for frames, ``p:<target>:`` for stance."""
-        if self.task == "frames":
-            return "p:"
-        if self.task.startswith("stance:"):
-            return f"p:{self.task.split(':', 1)[1]}:"
-        return f"p:{self.task}:"
-
-    def columns(self) -> list[str]:
-        """Output columns of this task, in order."""
-        return [self.pred_column, *[f"{self.prob_prefix}{label}" for label in self.labels]]
-
-    def describe(self) -> dict[str, str]:
-        """Provenance as written into the output metadata."""
-        return {"version": self.version, "hash": self.hash, "backend": self.backend, "source": self.source}
+def task_columns(handle: ModelHandle) -> list[str]:
+    """Output columns of one task, in order: the predicted labels, then one probability per label."""
+    return [pred_column(handle), *[f"{prob_prefix(handle)}{label}" for label in handle.labels]]
 
 
 def _load_codebook(codebook: Codebook | str | Path | None) -> Codebook:
-    from stance.codebook import Codebook
-
     if codebook is None or isinstance(codebook, str | Path):
         return Codebook.load(codebook)
     return codebook
 
 
-def _folder_model(task: str, folder: Path, codebook: Codebook) -> TaskModel:
-    from stance.analysis import _backend, _folder_hash
+def _folder_task(folder: Path) -> str:
+    task = read_config(folder).get("task")
+    if not task:
+        raise StanceInputError("the model folder does not record its task; name it with --task", file=folder)
+    return str(task)
 
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StanceInputError("not a saved model folder (no readable config.json)", file=folder) from exc
-    labels = config.get("labels") or config.get("classes")
-    if not labels:
-        raise StanceInputError("the model's config.json lists no labels", file=folder / "config.json", field="labels")
-    multilabel = config.get("multilabel")
-    if multilabel is None:
-        multilabel = codebook.is_multilabel(task) if task in codebook.tasks else False
-    return TaskModel(
-        task=task,
-        source="folder",
-        value=str(folder.resolve()),
-        labels=tuple(str(x) for x in labels),
-        multilabel=bool(multilabel),
-        version=folder.name,
-        hash=_folder_hash(folder),
-        backend=_backend(folder),
-    )
+
+def _check_tasks(tasks: Sequence[str], cb: Codebook) -> None:
+    for task in tasks:
+        if task not in cb.tasks:
+            raise StanceInputError(f"unknown task {task!r}; the codebook defines: {', '.join(cb.tasks)}", field="task")
 
 
 def resolve_models(
@@ -179,7 +137,7 @@ def resolve_models(
     *,
     codebook: Codebook | str | Path | None = None,
     models_dir: str | Path | None = None,
-) -> list[TaskModel]:
+) -> list[ModelHandle]:
     """Which model scores each task, without loading any.
 
     Parameters
@@ -198,56 +156,29 @@ def resolve_models(
 
     Returns
     -------
-    list of TaskModel
+    list of stance.models.ModelHandle
 
     Raises
     ------
-    stance.analysis.MissingModelError
+    stance.models.MissingModelError
         ``"default"`` and a task has no promoted model (the message names ``stance train``).
     StanceInputError
         Unknown task, a backend that needs training, or an unusable folder.
     """
-    from stance.analysis import model_refs, scored_tasks
-    from stance.classifiers import REGISTRY
-
     cb = _load_codebook(codebook)
     spec = str(model)
     folder = Path(spec).expanduser()
     if spec not in ("default", *REGISTRY) and folder.is_dir():
-        if tasks is None:
-            try:
-                task = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("task")
-            except (OSError, ValueError):
-                task = None
-            if not task:
-                raise StanceInputError("the model folder does not record its task; name it with --task", file=folder)
-            tasks = [str(task)]
+        tasks = list(tasks) if tasks is not None else [_folder_task(folder)]
         if len(tasks) != 1:
             raise StanceInputError(f"a model folder scores one task, but {len(tasks)} were asked for", file=folder)
-        return [_folder_model(tasks[0], folder, cb)]
+        return [_folder_handle(tasks[0], folder, cb)]
     tasks = list(tasks) if tasks is not None else scored_tasks(cb)
-    for task in tasks:
-        if task not in cb.tasks:
-            raise StanceInputError(f"unknown task {task!r}; the codebook defines: {', '.join(cb.tasks)}", field="task")
+    _check_tasks(tasks, cb)
     if spec == "default":
-        refs = model_refs(tasks, models_dir=models_dir)
-        return [_folder_model(t, Path(refs[t].model), cb) for t in tasks]
+        return [_folder_handle(t, default_path(t, models_dir), cb) for t in tasks]
     if spec in FREE_BACKENDS:
-        where = str(cb.path) if getattr(cb, "path", None) else None
-        return [
-            TaskModel(
-                task=t,
-                source="backend",
-                value=spec,
-                labels=tuple(cb.task_labels(t)),
-                multilabel=cb.is_multilabel(t),
-                version=spec,
-                hash=cb.hash,
-                backend=spec,
-                codebook=where,
-            )
-            for t in tasks
-        ]
+        return [ModelHandle.from_backend(t, spec, cb) for t in tasks]
     if spec in REGISTRY:
         raise StanceInputError(
             f"backend {spec!r} needs training; use --model default (train with `stance train`), a saved model "
@@ -261,25 +192,29 @@ def resolve_models(
     )
 
 
-def load_task_model(tm: TaskModel) -> Any:
-    """The classifier of ``tm``, loaded once per process (Dask workers each load their own)."""
-    with _LOAD_LOCK:
-        if tm not in _LOADED:
-            if tm.source == "folder":
-                from stance.models import load_model_folder
-
-                _LOADED[tm] = load_model_folder(tm.value)
-            else:
-                from stance.classifiers import make_classifier
-
-                cb = _load_codebook(tm.codebook)
-                _LOADED[tm] = make_classifier(tm.value, tm.task, cb).fit(["placeholder"])
-        return _LOADED[tm]
+def _folder_handle(task: str, folder: Path, cb: Codebook) -> ModelHandle:
+    return ModelHandle.from_folder(task, folder, multilabel=cb.is_multilabel(task) if task in cb.tasks else False)
 
 
 # ------------------------------------------------------------------------------ scoring
+def _task_scores(handle: ModelHandle, texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Predicted labels (``;``-joined for multi-label) and probabilities in ``handle.labels`` order."""
+    labels = np.asarray(handle.labels, dtype=object)
+    if not texts:
+        return [], np.zeros((0, len(labels)))
+    model = handle.load()
+    classes = [str(c) for c in model.classes_]
+    raw = np.asarray(model.predict_proba(texts), dtype=np.float64)
+    decided = np.asarray(model.decide(raw))
+    index = [classes.index(label) for label in handle.labels]
+    if decided.ndim == 2:
+        on = decided[:, index].astype(bool)
+        return [";".join(labels[row]) for row in on], raw[:, index]
+    return [str(c) for c in decided], raw[:, index]
+
+
 def score_frame(
-    frame: pd.DataFrame, models: Sequence[TaskModel], text_column: str = "text", keep_text: bool = False
+    frame: pd.DataFrame, models: Sequence[ModelHandle], text_column: str = "text", keep_text: bool = False
 ) -> pd.DataFrame:
     """Score the texts of one part with every model: the per-part function of both engines.
 
@@ -287,7 +222,7 @@ def score_frame(
     ----------
     frame : DataFrame
         Passages; every column other than ``text_column`` is carried through.
-    models : sequence of TaskModel
+    models : sequence of ModelHandle
         From :func:`resolve_models`; loaded on first use in this process.
     text_column : str
     keep_text : bool
@@ -297,42 +232,25 @@ def score_frame(
     -------
     DataFrame
         The carried columns, then per task the predicted labels and the probabilities
-        (see :meth:`TaskModel.columns`), one row per input row in input order. An empty
+        (see :func:`task_columns`), one row per input row in input order. The decisions
+        are each model's own (:meth:`stance.classifiers.TextClassifier.decide`). An empty
         frame gives the empty table with the right columns without loading any model.
     """
-    from stance.analysis import _thresholds
-    from stance.encoders import transient_cache
-
     texts = frame[text_column].tolist()
     out = frame.drop(columns=[] if keep_text else [text_column]).reset_index(drop=True)
     cols: dict[str, Any] = {}
     with transient_cache():
-        for tm in models:
-            k = len(tm.labels)
-            if texts:
-                model = load_task_model(tm)
-                classes = [str(c) for c in model.classes_]
-                raw = np.asarray(model.predict_proba(texts), dtype=np.float64)
-                index = [classes.index(label) for label in tm.labels]
-                prob = raw[:, index]
-                thr = _thresholds(model, classes)[index]
-            else:
-                prob, thr = np.zeros((0, k)), np.full(k, 0.5)
-            labels = np.asarray(tm.labels, dtype=object)
-            if tm.multilabel:
-                on = prob >= thr[None, :]
-                pred = [";".join(labels[row]) for row in on]
-            else:
-                pred = list(labels[prob.argmax(axis=1)]) if len(prob) else []
-            cols[tm.pred_column] = pd.Series(pred, dtype=object)
-            for j, name in enumerate(tm.columns()[1:]):
+        for handle in models:
+            pred, prob = _task_scores(handle, texts)
+            cols[pred_column(handle)] = pd.Series(pred, dtype=object)
+            for j, name in enumerate(task_columns(handle)[1:]):
                 cols[name] = prob[:, j]
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
 
 
-def output_columns(models: Sequence[TaskModel]) -> list[str]:
+def output_columns(models: Sequence[ModelHandle]) -> list[str]:
     """Score columns written for ``models``, in order."""
-    return [c for tm in models for c in tm.columns()]
+    return [c for handle in models for c in task_columns(handle)]
 
 
 def split_documents(frame: pd.DataFrame, id_column: str, text_column: str = "text") -> pd.DataFrame:
@@ -353,8 +271,6 @@ def split_documents(frame: pd.DataFrame, id_column: str, text_column: str = "tex
         One row per analysable paragraph: the document's columns (text replaced by the
         paragraph), then ``passage_id`` and ``para_index``.
     """
-    from stance.corpus import BOILERPLATE_RULES, classify_passage, split_paragraphs, text_hash
-
     rows: list[dict[str, Any]] = []
     for rec in frame.to_dict("records"):
         doc_id = str(rec[id_column]).strip()
@@ -372,7 +288,7 @@ def split_documents(frame: pd.DataFrame, id_column: str, text_column: str = "tex
 
 def _process(
     frame: pd.DataFrame,
-    models: Sequence[TaskModel],
+    models: Sequence[ModelHandle],
     text_column: str,
     keep_text: bool,
     split_id: str | None,
@@ -893,10 +809,6 @@ def _dask_frames(
     At most two parts per worker are in flight, so the client holds a bounded number of
     results however many parts there are.
     """
-    import logging
-
-    from stance._lazy import require
-
     dd = require("dask.dataframe", extra="scale")
     distributed = require("distributed", extra="scale")
     reader = partial(read_part, columns=columns, text_column=text_column)
@@ -939,7 +851,7 @@ def score_file(
     path: str | Path,
     out: str | Path,
     *,
-    models: Sequence[TaskModel] | None = None,
+    models: Sequence[ModelHandle] | None = None,
     tasks: Sequence[str] | None = None,
     model: str | Path = "default",
     codebook: Codebook | str | Path | None = None,
@@ -963,7 +875,7 @@ def score_file(
         Input table; one passage per row (one document per row with ``split``).
     out : path
         Output Parquet file (replaced only when the run succeeds).
-    models : sequence of TaskModel, optional
+    models : sequence of ModelHandle, optional
         Default: :func:`resolve_models` of ``tasks``, ``model``, ``codebook`` and
         ``models_dir``.
     tasks, model, codebook, models_dir
@@ -999,8 +911,6 @@ def score_file(
     StanceInputError
         Bad input (see :func:`plan_parts`, :func:`read_part`); nothing is written.
     """
-    from stance._progress import progress
-
     t0 = time.perf_counter()
     if engine not in ENGINES:
         raise StanceInputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}", field="engine")
@@ -1025,7 +935,7 @@ def score_file(
         engine=engine,
         parts=len(parts),
         rows_in=sum(p.n_rows for p in parts),
-        models={tm.task: tm.describe() for tm in models},
+        models={handle.task: handle.describe() for handle in models},
     )
     process = partial(
         _process,
@@ -1048,8 +958,8 @@ def score_file(
 
     if engine == "local":
         t_load = time.perf_counter()
-        for tm in models:
-            load_task_model(tm)
+        for handle in models:
+            handle.load()
         run.seconds_load = time.perf_counter() - t_load
         reader = partial(read_part, columns=read_cols, text_column=text_column)
         frames: Iterable[pd.DataFrame] = (process(reader(p)) for p in shown(parts))

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from stance import analysis
+from stance.models import ModelHandle, model_hash, task_slug
 
 FRAMES = ["cooperation", "blame"]
 CLASSES = ["FAVOR", "AGAINST", "NONE"]
@@ -44,6 +45,12 @@ class CueModel:
                 e = np.exp(s - s.max())
                 rows.append(e / e.sum())
         return np.array(rows)
+
+    def decide(self, P: np.ndarray) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        if self.multilabel:
+            return (P >= self.thresholds_[None, :]).astype(int)
+        return self.classes_[P.argmax(axis=1)] if len(P) else np.array([], dtype=object)
 
     def save(self, path: str | Path) -> None:
         p = Path(path)
@@ -179,11 +186,11 @@ def test_cached_model_folder_is_not_loaded(tiny_corpus, tmp_path, monkeypatch):
     models = make_models()
     folders = {}
     for task, m in models.items():
-        folders[task] = tmp_path / "models" / analysis.task_slug(task) / "v001"
+        folders[task] = tmp_path / "models" / task_slug(task) / "v001"
         m.save(folders[task])
         (folders[task].parent / "DEFAULT").write_text("v001\n")
     # first run: the folder "loads" as the in-memory model
-    monkeypatch.setattr(analysis.ModelRef, "load", lambda self: models[self.task])
+    monkeypatch.setattr(ModelHandle, "load", lambda self: models[self.task])
     a = analysis.score_passages(
         tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "models", cache_dir=tmp_path / "cache"
     )
@@ -193,7 +200,7 @@ def test_cached_model_folder_is_not_loaded(tiny_corpus, tmp_path, monkeypatch):
     def boom(self):
         raise AssertionError("a model was loaded although every score is cached")
 
-    monkeypatch.setattr(analysis.ModelRef, "load", boom)
+    monkeypatch.setattr(ModelHandle, "load", boom)
     b = analysis.score_passages(
         tiny_corpus, codebook=TinyCodebook(), models_dir=tmp_path / "models", cache_dir=tmp_path / "cache"
     )
@@ -321,7 +328,7 @@ def test_narrative_arc(tiny_corpus, scores):
 
 def test_model_hash_is_content_based(tmp_path):
     a, b = make_models()["frames"], make_models()["frames"]
-    assert analysis.model_hash(a) == analysis.model_hash(b)
+    assert model_hash(a) == model_hash(b)
     b.cues = {"cooperation": ["x"], "blame": []}
-    assert analysis.model_hash(a) != analysis.model_hash(b)
-    assert analysis.model_hash(object()) is None
+    assert model_hash(a) != model_hash(b)
+    assert model_hash(object()) is None

@@ -12,6 +12,7 @@ import pytest
 
 from stance import analysis, scoring
 from stance.errors import StanceInputError
+from stance.models import ModelHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ def passages(seed_corpus) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def lexicon(codebook) -> list[scoring.TaskModel]:
+def lexicon(codebook) -> list[ModelHandle]:
     return scoring.resolve_models(codebook=codebook, model="lexicon")
 
 
@@ -73,12 +74,12 @@ def test_chunk_size_does_not_change_scores(tables, lexicon, tmp_path):
 
 def test_columns_and_decisions_match_score_passages(seed_corpus, codebook, lexicon, passages):
     wide = _whole(passages, lexicon).set_index("passage_id")
-    models = {tm.task: scoring.load_task_model(tm) for tm in lexicon}
+    models = {tm.task: tm.load() for tm in lexicon}
     long = analysis.score_passages(seed_corpus, models=models, codebook=codebook, cache=False)
     assert list(wide.columns[:2]) == ["row", "doc_id"]
     assert scoring.output_columns(lexicon) == list(wide.columns[2:])
     for row in long.itertuples(index=False):
-        prefix = next(tm.prob_prefix for tm in lexicon if tm.task == row.task)
+        prefix = next(scoring.prob_prefix(tm) for tm in lexicon if tm.task == row.task)
         assert wide.loc[row.passage_id, f"{prefix}{row.label}"] == pytest.approx(row.prob, abs=1e-12)
         predicted = wide.loc[row.passage_id, row.task]
         chosen = predicted.split(";") if row.task == "frames" else [predicted]
@@ -250,7 +251,7 @@ def test_bad_output_and_models(tables, tmp_path, codebook):
 def test_saved_model_folder(tmp_path, codebook, passages):
     from stance.classifiers import make_classifier
 
-    clf = make_classifier("lexicon", "frames", codebook).fit(["placeholder"])
+    clf = make_classifier("lexicon", "frames", codebook).fit_from_params()
     clf.save(tmp_path / "m")
     [tm] = scoring.resolve_models(None, tmp_path / "m", codebook=codebook)
     assert tm.task == "frames" and tm.source == "folder" and tm.backend == "lexicon" and len(tm.hash) == 64

@@ -403,6 +403,38 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.n_train_ = len(texts)
         return self
 
+    def fit_from_params(self) -> TextClassifier:
+        """Fit a training-free backend from its parameters alone: no texts, no labels.
+
+        For backends with ``requires_labels = False`` (``lexicon`` with ``cues``,
+        ``zeroshot`` with ``prototypes``), which score from the descriptions they are given
+        (usually the codebook's, see :func:`stance.classifiers.make_classifier`). Nothing is
+        calibrated or tuned: multi-label thresholds are ``threshold`` (0.5 for ``"auto"``),
+        ``training_data_hash_`` is None and ``n_train_`` is 0.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            For a backend that needs training data, or without ``labels``.
+        """
+        self._check_params()
+        if self.requires_labels:
+            raise ValueError(f"{type(self).__name__} needs training data; call fit(X, y)")
+        labels = self._check_labels()
+        if labels is None:
+            raise ValueError(f"{type(self).__name__}.fit_from_params needs labels=[...]")
+        self.classes_ = np.array(labels, dtype=object)
+        self._prepare_fit()
+        self._fit_features(None, None)
+        self._fit_decision(None, None)
+        self.training_data_hash_ = None
+        self.n_train_ = 0
+        return self
+
     def _check_params(self) -> None:
         for mod, extra in self.needs:
             from stance._lazy import require

@@ -47,7 +47,7 @@ def profile_data(codebook: Any = None, corpus_path: str | Path | None = None) ->
     y = [[label] for _, label, _ in cb.examples("frames")]
     corpus = load_corpus(corpus_path or project_root() / "seeds")
     passages = corpus.analysable()["text"].tolist()
-    lexicon = make_classifier("lexicon", "frames", cb).fit(["placeholder"])
+    lexicon = make_classifier("lexicon", "frames", cb).fit_from_params()
     texts += passages
     y += lexicon.predict_labels(passages)
     return texts, y

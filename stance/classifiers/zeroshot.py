@@ -118,14 +118,15 @@ class ZeroShotClassifier(EncoderMixin, TextClassifier):
         T = None
         if Y is not None:
             T = Y.astype(bool) if self.multilabel else np.eye(k, dtype=bool)[Y]
-        pos = np.zeros((k, F.shape[1]), dtype=np.float32)
+        rows = []
         for j, c in enumerate(classes):
             if self.prototypes is not None:
-                pos[j] = self._centroid(self.prototypes.get(c) or [c.replace("_", " ")])
+                rows.append(self._centroid(self.prototypes.get(c) or [c.replace("_", " ")]))
             elif T[:, j].any():
-                pos[j] = _unit(F[T[:, j]].mean(axis=0))
+                rows.append(_unit(F[T[:, j]].mean(axis=0)))
             else:
-                pos[j] = self._centroid([c.replace("_", " ")])
+                rows.append(self._centroid([c.replace("_", " ")]))
+        pos = np.vstack(rows).astype(np.float32)
         self.prototypes_ = pos
         self.negatives_ = None
         if self.multilabel:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stance import analysis
+from stance import models
 from stance.narrative import cached_table, table_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +39,7 @@ def role_model(ctx: FigureContext) -> Any:
     """
     from stance.narrative import RoleCueBaseline, gold_roles, load_role_model, role_examples
 
-    folder = analysis.default_model_dir("roles", ctx.models_dir)
+    folder = models.default_folder("roles", ctx.models_dir)
     if folder is not None:
         return load_role_model(folder)
     gold = gold_roles(ctx.labels_path)
@@ -59,9 +59,9 @@ def roles(ctx: FigureContext) -> pd.DataFrame:
     """Predicted role of every actor mention (:func:`stance.narrative.predict_roles`), cached."""
     from stance.narrative import predict_roles
 
-    folder = analysis.default_model_dir("roles", ctx.models_dir)
+    folder = models.default_folder("roles", ctx.models_dir)
     extra = {
-        "role_model": analysis.model_hash(folder) if folder is not None else "none",
+        "role_model": models.model_hash(folder) if folder is not None else "none",
         "labels": _file_hash(ctx.labels_path),
     }
     key = table_key(passages(ctx), ctx.codebook.hash, extra)

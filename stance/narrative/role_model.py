@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from stance.narrative.roles import RoleCueBaseline, split_marked
 
-__all__ = ["ActorRoleClassifier", "role_view"]
+__all__ = ["ROLE_MODELS", "ActorRoleClassifier", "role_view"]
 
 _TOKEN_PATTERN = r"(?u)\b\w+\b"
 
@@ -255,3 +255,7 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         model.model_ = lr
         model.n_features_in_ = 1
         return model
+
+
+#: Class name -> class of the role models the store (:mod:`stance.models`) loads from a folder.
+ROLE_MODELS: dict[str, type] = {cls.__name__: cls for cls in (RoleCueBaseline, ActorRoleClassifier)}
