@@ -38,12 +38,15 @@ __all__ = [
     "GOLD_STYLE",
     "NOT_ANALYSED_COLOR",
     "NO_FRAME_COLOR",
+    "SIDE_PALETTE",
     "STANCE_COLORS",
     "STYLE",
     "add_caption",
+    "axes_or_new",
     "backend_colors",
     "frame_colors",
     "group_order",
+    "interval_dots",
     "new_figure",
     "plot_frame_heatmap",
     "plot_frame_trend",
@@ -54,6 +57,7 @@ __all__ = [
     "plot_stance_bars",
     "plot_stance_trend",
     "set_title",
+    "side_colors",
     "style",
 ]
 
@@ -79,6 +83,8 @@ NOT_ANALYSED_COLOR = "#FFFFFF"
 STANCE_COLORS: dict[str, str] = {"FAVOR": "#4477AA", "AGAINST": "#EE6677", "NONE": "#BBBBBB"}
 #: Okabe-Ito colours (without yellow, which is too light for lines), given to backends in order.
 BACKEND_PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+#: Colours of the sides of a corpus (Okabe-Ito vermillion, blue, green, purple), given in sorted order.
+SIDE_PALETTE: tuple[str, ...] = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 #: How gold-label values are drawn beside model values: hollow black diamonds.
 GOLD_STYLE: dict[str, Any] = {
     "marker": "D",
@@ -156,7 +162,8 @@ def new_figure(
     return fig, axes
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax``, or the Axes of a new :func:`new_figure` of ``figsize`` when ``ax`` is None."""
     if ax is not None:
         return ax
     return new_figure(figsize)[1]
@@ -186,6 +193,11 @@ def backend_colors(backends: Sequence[str]) -> dict[str, str]:
     return {b: BACKEND_PALETTE[i % len(BACKEND_PALETTE)] for i, b in enumerate(backends)}
 
 
+def side_colors(sides: Sequence[str]) -> dict[str, str]:
+    """Colour of each side, fixed by its position in sorted order."""
+    return {s: SIDE_PALETTE[i % len(SIDE_PALETTE)] for i, s in enumerate(sorted(set(map(str, sides))))}
+
+
 def _rgb(color: str) -> np.ndarray:
     from matplotlib.colors import to_rgb
 
@@ -202,6 +214,30 @@ def _pct(x: float, digits: int = 0) -> str:
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False)) if text else text
+
+
+def interval_dots(
+    ax: Axes,
+    x: Any,
+    y: Any,
+    err: np.ndarray,
+    color: str,
+    hollow: np.ndarray | None = None,
+    *,
+    horizontal: bool = True,
+    **kwargs: Any,
+) -> None:
+    """Dots with 95% bars (``err``: 2 x n distances), solid or hollow (where ``hollow`` is True).
+
+    Bars run along x when ``horizontal`` (dot-and-whisker charts), along y otherwise (time series).
+    """
+    hollow = np.zeros(len(err[0]), dtype=bool) if hollow is None else np.asarray(hollow, dtype=bool)
+    x, y = np.asarray(x), np.asarray(y)
+    style = {"fmt": "o", "markersize": 4.5, "elinewidth": 1.2, "capsize": 2, **kwargs}
+    for mask, face in ((~hollow, color), (hollow, "white")):
+        if mask.any():
+            bars = {"xerr": err[:, mask]} if horizontal else {"yerr": err[:, mask]}
+            ax.errorbar(x[mask], y[mask], color=color, ecolor=color, markerfacecolor=face, **bars, **style)
 
 
 # ------------------------------------------------------------------------ titles
@@ -315,7 +351,7 @@ def plot_frame_heatmap(
     groups = list(groups) if groups is not None else group_order(model)
     colors = dict(colors) if colors is not None else frame_colors(frames)
     titles = dict(frame_titles or {})
-    ax = _axes(ax, (1.6 * len(groups) + 2.5, 0.75 * len(frames) + 1.5))
+    ax = axes_or_new(ax, (1.6 * len(groups) + 2.5, 0.75 * len(frames) + 1.5))
 
     idx = model.set_index(["frame", "group"])
     gidx = gold.set_index(["frame", "group"]) if len(gold) else None
@@ -467,7 +503,7 @@ def plot_frame_trend(
     -------
     Axes
     """
-    ax = _axes(ax, (5.0, 3.2))
+    ax = axes_or_new(ax, (5.0, 3.2))
     if color is None:
         color = frame_colors(list(dict.fromkeys(data["frame"]))).get(frame, "#333333")
     sub = data[data["frame"] == frame]
@@ -520,7 +556,7 @@ def plot_stance_bars(
     model = _model_rows(sub)
     gold = _gold_rows(sub)
     groups = list(groups) if groups is not None else group_order(model)
-    ax = _axes(ax, (5.0, 0.6 * len(groups) + 1.5))
+    ax = axes_or_new(ax, (5.0, 0.6 * len(groups) + 1.5))
     m = model.set_index("group")
     y = np.arange(len(groups))
     favor = np.array([m.loc[g, "favor"] if g in m.index else np.nan for g in groups], dtype=float)
@@ -604,7 +640,7 @@ def plot_stance_trend(
     -------
     Axes
     """
-    ax = _axes(ax, (5.0, 3.2))
+    ax = axes_or_new(ax, (5.0, 3.2))
     sub = data[data["target"] == target]
     ax.axhspan(0, 1.05, color=STANCE_COLORS["FAVOR"], alpha=0.07, linewidth=0)
     ax.axhspan(-1.05, 0, color=STANCE_COLORS["AGAINST"], alpha=0.07, linewidth=0)
@@ -669,7 +705,7 @@ def plot_narrative_arc(
     titles = dict(frame_titles or {})
     docs = list(documents) if documents is not None else group_order(data.rename(columns={"doc_id": "group"}))
     width = int(data["position"].max()) if len(data) else 1
-    ax = _axes(ax, (0.42 * width + 3.0, 0.6 * len(docs) + 1.8))
+    ax = axes_or_new(ax, (0.42 * width + 3.0, 0.6 * len(docs) + 1.8))
     labels = _group_labels(data.rename(columns={"doc_id": "group"}))
     for i, doc in enumerate(docs):
         sub = data[data["doc_id"] == doc]
@@ -768,7 +804,7 @@ def plot_metric_intervals(
     hues = list(hues) if hues is not None else list(dict.fromkeys(data[hue]))
     colors = dict(colors) if colors is not None else backend_colors(hues)
     titles = dict(label_titles or {})
-    ax = _axes(ax, (6.0, 0.5 * len(labels) + 1.5))
+    ax = axes_or_new(ax, (6.0, 0.5 * len(labels) + 1.5))
     band = 0.7
     step = band / max(len(hues), 1)
     for k, h in enumerate(hues):
@@ -829,7 +865,7 @@ def plot_learning_curve(
     """
     hues = list(hues) if hues is not None else list(dict.fromkeys(data[hue]))
     colors = dict(colors) if colors is not None else backend_colors(hues)
-    ax = _axes(ax, (5.0, 3.5))
+    ax = axes_or_new(ax, (5.0, 3.5))
     for h in hues:
         sub = data[data[hue] == h].sort_values(x, kind="stable")
         if not len(sub):
@@ -890,7 +926,7 @@ def plot_reliability(
     labels = list(labels) if labels is not None else list(dict.fromkeys(data[label]))
     colors = dict(colors or {})
     titles = dict(label_titles or {})
-    ax = _axes(ax, (6.0, 0.42 * len(labels) + 1.5))
+    ax = axes_or_new(ax, (6.0, 0.42 * len(labels) + 1.5))
     d = data.set_index(label)
     y = np.arange(len(labels))
     v = np.array([d.loc[lbl, value] if lbl in d.index else np.nan for lbl in labels], dtype=float)

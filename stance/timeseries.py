@@ -392,7 +392,8 @@ def _difference(
         ra, rb = rows_a[j], rows_b[j]
         row: dict[str, Any] = {**key, "measure": col}
         for tag, r in zip(tags, (ra, rb), strict=True):
-            row.update({f"{k}_{tag}": r[k] for k in ("value", "value_lo", "value_hi", "n_docs", "n_passages")})
+            row.update({f"value_{tag}": r["value"], f"value_{tag}_lo": r["value_lo"], f"value_{tag}_hi": r["value_hi"]})
+            row.update({f"n_docs_{tag}": r["n_docs"], f"n_passages_{tag}": r["n_passages"]})
             row[f"passages_{tag}"] = r["passages"]
         row.update(difference=ra["value"] - rb["value"], difference_lo=float(lo[j]), difference_hi=float(hi[j]))
         out.append(row)

@@ -644,3 +644,94 @@ def test_reliability_headline():
     assert cr.headline(data) == "1 of 4 labels reach α ≥ 0.8 and 1 more α ≥ 0.667; lowest: C (α = 0.30)"
     low = data.assign(alpha=[0.1, np.nan, 0.5, 0.2])
     assert cr.headline(low) == "No label reaches α ≥ 0.8 (of 3); lowest: A (α = 0.10)"
+
+
+# ----------------------------------------------------------------------------- headlines of the group and time figures
+def _series(rows):
+    """time_series-like rows: (side, measure, mid date, value, sparse)."""
+    return pd.DataFrame(
+        [{"side": s, "measure": m, "period_mid": pd.Timestamp(d), "value": v, "sparse": sp} for s, m, d, v, sp in rows]
+    )
+
+
+def test_side_series_headline_follows_the_sign_and_skips_sparse_bins():
+    from stance.figures import series
+
+    years = ["2021-02-15", "2022-02-15", "2023-02-15", "2024-02-15"]
+    rows = [("US", "frame:a", d, 0.1 * k, False) for k, d in enumerate(years)]
+    rows += [("US", "frame:b", d, 0.05, False) for d in years]
+    rows += [("CN", "frame:a", d, 0.5, True) for d in years]
+    titles = {"frame:a": "Alpha", "frame:b": "Beta"}
+    assert series.headline(_series(rows), titles) == (
+        "CN: too few well-covered bins for a trend; US: Alpha rises most (+10.0 points a year)"
+    )
+    falling = [(s, m, d, -v if m == "frame:a" else v, sp) for s, m, d, v, sp in rows]
+    assert "US: Alpha falls most (-10.0 points a year)" in series.headline(_series(falling), titles)
+    flat = [(s, m, d, 0.2, sp) for s, m, d, _, sp in rows]
+    assert "US: no share moves by a point a year" in series.headline(_series(flat), titles)
+    tie = [r for r in rows if r[1] == "frame:b"] + [("US", "frame:c", d, 0.05, False) for d in years]
+    assert "US: no share moves" in series.headline(_series(tie), titles)
+
+
+def _diffs(rows, window=365):
+    return pd.DataFrame(
+        [
+            {
+                "event": e,
+                "event_date": pd.Timestamp("2024-01-30"),
+                "side": s,
+                "measure": m,
+                "difference": d,
+                "difference_lo": lo,
+                "difference_hi": hi,
+                "sparse": sp,
+            }
+            for e, s, m, d, lo, hi, sp in rows
+        ]
+    )
+
+
+def test_before_after_headline_takes_the_clearest_well_covered_change():
+    from stance.figures import event_before_after as eba
+
+    titles = {"frame:a": "Alpha", "stance:x": "Balance: X"}
+    rows = [
+        ("Launch", "US", "frame:a", 0.10, 0.02, 0.18, False),
+        ("Launch", "US", "stance:x", -0.30, -0.40, -0.20, False),
+        ("Launch", "CN", "frame:a", 0.60, 0.60, 0.60, True),  # one document: never the headline
+        ("Launch", "US", "frame:b", 0.50, -0.10, 1.10, False),  # interval crosses zero
+    ]
+    assert eba.headline(_diffs(rows), titles) == (
+        "After Launch (2024-01-30), Balance: X falls 30 points on the US side (95% interval -40 to -20)"
+    )
+    flipped = [(e, s, m, -d, -hi, -lo, sp) for e, s, m, d, lo, hi, sp in rows]
+    assert "Balance: X rises 30 points" in eba.headline(_diffs(flipped), titles)
+    assert eba.headline(_diffs(rows[2:]), titles).startswith("No share or balance changes beyond")
+    assert eba.headline(_diffs(rows[2:3]), titles).startswith("Too few documents in the windows")
+    assert eba.headline(_diffs([]).iloc[0:0], titles, 180).startswith("No event has documents within 180 days")
+
+
+def test_sides_compared_headline_names_the_larger_side():
+    from stance.figures import sides_compared as sc
+
+    def data(rows, sides=("CN", "US")):
+        out = pd.DataFrame(
+            [
+                {"period": p, "measure": m, "difference": d, "difference_lo": lo, "difference_hi": hi, "sparse": sp}
+                for p, m, d, lo, hi, sp in rows
+            ]
+        )
+        out.attrs["sides"] = list(sides)
+        return out
+
+    titles = {"frame:a": "Alpha"}
+    rows = [("2024", "frame:a", 0.3, 0.1, 0.5, False), ("2025", "frame:a", 0.9, 0.8, 1.0, True)]
+    assert sc.headline(data(rows), titles) == (
+        "Largest gap: Alpha is 30 points higher in CN than in US texts in 2024 (95% interval 10 to 50)"
+    )
+    flipped = [(p, m, -d, -hi, -lo, sp) for p, m, d, lo, hi, sp in rows]
+    assert sc.headline(data(flipped), titles) == (
+        "Largest gap: Alpha is 30 points higher in US than in CN texts in 2024 (95% interval 10 to 50)"
+    )
+    assert sc.headline(data(rows[1:]), titles).startswith("Too few documents per side")
+    assert sc.headline(data([], sides=("CN",)), titles).startswith("Only one side in the corpus (CN)")

@@ -26,7 +26,7 @@ def synthetic_table(docs: list[tuple[str, str, str, float]], per_doc: int = 10) 
                     "side": side,
                     "kind": "press briefing" if k % 2 else "fact sheet",
                     "frame:a": float(k < n_on),
-                    "stance:stance:x": 1.0 if k < n_on else -1.0,
+                    "stance:x": 1.0 if k < n_on else -1.0,
                 }
             )
     return pd.DataFrame(rows)
@@ -70,7 +70,7 @@ def test_before_after_finds_the_step_and_its_sign():
     assert row["value_before"] == 0.0 and row["value_after"] == 1.0
     assert (row["difference"], row["difference_lo"], row["difference_hi"]) == (1.0, 1.0, 1.0)
     assert row["n_docs_before"] == 4 and row["n_docs_after"] == 4
-    assert up.loc[up["measure"] == "stance:stance:x", "difference"].iloc[0] == 2.0  # -1 to +1
+    assert up.loc[up["measure"] == "stance:x", "difference"].iloc[0] == 2.0  # -1 to +1
     flipped = synthetic_table([(d, p, s, 1.0 - v) for d, p, s, v in docs])
     down = ts.before_after(flipped, "2024-01-30", n_boot=200)
     assert down.loc[down["measure"] == "frame:a", "difference"].iloc[0] == -1.0

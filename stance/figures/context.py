@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stance import analysis, plotting
+from stance import analysis, plotting, timeseries
 from stance.figures.common import fmt_date
 from stance.paths import ProjectPaths
+from stance.timeseries import MIN_DOCS
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.codebook import Codebook
@@ -55,6 +56,15 @@ class FigureContext:
         The project (default :meth:`ProjectPaths.discover`).
     events : path, optional
         Dated events table (default ``paths.events``).
+    scores : DataFrame, optional
+        Model scores of the corpus' passages (:func:`stance.analysis.score_passages` format);
+        default: scored with ``models`` (cached on disk).
+    freq : {"M", "Q", "Y"}
+        Bins of the time series: month, quarter (default) or year.
+    min_docs : int
+        Fewest documents in a bin for a solid point (sparser bins are hollow).
+    event_window_days : int
+        Length of the windows before and after an event.
     """
 
     def __init__(
@@ -70,6 +80,10 @@ class FigureContext:
         random_state: int = 0,
         paths: ProjectPaths | None = None,
         events: str | Path | None = None,
+        scores: pd.DataFrame | None = None,
+        freq: str = "Q",
+        min_docs: int = MIN_DOCS,
+        event_window_days: int = 365,
     ) -> None:
         self.paths = paths if paths is not None else ProjectPaths.discover()
         self.root = self.paths.root
@@ -82,6 +96,10 @@ class FigureContext:
         self.cache_dir = cache_dir
         self.n_boot = n_boot
         self.random_state = random_state
+        self._scores = scores
+        self.freq = freq
+        self.min_docs = min_docs
+        self.event_window_days = event_window_days
 
     # -- inputs
     @cached_property
@@ -110,6 +128,8 @@ class FigureContext:
     @cached_property
     def scores(self) -> pd.DataFrame:
         """Model scores of every analysable passage (cached on disk)."""
+        if self._scores is not None:
+            return self._scores
         try:
             return analysis.score_passages(
                 self.corpus,
@@ -133,6 +153,25 @@ class FigureContext:
         if self.gold.empty:
             return self.scores
         return pd.concat([self.scores, self.gold], ignore_index=True)
+
+    @cached_property
+    def measures(self) -> pd.DataFrame:
+        """On-topic passages of officials and authors, with groups and measures (see ``timeseries``)."""
+        return timeseries.passage_measures(self.scores, self.corpus)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The dated events table (empty when the project has none)."""
+        if not self.events_path.is_file():
+            return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "label": [], "source": []})
+        return timeseries.read_events(self.events_path)
+
+    def measure_title(self, measure: str) -> str:
+        """Display name of a measure column: a frame's title, or ``Balance: <target>``."""
+        kind, _, name = measure.partition(":")
+        if kind == "frame":
+            return self.frame_title(name)
+        return f"Balance: {self.target_title(name)}"
 
     def evaluation(self, name: str) -> pd.DataFrame:
         """A table written by the evaluation (``<models_dir>/evaluation/<name>``).
