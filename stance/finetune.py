@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from stance._progress import progress
 from stance.corpus import text_hash
 from stance.evaluation import (
     Fold,
@@ -621,10 +620,10 @@ def _cross_validate_pair(plan: _Plan, folds: Sequence[Fold], workdir: Path) -> t
 
     old = None
     if plan.old_recipe is not None:
-        old = run_folds(data, progress(folds, desc=f"finetune {task} (old)", total=len(folds)), fit_old, "old")
+        old = run_folds(data, folds, fit_old, "old", desc=f"finetune {task} (old)")
         if plan.identical:
             return old.predictions, old.predictions.assign(model="new")
-    new = run_folds(data, progress(folds, desc=f"finetune {task} (new)", total=len(folds)), fit_new, "new")
+    new = run_folds(data, folds, fit_new, "new", desc=f"finetune {task} (new)")
     return (old.predictions if old is not None else None), new.predictions
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from stance._progress import progress
 from stance.evaluation.data import TaskData, codebook_examples
 from stance.evaluation.folds import Fold, fold_scheme, make_folds
 from stance.evaluation.metrics import primary_metric, score_predictions
@@ -237,18 +238,24 @@ class CVResult:
         return score_predictions(self.predictions, self.labels, self.multilabel, **kwargs)
 
 
-def _fold_predictions(est: Any, data: TaskData, fold: Fold, name: str, truth: np.ndarray) -> pd.DataFrame:
-    """One forward pass over the fold's test passages (``est`` None: no label, probability 0)."""
+def _fold_predictions(est: Any, data: TaskData, fold: Fold, name: str, truth: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """One forward pass over the fold's test passages, and its wall time (``est`` None: no label, probability 0)."""
     k, n = len(data.labels), len(fold.test)
     if est is None:
-        return _long_predictions(name, data, fold, np.zeros((n, k)), np.zeros((n, k), bool), truth[fold.test])
+        frame = _long_predictions(name, data, fold, np.zeros((n, k)), np.zeros((n, k), bool), truth[fold.test])
+        return frame, 0.0
     X_test = [data.texts[i] for i in fold.test]
+    t0 = time.perf_counter()
     P_raw = est.predict_proba(X_test)
-    pred = _pred_matrix(est, decide(est, P_raw, data.multilabel), data.labels, data.multilabel, n)
-    return _long_predictions(name, data, fold, _align(est, P_raw, data.labels), pred, truth[fold.test])
+    decided = decide(est, P_raw, data.multilabel)
+    seconds = time.perf_counter() - t0
+    pred = _pred_matrix(est, decided, data.labels, data.multilabel, n)
+    return _long_predictions(name, data, fold, _align(est, P_raw, data.labels), pred, truth[fold.test]), seconds
 
 
-def run_folds(data: TaskData, folds: Sequence[Fold], fit: FoldFitter, name: str) -> CVResult:
+def run_folds(
+    data: TaskData, folds: Sequence[Fold], fit: FoldFitter, name: str, *, desc: str | None = None
+) -> CVResult:
     """The fold loop: for each fold, ``fit(fold)``, then one forward pass on its test passages.
 
     Parameters
@@ -261,24 +268,27 @@ def run_folds(data: TaskData, folds: Sequence[Fold], fit: FoldFitter, name: str)
         when there is nothing to train on (every test passage then gets no label).
     name : str
         Model name in the predictions.
+    desc : str, optional
+        Show a progress bar over the folds with this label (silent in quiet mode).
 
     Returns
     -------
     CVResult
         Out-of-fold predictions, fit and predict wall time summed over folds.
     """
+    folds = list(folds)
     frames: list[pd.DataFrame] = []
     fit_s = pred_s = 0.0
     truth = data.indicator()
-    for fold in folds:
+    for fold in progress(folds, desc=desc, total=len(folds)) if desc else folds:
         if len(fold.test) == 0:
             continue
         t0 = time.perf_counter()
         est = fit(fold)
-        t1 = time.perf_counter()
-        frames.append(_fold_predictions(est, data, fold, name, truth))
-        fit_s += t1 - t0
-        pred_s += time.perf_counter() - t1
+        fit_s += time.perf_counter() - t0
+        frame, seconds = _fold_predictions(est, data, fold, name, truth)
+        frames.append(frame)
+        pred_s += seconds
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PREDICTION_COLUMNS)
     return CVResult(
         name,

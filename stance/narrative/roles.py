@@ -1007,7 +1007,7 @@ def evaluate_roles(
     folds = make_folds(data, "document")
     rows, preds = [], []
     for name, factory in models.items():
-        res = run_folds(data, folds, _role_fitter(factory, data, extra_train), name)
+        res = run_folds(data, folds, _role_fitter(factory, data, extra_train), name, desc=f"roles {name}")
         overall = res.score(n_boot=n_boot, resample=resample, random_state=random_state)[0].set_index("metric")
         for metric in ROLE_METRICS:
             rows.append(
