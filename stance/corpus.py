@@ -373,6 +373,26 @@ class Corpus:
         out["analysable_words"] = [int(p[(p["doc_id"] == d) & p["analysable"]]["n_words"].sum()) for d in out["doc_id"]]
         return out
 
+    def group_summary(self, by: Sequence[str] = ("corpus", "side", "kind")) -> pd.DataFrame:
+        """Counts per group of documents: documents, passages, analysable, on topic, by speaker role."""
+        p = self.passages.merge(self.documents[["doc_id", *by]], on="doc_id")
+        on_topic = p["on_topic"] if "on_topic" in p else p["analysable"]
+        p = p.assign(
+            on_topic=on_topic & p["analysable"],
+            official=p["analysable"] & (p["speaker_role"] == "official"),
+            journalist=p["analysable"] & (p["speaker_role"] == "journalist"),
+        )
+        out = p.groupby(list(by), sort=True).agg(
+            documents=("doc_id", "nunique"),
+            passages=("passage_id", "size"),
+            analysable=("analysable", "sum"),
+            on_topic=("on_topic", "sum"),
+            official=("official", "sum"),
+            journalist=("journalist", "sum"),
+            words=("n_words", "sum"),
+        )
+        return out.reset_index()
+
     def __repr__(self) -> str:
         return (
             f"Corpus({len(self.documents)} documents, {len(self.passages)} passages, "

@@ -13,6 +13,9 @@ from stance.cli._common import console, fail, print_frame
 
 __all__ = ["codebook", "corpus"]
 
+MAX_ROWS = 30
+"""Summaries longer than this print counts by group and the first rows instead."""
+
 
 def _snapshot_path(source: Path) -> Path:
     from hashlib import sha256
@@ -25,8 +28,11 @@ def _snapshot_path(source: Path) -> Path:
 
 def corpus(
     path: Path | None = typer.Argument(
-        None, help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: seeds/."
+        None,
+        help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: the whole project corpus "
+        "(every folder under seeds/ with a manifest).",
     ),
+    documents: bool = typer.Option(False, "--documents", help="List every document, however many there are."),
     passages: bool = typer.Option(
         False, "--passages", help="Also list every passage with its id and boilerplate reason."
     ),
@@ -39,18 +45,20 @@ def corpus(
     Also reports which passage ids changed since the last run (edited, moved, added or
     removed paragraphs), so labels can be re-anchored.
     """
-    from stance.corpus import diff_passages, load_corpus
+    from stance.corpus import diff_passages, load_corpus, load_project_corpus
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        c = load_corpus(path)
+        c = load_corpus(path) if path is not None else load_project_corpus()
     for w in caught:
         console.print(f"[yellow]warning:[/yellow] {w.message}", soft_wrap=True)
     summary = c.summary()
-    print_frame(
-        summary[["doc_id", "published", "outlet", "passages", "analysable", "sentences", "words"]],
-        title=f"Corpus {c.source}",
-    )
+    cols = ["doc_id", "published", "outlet", "passages", "analysable", "sentences", "words"]
+    if len(summary) > MAX_ROWS and not documents:
+        print_frame(c.group_summary(), title=f"Corpus {c.source}: by corpus, side and kind")
+        print_frame(summary[cols].head(10), title=f"First 10 of {len(summary)} documents (--documents lists all)")
+    else:
+        print_frame(summary[cols], title=f"Corpus {c.source}")
     n_aside = int((~c.passages["analysable"]).sum())
     n_kept = int(c.passages["analysable"].sum())
     first, last = summary["published"].min(), summary["published"].max()
