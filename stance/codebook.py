@@ -121,24 +121,94 @@ class Actor:
     aliases: list[str] = field(default_factory=list)
 
 
-def _line_index(text: str) -> dict[tuple, int]:
-    """Map YAML paths (tuples of keys and indices) to 1-based line numbers."""
-    lines: dict[tuple, int] = {}
+#: Largest codebook file read, in bytes (a codebook is a few hundred kilobytes at most).
+MAX_CODEBOOK_BYTES = 5_000_000
+#: Most YAML nodes a codebook may hold once its aliases are expanded.
+MAX_CODEBOOK_NODES = 200_000
 
-    def walk(node: yaml.Node, path: tuple) -> None:
+
+def _line_index(root: yaml.Node | None) -> dict[tuple, int]:
+    """Map YAML paths (tuples of keys and indices) to 1-based line numbers.
+
+    An aliased node is indexed once, where its anchor is: aliases are not expanded.
+    """
+    lines: dict[tuple, int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
         lines[path] = node.start_mark.line + 1
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 lines[(*path, key.value)] = key.start_mark.line + 1
-                walk(value, (*path, key.value))
+                stack.append((value, (*path, key.value)))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None:
-        walk(root, ())
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
     return lines
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Number of nodes once aliases are expanded (counted without expanding them), capped past ``limit``.
+
+    Raises
+    ------
+    ValueError
+        If an alias refers to a node that contains it (a recursive structure).
+    """
+    size: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            active.discard(key)
+            size[key] = min(limit + 1, 1 + sum(size[id(c)] for c in _children(node)))
+            continue
+        if key in size:
+            continue
+        if key in active:
+            raise ValueError(f"line {node.start_mark.line + 1}: an alias refers to a node that contains it")
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    return size[id(root)]
+
+
+def _parse_yaml(text: str, path: Path) -> tuple[Any, dict[tuple, int]]:
+    """Parse ``text`` once: the data and its line index, refusing alias bombs and deep nesting."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, {}
+        try:
+            n = _expanded_size(root, MAX_CODEBOOK_NODES)
+        except ValueError as exc:
+            raise StanceInputError(f"recursive YAML alias ({exc}); write the value out", file=path) from exc
+        if n > MAX_CODEBOOK_NODES:
+            raise StanceInputError(
+                f"its YAML aliases expand to more than {MAX_CODEBOOK_NODES:,} values (an alias bomb?); write the "
+                "values out instead of nesting aliases",
+                file=path,
+                line=root.start_mark.line + 1,
+            )
+        return loader.construct_document(root), _line_index(root)
+    except RecursionError as exc:
+        raise StanceInputError("YAML nested too deeply to read; flatten the structure", file=path) from exc
+    finally:
+        loader.dispose()
 
 
 class Codebook:
@@ -200,6 +270,13 @@ class Codebook:
         path = Path(path) if path is not None else project_root() / "codebook" / "codebook.yaml"
         if not path.is_file():
             raise StanceInputError("codebook file not found", file=path)
+        size = path.stat().st_size
+        if size > MAX_CODEBOOK_BYTES:
+            raise StanceInputError(
+                f"codebook file is {size:,} bytes, more than the {MAX_CODEBOOK_BYTES:,} a codebook may have; "
+                "is this the right file?",
+                file=path,
+            )
         raw = path.read_bytes()
         if not raw.strip():
             raise StanceInputError("codebook file is empty", file=path, line=1)
@@ -209,8 +286,7 @@ class Codebook:
             line = raw[: exc.start].count(b"\n") + 1
             raise StanceInputError(f"not valid UTF-8 (byte {exc.start})", file=path, line=line) from exc
         try:
-            data = yaml.safe_load(text)
-            lines = _line_index(text)
+            data, lines = _parse_yaml(text, path)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise StanceInputError(

@@ -19,7 +19,6 @@ import csv
 import difflib
 import hashlib
 import io
-import json
 import re
 import unicodedata
 import warnings
@@ -30,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from stance.errors import StanceInputError
-from stance.io import inside_folder
+from stance.io import csv_rows, inside_folder, json_value, read_parquet
 from stance.markdown import render_inline, split_front_matter, split_markdown_blocks
 from stance.paths import ProjectPaths
 from stance.speakers import TRANSCRIPT_KINDS, load_speaker_table, parse_label, speaker_role, transcript_marker
@@ -89,6 +88,10 @@ DOCUMENT_COLUMNS = [
 TEXT_SUFFIXES = {".txt", ".md"}
 
 
+#: A passage longer than this many words gets a warning (a missing paragraph break, or the wrong file).
+MAX_PASSAGE_WORDS = 5_000
+
+
 class StanceDataWarning(UserWarning):
     """A problem in the input that does not stop loading (e.g. a changed file hash)."""
 
@@ -127,6 +130,15 @@ def read_text_file(path: str | Path) -> str:
         ) from exc
     if not text.strip():
         raise StanceInputError("file is empty", file=path, line=1)
+    if "\x00" in text:
+        at = text.index("\x00")
+        raise StanceInputError(
+            f"contains {text.count(chr(0)):,} NUL byte(s) (the first on this line, column "
+            f"{at - text.rfind(chr(10), 0, at)}); a text file has none: is it UTF-16 or binary? "
+            "Re-save it as UTF-8 text",
+            file=path,
+            line=text.count("\n", 0, at) + 1,
+        )
     return text
 
 
@@ -493,6 +505,12 @@ def _segment(
         rows, doc_notes = _segment_document(doc, texts[doc.doc_id], rules, (speaker_tables or {}).get(doc.doc_id, {}))
         notes += doc_notes
         for row in rows:
+            if row["n_words"] > MAX_PASSAGE_WORDS:
+                notes.append(
+                    f"{doc.file or doc.doc_id}, paragraph {row['para_index'] + 1}: passage {row['passage_id']} has "
+                    f"{row['n_words']:,} words (more than {MAX_PASSAGE_WORDS:,}); a passage is one paragraph: "
+                    "separate the paragraphs with blank lines, or check that this is the right file"
+                )
             sents = split_sentences(row["text"])
             row["n_sentences"] = len(sents)
             srow += [dict(passage_id=row["passage_id"], sent_index=j, text=t) for j, t in enumerate(sents)]
@@ -606,7 +624,7 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
     rows, texts, notes = [], {}, []
     seen_ids: dict[str, int] = {}
     seen_files: dict[str, int] = {}
-    for row in reader:
+    for row in csv_rows(reader, path):
         line = reader.line_num
         if None in row:
             raise StanceInputError("row has more fields than the header", file=path, line=line)
@@ -660,20 +678,17 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     records: list[tuple[int, dict]] = []
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
-        records = [(reader.line_num, dict(r)) for r in reader]
+        records = [(reader.line_num, dict(r)) for r in csv_rows(reader, path)]
     elif suffix in {".jsonl", ".ndjson"}:
         for i, line in enumerate(read_text_file(path).splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise StanceInputError(f"not valid JSON: {exc.msg}", file=path, line=i) from exc
+            obj = json_value(line, path, i)
             if not isinstance(obj, dict):
                 raise StanceInputError("each line must be a JSON object", file=path, line=i)
             records.append((i, obj))
     elif suffix in {".parquet", ".pq"}:
-        frame = pd.read_parquet(path)
+        frame = read_parquet(path)
         records = [(i + 1, r) for i, r in enumerate(frame.to_dict("records"))]
     else:
         raise StanceInputError(f"unsupported corpus table type {suffix!r}; use .csv, .jsonl or .parquet", file=path)

@@ -32,8 +32,11 @@ __all__ = [
     "atomic_path",
     "atomic_write",
     "check_output",
+    "csv_rows",
     "inside_folder",
+    "json_value",
     "on_sigterm",
+    "read_parquet",
     "replaced_note",
     "write_frame",
 ]
@@ -161,6 +164,55 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(blob)
     return path
+
+
+# ---------------------------------------------------------------------------- reading
+def csv_rows(reader: Any, file: str | Path) -> Iterator[dict]:
+    """Rows of a ``csv.DictReader``, with a located error for a malformed row or an oversized cell."""
+    import csv
+
+    while True:
+        start = reader.line_num + 1  # first line of the next row
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            what = (
+                f"a cell is longer than {limit:,} characters (often a quote that is never closed)"
+                if "field larger" in str(exc)
+                else f"not valid CSV ({exc})"
+            )
+            raise StanceInputError(f"{what}; fix the row", file=file, line=start) from exc
+        yield row
+
+
+def json_value(text: str, file: str | Path, line: int | None = None) -> Any:
+    """``json.loads`` with a located error for invalid JSON and for nesting too deep to read."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = line if line is not None else exc.lineno
+        raise StanceInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=file, line=where) from exc
+    except RecursionError as exc:
+        raise StanceInputError("JSON nested too deeply to read; flatten the value", file=file, line=line) from exc
+
+
+def read_parquet(path: str | Path, **kwargs: Any) -> Any:
+    """``pandas.read_parquet`` with a located error for a damaged or non-Parquet file."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path, **kwargs)
+    except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StanceInputError(f"not a readable Parquet file ({first.strip()}); re-write it", file=path) from exc
 
 
 # ---------------------------------------------------------------------------- reading inside a folder

@@ -58,7 +58,7 @@ from stance.codebook import Codebook
 from stance.corpus import BOILERPLATE_RULES, classify_passage, split_paragraphs, text_hash
 from stance.encoders import transient_cache
 from stance.errors import StanceInputError
-from stance.io import atomic_path
+from stance.io import atomic_path, json_value
 from stance.models import ModelHandle, default_path, read_config
 
 __all__ = [
@@ -451,7 +451,7 @@ def _json_field(text: str) -> str | None:
     """The key of a JSON line whose value holds an undecodable byte (shown as U+FFFD)."""
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(obj, dict):
         for key, value in obj.items():
@@ -473,10 +473,7 @@ def _plan_jsonl(path: Path, chunksize: int) -> list[Part]:
                 raise _bad_utf8(path, line_no, exc, raw, _json_field(raw.decode("utf-8", errors="replace"))) from exc
             if text.strip():
                 if n_rows == 0:
-                    try:
-                        obj = json.loads(text)
-                    except ValueError as exc:
-                        raise StanceInputError(f"not valid JSON: {exc}", file=path, line=line_no) from exc
+                    obj = json_value(text, path, line_no)
                     if not isinstance(obj, dict):
                         raise StanceInputError("each line must be a JSON object", file=path, line=line_no)
                     header = tuple(obj)
@@ -617,10 +614,7 @@ def _read_jsonl(part: Part, columns: list[str]) -> tuple[pd.DataFrame, list[int]
         if not text.strip():
             continue
         line = part.first_line + i
-        try:
-            obj = json.loads(text)
-        except ValueError as exc:
-            raise StanceInputError(f"not valid JSON: {exc}", file=part.path, line=line) from exc
+        obj = json_value(text, part.path, line)
         if not isinstance(obj, dict):
             raise StanceInputError("each line must be a JSON object", file=part.path, line=line)
         records.append({c: obj.get(c) for c in columns} | {"__has_text": columns[-1] in obj})

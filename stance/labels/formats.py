@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
-from stance.io import atomic_write, check_output
+from stance.io import atomic_write, check_output, csv_rows, json_value
 from stance.labels.schema import NO_ROLE, LabelSchema, Located, _suggest
 from stance.labels.store import (
     ImportReport,
@@ -93,10 +93,7 @@ def detect_format(path: str | Path) -> str:
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StanceInputError(f"not valid JSON: {exc.msg}", file=path, line=i) from exc
+        obj = json_value(line, path, i)
         if isinstance(obj, dict) and "data" in obj and ("annotations" in obj or "predictions" in obj):
             return "labelstudio"
         if isinstance(obj, dict) and "text" in obj and any(k in obj for k in ("accept", "label", "cats", "answer")):
@@ -170,10 +167,7 @@ def _jsonl_objects(path: Path) -> list[tuple[int, Any]]:
     for i, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            out.append((i, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise StanceInputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=path, line=i) from exc
+        out.append((i, json_value(line, path, i)))
     return out
 
 
@@ -225,12 +219,21 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
         )
     out, notes = [], []
     prev = 1
-    for row in reader:
+    for row in csv_rows(reader, path):
         line = prev + 1
         prev = reader.line_num
         if None in row:
             raise StanceInputError("the row has more fields than the header", file=path, line=line)
-        row = {k: (v or "").strip() for k, v in row.items()}
+        missing = [k for k, v in row.items() if v is None]
+        if missing:
+            raise StanceInputError(
+                f"the row has {len(header) - len(missing)} of the header's {len(header)} fields (it looks cut short); "
+                "complete it or delete it",
+                file=path,
+                line=line,
+                field=missing[0],
+            )
+        row = {k: v.strip() for k, v in row.items()}
         cells: dict[str, Any] = {}
         if frame_col and row.get(frame_col, "").lower() not in _EMPTY:
             value = row[frame_col]
@@ -285,11 +288,7 @@ def _json_array_items(text: str, path: Path) -> list[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     i = len(text) - len(text.lstrip())
     if text[i : i + 1] != "[":
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StanceInputError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from exc
-        return [(1, obj)]
+        return [(1, json_value(text, path))]
     i += 1
     items = []
     n = len(text)
@@ -306,9 +305,27 @@ def _json_array_items(text: str, path: Path) -> list[tuple[int, Any]]:
             raise StanceInputError(
                 f"not valid JSON: {exc.msg} (column {exc.colno})", file=path, line=exc.lineno
             ) from exc
+        except RecursionError as exc:
+            line = text.count("\n", 0, i) + 1
+            raise StanceInputError("JSON nested too deeply to read; flatten the value", file=path, line=line) from exc
         items.append((text.count("\n", 0, i) + 1, obj))
         i = end
     return items
+
+
+def _cat_score(score: Any, path: Path, line: int, label: str) -> float:
+    """A ``cats`` score as a number in [0, 1]."""
+    ok = isinstance(score, int | float) and not isinstance(score, bool) and 0.0 <= float(score) <= 1.0
+    if not ok and isinstance(score, bool):
+        return float(score)
+    if not ok:
+        raise StanceInputError(
+            f"cats score of {label!r} must be a number from 0 to 1 (or true/false), got {score!r}",
+            file=path,
+            line=line,
+            field=f"cats.{label}",
+        )
+    return float(score)
 
 
 def _ls_name(kind: str, name: str) -> str:
@@ -488,9 +505,10 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
         elif isinstance(obj.get("cats"), dict):
             for lab, score in obj["cats"].items():
                 _check_option(lab, options, path, line, "cats")
+                present = _cat_score(score, path, line, lab) >= 0.5
                 if lab in schema.frames:
-                    cells[f"frame:{lab}"] = float(score) >= 0.5
-                elif float(score) >= 0.5:
+                    cells[f"frame:{lab}"] = present
+                elif present:
                     labels = [*(labels or []), lab]
         else:
             key = "accept" if "accept" in obj else "label" if "label" in obj else None

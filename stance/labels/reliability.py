@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.io import csv_rows
 from stance.labels.schema import NO_ROLE, LabelSchema, Located, _suggest, doc_id_of
 from stance.labels.store import ImportReport, LabelStore, _fold, _State, state_record
 
@@ -357,7 +358,7 @@ def read_decisions(path: str | Path) -> list[dict]:
             )
     out = []
     prev = 1
-    for row in reader:
+    for row in csv_rows(reader, path):
         line, prev = prev + 1, reader.line_num
         out.append({**{k: (v or "").strip() for k, v in row.items() if k}, "_line": line, "_file": str(path)})
     return out

@@ -667,6 +667,12 @@ def _reanchor_hint(pid: str, old_hash: str, text: Any, passages: Mapping[str, tu
         if not at:
             return "Check the passage ids with `stance corpus` and point the label at the right passage."
         target, why = at[0], "is the passage now at the same position"
+    if target == pid:  # the id still exists: nothing to re-anchor, the input's hash or text is stale
+        return (
+            f"Passage {pid!r} itself {why}: the id is current, only the input's text_hash (or text) is out of "
+            "date. If the label still applies, drop text_hash and text from the input (or correct them); no "
+            "re-anchoring is needed."
+        )
     return (
         f"Passage {target!r} {why}; if the label still applies, re-anchor it: change passage_id to {target!r} "
         f"in the input (and drop text_hash), or for stored labels run "

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
-from stance.io import atomic_write
+from stance.io import atomic_write, json_value
 from stance.labels.schema import (
     NO_ROLE,
     LabelSchema,
@@ -650,10 +650,7 @@ def _parse_store(raw: bytes, path: Path) -> list[dict]:
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StanceInputError(f"not valid JSON in the label store: {exc.msg}", file=path, line=i) from exc
+        rec = json_value(line, path, i)
         if not isinstance(rec, dict) or "passage_id" not in rec or "annotator" not in rec:
             raise StanceInputError("a label record needs passage_id and annotator", file=path, line=i)
         out.append(rec)
