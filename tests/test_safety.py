@@ -287,3 +287,146 @@ def test_usage_errors_exit_2(project):
 def test_input_error_type_formats_file_line_field():
     err = StanceInputError("not a date", file="seeds/manifest.csv", line=3, field="published")
     assert str(err) == "seeds/manifest.csv, line 3, field published: not a date"
+
+
+# ----------------------------------------------------------------------------- 5, 9, 11-13, 17: bad input files
+def _passage_ids(project: Path) -> list[str]:
+    import warnings
+
+    from stance.corpus import load_corpus
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return list(load_corpus(project / "seeds").passages["passage_id"])
+
+
+def _billion_laughs(project: Path, tmp: Path) -> list:
+    lines = ["name: laughs", 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    (project / "codebook" / "codebook.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["codebook", "--check"]
+
+
+def _huge_codebook(project: Path, tmp: Path) -> list:
+    path = project / "codebook" / "codebook.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + ("# padding\n" * 600_000), encoding="utf-8")
+    return ["codebook", "--check"]
+
+
+def _big_manifest_cell(project: Path, tmp: Path) -> list:
+    path = project / "seeds" / "manifest.csv"
+    path.write_text(MANIFEST + f"big-2024-01-01,doc_b.txt,X,2024-01-01,{'x' * 140_000}\n", encoding="utf-8")
+    return ["corpus"]
+
+
+def _big_label_cell(project: Path, tmp: Path) -> list:
+    pid = _passage_ids(project)[0]
+    (tmp / "big.csv").write_text(f'passage_id,annotator,frames\n{pid},a,"{"x" * 140_000}"\n', encoding="utf-8")
+    return ["label", "import", tmp / "big.csv", "-a", "coder_a"]
+
+
+def _deep_json(project: Path, tmp: Path) -> list:
+    (tmp / "deep.jsonl").write_text("[" * 200_000 + "]" * 200_000 + "\n", encoding="utf-8")
+    return ["label", "import", tmp / "deep.jsonl", "-a", "coder_a"]
+
+
+def _deep_json_table(project: Path, tmp: Path) -> list:
+    (tmp / "deep.jsonl").write_text('{"text": "a", "x": ' + "[" * 200_000 + "]" * 200_000 + "}\n", encoding="utf-8")
+    return ["score", tmp / "deep.jsonl", "-o", tmp / "out.parquet", "--model", "lexicon"]
+
+
+def _damaged_parquet(project: Path, tmp: Path) -> list:
+    import pandas as pd
+
+    path = tmp / "corpus.parquet"
+    pd.DataFrame({"doc_id": ["a"], "text": ["Some text."]}).to_parquet(path)
+    blob = bytearray(path.read_bytes())
+    blob[-12:-8] = b"\xff\xff\xff\x7f"  # the footer length: the header cannot be read
+    path.write_bytes(bytes(blob))
+    return ["corpus", path]
+
+
+def _cut_short_row(project: Path, tmp: Path) -> list:
+    out = tmp / "tasks.csv"
+    assert cli("label", "export", "-o", out).code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    lines[2] = ",".join(lines[2].split(",")[:5])
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["label", "import", out, "-a", "coder_a"]
+
+
+def _stale_hash(project: Path, tmp: Path) -> list:
+    import warnings
+
+    from stance.corpus import load_corpus
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = load_corpus(project / "seeds").passages.iloc[0]
+    rec = _record(p["passage_id"]) | {"annotator": "coder_a", "text": p["text"], "text_hash": "0" * 16}
+    (tmp / "stale.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    return ["label", "import", tmp / "stale.jsonl"]
+
+
+def _prodigy_cats(project: Path, tmp: Path) -> list:
+    pid = _passage_ids(project)[0]
+    row = {"text": "x", "meta": {"passage_id": pid}, "cats": {"cooperation": "yes please"}}
+    (tmp / "cats.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    return ["label", "import", tmp / "cats.jsonl", "-a", "coder_a", "-f", "prodigy"]
+
+
+def _nul_bytes(project: Path, tmp: Path) -> list:
+    (project / "seeds" / "doc_b.txt").write_bytes(b"First paragraph.\n\nSecond \x00 paragraph.\n")
+    return ["corpus"]
+
+
+BAD_INPUT = [
+    pytest.param(_billion_laughs, ["codebook.yaml", "aliases expand to more than"], id="5-billion-laughs"),
+    pytest.param(_huge_codebook, ["codebook.yaml", "bytes, more than"], id="5-oversized-codebook"),
+    pytest.param(_big_manifest_cell, ["manifest.csv, line 4", "longer than 131,072"], id="9-manifest-cell"),
+    pytest.param(_big_label_cell, ["big.csv, line 2", "longer than 131,072"], id="9-label-csv-cell"),
+    pytest.param(_deep_json, ["deep.jsonl, line 1", "nested too deeply"], id="9-deep-json-import"),
+    pytest.param(_deep_json_table, ["deep.jsonl, line 1", "nested too deeply"], id="9-deep-json-score"),
+    pytest.param(_damaged_parquet, ["corpus.parquet", "not a readable Parquet file"], id="9-damaged-parquet"),
+    pytest.param(_cut_short_row, ["tasks.csv, line 3", "cut short", "5 of the header's"], id="11-cut-short-row"),
+    pytest.param(_stale_hash, ["stale.jsonl, line 1", "no re-anchoring is needed"], id="12-stale-hash-same-id"),
+    pytest.param(_prodigy_cats, ["cats.jsonl, line 1", "field cats.cooperation", "'yes please'"], id="13-cats"),
+    pytest.param(_nul_bytes, ["doc_b.txt, line 3", "NUL byte"], id="17-nul-bytes"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), BAD_INPUT)
+def test_bad_input_gets_a_located_message(project, tmp_path, make, expected):
+    argv = make(project, tmp_path)
+    before = snapshot(project)
+    result = cli(*argv)
+    assert result.code == 2, result.output
+    assert "error:" in result.output and "Traceback" not in result.output
+    for part in expected:
+        assert part in result.output
+    assert snapshot(project) == before
+
+
+def test_stale_hint_never_maps_an_id_to_itself(project, tmp_path):
+    argv = _stale_hash(project, tmp_path)
+    pid = _passage_ids(project)[0]
+    result = cli(*argv)
+    assert f"--map {pid}={pid}" not in result.output and "similarity 1.00" in result.output
+
+
+def test_oversized_passage_is_named_in_a_warning(project):
+    (project / "seeds" / "doc_b.txt").write_text(" ".join(["word"] * 6000) + ".\n", encoding="utf-8")
+    before = snapshot(project)
+    result = cli("corpus")
+    assert result.code == 0, result.output
+    assert "doc_b.txt, paragraph 1: passage testtimes-2024-02-10:p000:" in result.output
+    assert "has 6,000 words" in result.output
+    assert snapshot(project) == before
+
+
+def test_codebook_line_index_does_not_expand_aliases(tmp_path):
+    from stance.codebook import Codebook
+
+    path = tmp_path / "codebook.yaml"
+    shutil.copy(ROOT / "codebook" / "codebook.yaml", path)
+    assert Codebook.load(path).hash == Codebook.load(ROOT / "codebook" / "codebook.yaml").hash
