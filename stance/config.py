@@ -13,11 +13,21 @@ seed
 quiet
     No progress bars. Env ``STANCE_QUIET=1``, or ``CI`` set.
 threads
-    Torch CPU threads. Env ``STANCE_THREADS``; default: all cores.
+    Torch and ONNX Runtime CPU threads. Env ``STANCE_THREADS``; default: all cores.
 allow_outside_corpus
     Let a manifest name files outside its corpus folder (``..``, absolute paths, symlinks
     that leave it). Env ``STANCE_ALLOW_OUTSIDE_CORPUS=1``; ``allow_outside_corpus = true``
     in ``stance.toml``; default off.
+encoder_runtime
+    What runs the frozen sentence encoder when scoring: ``torch``, ``onnx`` (the same
+    weights exported to ONNX, run by ONNX Runtime in fp32) or ``onnx-int8`` (dynamically
+    quantised to int8), or ``auto`` (default: ``torch`` on a CUDA device, else the CPU
+    default chosen from measured speed and parity, see :mod:`stance.encoders_onnx`).
+    Env ``STANCE_ENCODER_RUNTIME``; ``encoder_runtime = "..."`` in ``stance.toml``;
+    ``--encoder-runtime`` on the commands that encode. Training embeds with torch.
+device
+    Where torch runs: ``auto`` (default: a CUDA device when torch sees one, else the CPU),
+    ``cpu`` or ``cuda``. Env ``STANCE_DEVICE``; ``device = "..."`` in ``stance.toml``.
 """
 
 from __future__ import annotations
@@ -27,9 +37,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_ENCODER", "Settings", "project_root", "settings"]
+__all__ = ["DEFAULT_ENCODER", "DEVICES", "ENCODER_RUNTIMES", "Settings", "project_root", "settings"]
 
 DEFAULT_ENCODER = "packaged:all-MiniLM-L6-v2"
+#: Values of the ``encoder_runtime`` setting.
+ENCODER_RUNTIMES = ("auto", "torch", "onnx", "onnx-int8")
+#: Values of the ``device`` setting.
+DEVICES = ("auto", "cpu", "cuda")
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -61,6 +75,8 @@ class Settings:
     threads: int | None
     root: Path
     allow_outside_corpus: bool = False
+    encoder_runtime: str = "auto"
+    device: str = "auto"
 
 
 def _toml(root: Path) -> dict:
@@ -74,6 +90,22 @@ def _toml(root: Path) -> dict:
 
 def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in {"", "0", "false", "no", "off"}
+
+
+def _choice(name: str, env: str, cfg: dict, allowed: tuple[str, ...], root: Path) -> str:
+    """A setting restricted to ``allowed``: the environment over ``stance.toml`` over ``allowed[0]``."""
+    from stance.errors import StanceInputError
+
+    if os.environ.get(env):
+        value, where = os.environ[env], {"field": env}
+    elif cfg.get(name):
+        value, where = cfg[name], {"file": root / "stance.toml", "field": name}
+    else:
+        return allowed[0]
+    value = str(value).strip().lower()
+    if value not in allowed:
+        raise StanceInputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}", **where)
+    return value
 
 
 def settings() -> Settings:
@@ -94,4 +126,6 @@ def settings() -> Settings:
         root=root,
         allow_outside_corpus=_truthy(os.environ.get("STANCE_ALLOW_OUTSIDE_CORPUS"))
         or bool(cfg.get("allow_outside_corpus", False)),
+        encoder_runtime=_choice("encoder_runtime", "STANCE_ENCODER_RUNTIME", cfg, ENCODER_RUNTIMES, root),
+        device=_choice("device", "STANCE_DEVICE", cfg, DEVICES, root),
     )

@@ -24,8 +24,14 @@ keyed by the sha256 of each text, so re-running an analysis does not re-encode. 
 :func:`transient_cache` block embeddings are shared between calls in memory only and
 forgotten at the end, which keeps memory bounded when a large corpus is streamed in chunks.
 
+The encoder runtime (``torch``, ``onnx`` or ``onnx-int8``; the ``encoder_runtime``
+setting, see :mod:`stance.encoders_onnx`) chooses what computes the embeddings. Each
+runtime has its own embedding cache (``.../<pooling>-<max length>-<runtime>-ort<version>/``
+for the ONNX ones). Training embeds with torch (:func:`training_runtime`). torch runs on a
+CUDA device when it sees one, unless the ``device`` setting says ``cpu``.
+
 Loading torch and transformers is deferred until an encoder is actually used, and one
-loaded encoder is shared per process.
+loaded encoder is shared per process and runtime.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ __all__ = [
     "get_encoder",
     "release_memory",
     "resolve_encoder",
+    "torch_device",
+    "training_runtime",
     "transient_cache",
 ]
 
@@ -269,6 +277,39 @@ def set_torch_threads() -> None:
             torch.set_num_threads(threads)
 
 
+def torch_device() -> str:
+    """``"cuda"`` when the ``device`` setting allows it and torch sees a CUDA device, else ``"cpu"``.
+
+    Raises
+    ------
+    RuntimeError
+        ``device = "cuda"`` is asked for but torch sees no CUDA device.
+    """
+    wanted = settings().device
+    if wanted == "cpu":
+        return "cpu"
+    torch = require("torch", extra="models")
+    available = bool(torch.cuda.is_available())
+    if wanted == "cuda" and not available:
+        raise RuntimeError("the device setting (STANCE_DEVICE) asks for cuda, but torch sees no CUDA device")
+    return "cuda" if available else "cpu"
+
+
+@contextmanager
+def training_runtime() -> Iterator[None]:
+    """Inside the block, encoders obtained without an explicit runtime run in torch.
+
+    Classifiers fit inside this block (see :class:`stance.classifiers.embedding.EncoderMixin`),
+    so trained heads see torch embeddings whatever runtime scores with them.
+    """
+    previous = getattr(_SCOPE, "runtime", None)
+    _SCOPE.runtime = "torch"
+    try:
+        yield
+    finally:
+        _SCOPE.runtime = previous
+
+
 def quiet_transformers() -> None:
     """Silence transformers' load reports and hub advice (offline use expects none)."""
     transformers = require("transformers", extra="models")
@@ -288,6 +329,9 @@ class Encoder:
         Output of :func:`resolve_encoder`.
     max_length : int, optional
         Token limit per text (default: the model folder's ``max_seq_length``, else 512).
+    runtime : str, optional
+        ``torch``, ``onnx``, ``onnx-int8`` or ``auto`` (default: the ``encoder_runtime``
+        setting).
 
     Attributes
     ----------
@@ -299,25 +343,49 @@ class Encoder:
         Embedding size.
     pooling : str
         ``"mean"``, ``"cls"`` or ``"max"``.
+    runtime : str
+        ``"torch"``, ``"onnx"`` or ``"onnx-int8"``.
+    device : str
+        Where torch runs the model (``"cpu"`` or ``"cuda"``); ONNX runtimes run on the CPU.
     """
 
-    def __init__(self, resolved: ResolvedEncoder, max_length: int | None = None) -> None:
+    def __init__(self, resolved: ResolvedEncoder, max_length: int | None = None, runtime: str | None = None) -> None:
+        from stance.encoders_onnx import resolve_runtime
+
         self.hash: str | None = check_weights(resolved)  # before anything reads the weights
-        torch = require("torch", extra="models")
         transformers = require("transformers", extra="models")
         quiet_transformers()
         set_torch_threads()
         self.spec = resolved.spec
         self.path = resolved.path
+        self.runtime = resolve_runtime(runtime)
+        self.device = torch_device() if self.runtime == "torch" else "cpu"
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
-        self.model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True)
-        self.model.eval()
+        config = transformers.AutoConfig.from_pretrained(str(self.path), local_files_only=True)
         self.pooling = _pooling_mode(self.path)
         self.max_length = int(max_length or _max_length(self.path, self.tokenizer))
-        self.dim = int(self.model.config.hidden_size)
-        self._torch = torch
+        self.dim = int(config.hidden_size)
+        self._torch = require("torch", extra="models")
+        self._model = None
+        self._session = None
         self._memory: dict[str, np.ndarray] = {}
         self._disk_seen: set[str] = set()
+        if self.runtime == "torch":
+            self.model.to(self.device)
+        else:
+            from stance.encoders_onnx import OnnxEncoderSession, build_graph
+
+            self._session = OnnxEncoderSession(build_graph(self, self.runtime))
+            self._model = None  # the torch copy was needed for the export only
+
+    @property
+    def model(self):
+        """The transformers model (loaded on first use: ONNX runtimes need it only to export)."""
+        if self._model is None:
+            transformers = require("transformers", extra="models")
+            self._model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True)
+            self._model.eval()
+        return self._model
 
     @classmethod
     def from_model(
@@ -338,7 +406,10 @@ class Encoder:
         self.path = Path(spec) if spec else Path()
         self.hash = hash
         self.tokenizer = tokenizer
-        self.model = model
+        self._model = model
+        self._session = None
+        self.runtime = "torch"
+        self.device = str(next(model.parameters()).device.type)
         self.pooling = pooling
         self.max_length = int(max_length)
         self.dim = int(model.config.hidden_size)
@@ -348,7 +419,7 @@ class Encoder:
         return self
 
     def __repr__(self) -> str:
-        return f"Encoder(spec={self.spec!r}, dim={self.dim}, hash={(self.hash or '')[:12]})"
+        return f"Encoder(spec={self.spec!r}, dim={self.dim}, hash={(self.hash or '')[:12]}, runtime={self.runtime!r})"
 
     # ------------------------------------------------------------------ encoding
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
@@ -357,17 +428,21 @@ class Encoder:
         return out["input_ids"]
 
     def _forward(self, batch_ids: list[list[int]]) -> np.ndarray:
-        torch = self._torch
         width = max(len(ids) for ids in batch_ids)
         pad = self.tokenizer.pad_token_id or 0
-        input_ids = torch.full((len(batch_ids), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch_ids), width), dtype=torch.long)
+        input_ids = np.full((len(batch_ids), width), pad, dtype=np.int64)
+        mask = np.zeros((len(batch_ids), width), dtype=np.int64)
         for i, ids in enumerate(batch_ids):
-            input_ids[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            input_ids[i, : len(ids)] = ids
             mask[i, : len(ids)] = 1
+        if self._session is not None:
+            return self._session(input_ids, mask)
+        torch = self._torch
+        ids_t = torch.from_numpy(input_ids).to(self.device)
+        mask_t = torch.from_numpy(mask).to(self.device)
         with torch.inference_mode():
-            states = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-            return pool(states, mask, self.pooling).float().numpy()
+            states = self.model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
+            return pool(states, mask_t, self.pooling).float().cpu().numpy()
 
     def encode_uncached(self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         """Embed ``texts`` without the cache; rows are L2-normalised.
@@ -442,7 +517,7 @@ class Encoder:
         self, scoped: dict, texts: list[str], keys: list[str], batch_size: int, show_progress: bool
     ) -> np.ndarray:
         """Encode through the memory of the enclosing :func:`transient_cache` block."""
-        memory = scoped.setdefault((self.hash, self.pooling, self.max_length), {})
+        memory = scoped.setdefault((self.hash, self.pooling, self.max_length, self._runtime_key), {})
         first = dict(zip(keys, texts, strict=True))
         missing = [k for k in first if k not in memory]
         if missing:
@@ -454,9 +529,19 @@ class Encoder:
 
     # --------------------------------------------------------------------- cache
     @property
+    def _runtime_key(self) -> str:
+        """The runtime and its version, as it keys the caches (empty for torch, as before runtimes existed)."""
+        if self.runtime == "torch":
+            return ""
+        from importlib.metadata import version
+
+        return f"-{self.runtime}-ort{version('onnxruntime')}"
+
+    @property
     def cache_dir(self) -> Path:
-        """Folder of this encoder's embedding shards."""
-        return settings().cache_dir / "embeddings" / self.hash[:16] / f"{self.pooling}-{self.max_length}"
+        """Folder of this encoder's embedding shards (one per weights, pooling, length and runtime)."""
+        name = f"{self.pooling}-{self.max_length}{self._runtime_key}"
+        return settings().cache_dir / "embeddings" / self.hash[:16] / name
 
     def _load_disk(self, wanted: set[str]) -> None:
         folder = self.cache_dir
@@ -546,8 +631,10 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def get_encoder(encoder: str | os.PathLike | None = None, max_length: int | None = None) -> Encoder:
-    """The shared :class:`Encoder` for a spec (loaded once per process and model folder).
+def get_encoder(
+    encoder: str | os.PathLike | None = None, max_length: int | None = None, runtime: str | None = None
+) -> Encoder:
+    """The shared :class:`Encoder` for a spec (loaded once per process, model folder and runtime).
 
     Parameters
     ----------
@@ -555,17 +642,23 @@ def get_encoder(encoder: str | os.PathLike | None = None, max_length: int | None
         Encoder spec; defaults to ``settings().encoder``.
     max_length : int, optional
         Token limit; defaults to the model's own.
+    runtime : str, optional
+        ``torch``, ``onnx``, ``onnx-int8`` or ``auto``; default ``torch`` inside
+        :func:`training_runtime`, else the ``encoder_runtime`` setting.
 
     Raises
     ------
     EncoderIntegrityError
         When a packaged encoder's weights fail the sha256 check.
     """
+    from stance.encoders_onnx import resolve_runtime
+
     resolved = resolve_encoder(encoder)
-    key = f"{resolved.path.resolve()}|{max_length or ''}"
+    concrete = resolve_runtime(runtime or getattr(_SCOPE, "runtime", None))
+    key = f"{resolved.path.resolve()}|{max_length or ''}|{concrete}|{settings().device}"
     with _LOCK:
         if key not in _ENCODERS:
-            _ENCODERS[key] = Encoder(resolved, max_length=max_length)
+            _ENCODERS[key] = Encoder(resolved, max_length=max_length, runtime=concrete)
         return _ENCODERS[key]
 
 

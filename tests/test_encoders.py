@@ -107,13 +107,13 @@ def test_text_keys_are_exact():
 # ------------------------------------------------------------------------------------- slow
 @pytest.fixture(scope="session")
 def encoder():
-    """The packaged encoder, loaded once for the session."""
-    return get_encoder(PACKAGED)
+    """The packaged encoder in torch, loaded once for the session."""
+    return get_encoder(PACKAGED, runtime="torch")
 
 
 @pytest.mark.slow
 def test_encoder_is_shared_and_embeddings_are_normalised(encoder):
-    assert get_encoder(PACKAGED) is encoder
+    assert get_encoder(PACKAGED, runtime="torch") is encoder
     vectors = encoder.encode(TEXTS, cache=False)
     assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -137,7 +137,7 @@ def test_embeddings_are_cached_on_disk(encoder, monkeypatch):
     shards = list(folder.rglob("*.safetensors"))
     assert shards and not list(folder.rglob("*.tmp"))
     # a fresh encoder object (as in a new process) reads the shards instead of encoding
-    fresh = encoders.Encoder(resolve_encoder(PACKAGED))
+    fresh = encoders.Encoder(resolve_encoder(PACKAGED), runtime="torch")
 
     def refuse(*args, **kwargs):
         raise AssertionError("re-encoded a cached text")
@@ -152,3 +152,165 @@ def test_matches_sentence_transformers(encoder):
     model = st.SentenceTransformer(str(encoder.path), device="cpu", local_files_only=True)
     expected = model.encode(TEXTS, batch_size=2, convert_to_numpy=True)
     np.testing.assert_allclose(encoder.encode(TEXTS, cache=False), expected, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------ runtimes
+def test_runtime_and_device_settings(tmp_path, monkeypatch):
+    from stance.config import settings
+    from stance.errors import StanceInputError
+
+    monkeypatch.delenv("STANCE_ENCODER_RUNTIME", raising=False)
+    monkeypatch.delenv("STANCE_DEVICE", raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.setenv("STANCE_PROJECT_DIR", str(project))
+    assert (settings().encoder_runtime, settings().device) == ("auto", "auto")
+    (project / "stance.toml").write_text('encoder_runtime = "onnx"\ndevice = "cpu"\n')
+    assert (settings().encoder_runtime, settings().device) == ("onnx", "cpu")
+    monkeypatch.setenv("STANCE_ENCODER_RUNTIME", "ONNX-int8")  # the environment wins; case is ignored
+    assert settings().encoder_runtime == "onnx-int8"
+    monkeypatch.setenv("STANCE_ENCODER_RUNTIME", "tensorrt")
+    with pytest.raises(StanceInputError, match=r"STANCE_ENCODER_RUNTIME.*one of auto, torch, onnx, onnx-int8"):
+        settings()
+    monkeypatch.delenv("STANCE_ENCODER_RUNTIME")
+    (project / "stance.toml").write_text('device = "gpu"\n')
+    with pytest.raises(StanceInputError, match=r"stance.toml.*field device"):
+        settings()
+
+
+def test_auto_runtime_is_torch_on_cuda_else_the_cpu_default(monkeypatch):
+    from stance import encoders_onnx
+
+    monkeypatch.setattr(encoders, "torch_device", lambda: "cuda")
+    assert encoders_onnx.resolve_runtime("auto") == "torch"
+    monkeypatch.setattr(encoders, "torch_device", lambda: "cpu")
+    assert encoders_onnx.resolve_runtime("auto") == encoders_onnx.CPU_DEFAULT
+    assert encoders_onnx.resolve_runtime("onnx") == "onnx"
+    with pytest.raises(ValueError, match="unknown encoder runtime"):
+        encoders_onnx.resolve_runtime("fp16")
+
+
+def test_device_cpu_setting_needs_no_torch(monkeypatch):
+    monkeypatch.setenv("STANCE_DEVICE", "cpu")
+    assert encoders.torch_device() == "cpu"
+
+
+def test_graph_cache_is_keyed_by_weights_pooling_and_versions(tmp_path, monkeypatch):
+    from stance import encoders_onnx
+
+    sha = PACKAGED_MODELS["all-MiniLM-L6-v2"][1]
+    base = encoders_onnx.graph_folder(sha, "mean", tmp_path)
+    assert base.parent == tmp_path / "onnx"
+    assert encoders_onnx.graph_folder(sha, "mean", tmp_path) == base
+    assert encoders_onnx.graph_folder("0" * 64, "mean", tmp_path) != base
+    assert encoders_onnx.graph_folder(sha, "cls", tmp_path) != base
+    versions = encoders_onnx._versions()
+    monkeypatch.setattr(encoders_onnx, "_versions", lambda: {**versions, "onnxruntime": "0.0.1"})
+    assert encoders_onnx.graph_folder(sha, "mean", tmp_path) != base
+
+
+# ------------------------------------------------------------------------- runtimes, slow
+def _parity_texts(n: int = 300) -> list[str]:
+    """The project corpus's analysable passages, then generated ones from its sentences, ``n`` in all."""
+    from stance.bench import generate_passages
+    from stance.config import project_root
+    from stance.corpus import load_corpus
+
+    corpus = load_corpus(project_root() / "seeds")
+    texts = list(dict.fromkeys(corpus.analysable()["text"]))
+    extra = [t for t in generate_passages(n, seed=7, corpus=corpus)["text"] if t not in set(texts)]
+    return texts + extra[: n - len(texts)]
+
+
+@pytest.fixture(scope="module")
+def parity_texts():
+    return _parity_texts()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("runtime", "floor"), [("onnx", 0.9999), ("onnx-int8", 0.98)])
+def test_onnx_embeddings_match_torch(encoder, parity_texts, runtime, floor):
+    other = get_encoder(PACKAGED, runtime=runtime)
+    assert other.runtime == runtime and other.cache_dir != encoder.cache_dir
+    expected = encoder.encode(parity_texts, cache=False)
+    got = other.encode(parity_texts, cache=False)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
+    cosine = np.sum(got * expected, axis=1)
+    assert cosine.min() >= floor, f"{runtime}: cosine min {cosine.min():.5f}, mean {cosine.mean():.5f}"
+
+
+@pytest.mark.slow
+def test_onnx_graph_is_cached_and_rebuilt_when_the_runtime_changes(encoder, tmp_path, monkeypatch):
+    from stance import encoders_onnx
+
+    before = encoder.encode_uncached(TEXTS)
+    built = encoders_onnx.build_graph(encoder, "onnx-int8", tmp_path)
+    # exporting leaves the shared torch model as it was (eval mode: no dropout)
+    np.testing.assert_allclose(encoder.encode_uncached(TEXTS), before, atol=1e-6)
+    assert built.is_file() and (built.parent / "model.onnx").is_file()
+    assert not [p for p in built.parent.iterdir() if p.name.startswith(".")]
+    calls = []
+    real = encoders_onnx._export
+    monkeypatch.setattr(encoders_onnx, "_export", lambda *a: calls.append(a) or real(*a))
+    assert encoders_onnx.build_graph(encoder, "onnx-int8", tmp_path) == built
+    assert calls == []  # cached: nothing exported again
+    versions = encoders_onnx._versions()
+    monkeypatch.setattr(encoders_onnx, "_versions", lambda: {**versions, "onnxruntime": "99.0"})
+    rebuilt = encoders_onnx.build_graph(encoder, "onnx", tmp_path)
+    assert len(calls) == 1 and rebuilt.parent != built.parent
+    assert '"onnxruntime": "99.0"' in (rebuilt.parent / "key.json").read_text()
+
+
+@pytest.mark.slow
+def test_training_embeds_with_torch(monkeypatch):
+    from stance.classifiers.embedding import EmbeddingClassifier
+
+    monkeypatch.setenv("STANCE_ENCODER_RUNTIME", "onnx-int8")
+    seen = []
+    real = encoders.get_encoder
+
+    def spy(*args, **kwargs):
+        enc = real(*args, **kwargs)
+        seen.append(enc.runtime)
+        return enc
+
+    monkeypatch.setattr(encoders, "get_encoder", spy)
+    clf = EmbeddingClassifier(labels=["a", "b"], cv=2, calibration=None, threshold=0.5)
+    clf.fit(TEXTS * 2, ["a", "b", "a", "b"] * 2)
+    fit_runtimes = set(seen)
+    seen.clear()
+    clf.predict_proba(TEXTS)
+    assert fit_runtimes == {"torch"} and set(seen) == {"onnx-int8"}
+
+
+@pytest.mark.slow
+def test_cuda_embeddings_match_the_cpu(encoder, parity_texts, monkeypatch):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch sees no CUDA device")
+    assert encoder.device == "cuda"
+    on_gpu = encoder.encode(parity_texts, cache=False)
+    monkeypatch.setenv("STANCE_DEVICE", "cpu")
+    cpu = encoders.Encoder(resolve_encoder(PACKAGED), runtime="torch")
+    assert cpu.device == "cpu"
+    on_cpu = cpu.encode(parity_texts, cache=False)
+    assert np.sum(on_gpu * on_cpu, axis=1).min() >= 0.9999
+
+
+@pytest.mark.slow
+def test_default_models_give_the_same_labels_under_every_runtime(parity_texts, monkeypatch):
+    import pandas as pd
+
+    from stance import scoring
+
+    models = scoring.resolve_models(None, "default")
+    frame = pd.DataFrame({"text": parity_texts})
+    labels = {}
+    for runtime in ("torch", "onnx", "onnx-int8"):
+        monkeypatch.setenv("STANCE_ENCODER_RUNTIME", runtime)
+        labels[runtime] = scoring.score_frame(frame, models)
+    for runtime in ("onnx", "onnx-int8"):
+        for tm in models:
+            agree = float((labels[runtime][tm.pred_column] == labels["torch"][tm.pred_column]).mean())
+            assert agree >= 0.99, f"{tm.task} ({tm.backend}) under {runtime}: {agree:.1%} of labels as under torch"

@@ -16,11 +16,20 @@ class EncoderMixin:
     At fit time the encoder spec is resolved (parameter, else ``STANCE_ENCODER``, else
     ``stance.toml``) and stored with the sha256 of its weights in ``encoder_`` and
     ``encoder_hash_``. A loaded model refuses to embed with weights whose hash differs.
+    Fitting embeds with torch (:func:`stance.encoders.training_runtime`); predicting
+    embeds with the ``encoder_runtime`` setting.
     """
 
     encoder: str | None
     batch_size: int
     cache: bool
+
+    def fit(self, X, y=None):
+        """Fit as the backend does, embedding with torch."""
+        from stance.encoders import training_runtime
+
+        with training_runtime():
+            return super().fit(X, y)
 
     def _prepare_fit(self) -> None:
         self._prepare_encoder()
