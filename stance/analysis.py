@@ -170,7 +170,12 @@ def score_texts(
     if cache_dir is None:
         cache_dir = settings().cache_dir
     use_cache = cache and ref.hash is not None
-    digest = hashlib.sha256(f"{_CACHE_VERSION}:{ref.hash}:{int(multilabel)}".encode()).hexdigest()
+    key = f"{_CACHE_VERSION}:{ref.hash}:{int(multilabel)}"
+    from stance.encoders_onnx import ENCODER_BACKENDS, recorded_runtime
+
+    if ref.backend in ENCODER_BACKENDS:  # scores of models that embed are cached per encoder runtime
+        key += f":{recorded_runtime([ref.backend])}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     path = _cache_file(Path(cache_dir), ref.task, digest)
     cached = _read_cache(path) if use_cache else _read_cache(Path("/nonexistent"))
     have = set(cached["text_hash"])
@@ -200,13 +205,15 @@ def _load_codebook(codebook: Codebook | None) -> Codebook:
 
 
 def _passages(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
-    """Analysable passages of a corpus (or a passages table), with text hashes."""
+    """Analysable (and, where flagged, on-topic) passages of a corpus or a passages table, with text hashes."""
     if hasattr(corpus, "analysable") and callable(corpus.analysable):
         passages = corpus.analysable()
     else:
         passages = corpus
         if "analysable" in passages.columns:
             passages = passages[passages["analysable"].astype(bool)]
+    if "on_topic" in passages.columns:  # off-topic passages need no model
+        passages = passages[passages["on_topic"].fillna(True).astype(bool)]
     passages = passages.copy()
     if "text_hash" not in passages.columns:
         passages["text_hash"] = passages["text"].map(text_hash)
@@ -274,6 +281,9 @@ def score_passages(
     out.attrs["models"] = {
         t: {"version": r.version, "hash": r.hash or "", "backend": r.backend} for t, r in refs.items()
     }
+    from stance.encoders_onnx import recorded_runtime
+
+    out.attrs["encoder_runtime"] = recorded_runtime(r.backend for r in refs.values())
     return out
 
 

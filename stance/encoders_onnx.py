@@ -38,6 +38,7 @@ from stance._lazy import require
 
 __all__ = [
     "CPU_DEFAULT",
+    "ENCODER_BACKENDS",
     "GRAPH_FORMAT",
     "RUNTIMES",
     "OnnxEncoderSession",
@@ -45,6 +46,7 @@ __all__ = [
     "feed_forward_matmuls",
     "graph_folder",
     "graph_key",
+    "recorded_runtime",
     "resolve_runtime",
     "runtime_tag",
 ]
@@ -107,6 +109,34 @@ def runtime_tag(runtime: str) -> str:
     if runtime == "torch":
         return f"torch {_versions()['torch']}"
     return f"{runtime} (onnxruntime {_versions()['onnxruntime']})"
+
+
+#: Backends that embed with the shared frozen encoder, so follow the runtime setting.
+ENCODER_BACKENDS = ("embedding", "zeroshot")
+#: Backends that fine-tune and run their own copy of the encoder in torch.
+_TORCH_BACKENDS = ("setfit", "transformer")
+
+
+def recorded_runtime(backends: Any) -> str:
+    """What runs the encoder for models of these backends, as recorded in score outputs and captions.
+
+    Parameters
+    ----------
+    backends : iterable of str
+        Backend names of the models that score (e.g. ``{"lexicon", "embedding"}``).
+
+    Returns
+    -------
+    str
+        E.g. ``"onnx-int8 (onnxruntime 1.32.0)"``, ``"none (no model encodes)"``.
+    """
+    names = set(backends)
+    parts = []
+    if names & set(ENCODER_BACKENDS):
+        parts.append(runtime_tag(resolve_runtime()))
+    if names & set(_TORCH_BACKENDS):
+        parts.append(f"torch {_versions()['torch']} (fine-tuned encoders)")
+    return "; ".join(dict.fromkeys(parts)) or "none (no model encodes)"
 
 
 def graph_key(weights_sha256: str, pooling: str) -> dict[str, Any]:

@@ -23,7 +23,8 @@ Layout of the output (one row per passage)::
     p:<t>:<c>    stance class probabilities
 
 The Parquet schema metadata (key ``stance``) records the models (task, version, content
-hash, backend) and the input file.
+hash, backend), what ran the sentence encoder (``encoder_runtime``) and the input file.
+Exact duplicate texts within a part are scored once.
 
 Encoding is length-sorted within each part (see :mod:`stance.encoders`): texts are
 ordered by token count, batched, padded only to the longest text of their batch, and put
@@ -236,12 +237,15 @@ def score_frame(
         are each model's own (:meth:`stance.classifiers.TextClassifier.decide`). An empty
         frame gives the empty table with the right columns without loading any model.
     """
-    texts = frame[text_column].tolist()
+    # exact duplicates are scored once (a passage's scores depend on its text only)
+    codes, unique = pd.factorize(frame[text_column], sort=False)
+    texts = [str(t) for t in unique]
     out = frame.drop(columns=[] if keep_text else [text_column]).reset_index(drop=True)
     cols: dict[str, Any] = {}
     with transient_cache():
         for handle in models:
             pred, prob = _task_scores(handle, texts)
+            pred, prob = [pred[c] for c in codes], prob[codes]
             cols[pred_column(handle)] = pd.Series(pred, dtype=object)
             for j, name in enumerate(task_columns(handle)[1:]):
                 cols[name] = prob[:, j]
@@ -721,6 +725,8 @@ class ScoreRun:
     seconds_total : float
     models : dict
         Task to provenance (version, hash, backend, source).
+    encoder_runtime : str
+        What ran the sentence encoder (:func:`stance.encoders_onnx.recorded_runtime`).
     """
 
     out: Path
@@ -732,6 +738,7 @@ class ScoreRun:
     seconds_score: float = 0.0
     seconds_total: float = 0.0
     models: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoder_runtime: str = ""
 
 
 def _id_column(header: Sequence[str], id_column: str | None, split: bool, path: str) -> str | None:
@@ -931,6 +938,9 @@ def score_file(
         rows_in=sum(p.n_rows for p in parts),
         models={handle.task: handle.describe() for handle in models},
     )
+    from stance.encoders_onnx import recorded_runtime
+
+    run.encoder_runtime = recorded_runtime(handle.backend for handle in models)
     process = partial(
         _process,
         models=tuple(models),
@@ -942,6 +952,7 @@ def score_file(
     metadata = {
         "input": str(path),
         "models": run.models,
+        "encoder_runtime": run.encoder_runtime,
         "text_column": text_column,
         "split": split,
         "chunksize": chunksize,

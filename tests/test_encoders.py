@@ -312,5 +312,69 @@ def test_default_models_give_the_same_labels_under_every_runtime(parity_texts, m
         labels[runtime] = scoring.score_frame(frame, models)
     for runtime in ("onnx", "onnx-int8"):
         for tm in models:
-            agree = float((labels[runtime][tm.pred_column] == labels["torch"][tm.pred_column]).mean())
+            col = scoring.pred_column(tm)
+            agree = float((labels[runtime][col] == labels["torch"][col]).mean())
             assert agree >= 0.99, f"{tm.task} ({tm.backend}) under {runtime}: {agree:.1%} of labels as under torch"
+
+
+# ----------------------------------------------------------- what needs a model, provenance
+def test_exact_duplicates_are_scored_once(monkeypatch, codebook):
+    import pandas as pd
+
+    from stance import scoring
+
+    models = scoring.resolve_models(["frames"], "lexicon", codebook=codebook)
+    model = models[0].load()
+    seen: list[list[str]] = []
+    real = model.predict_proba
+    monkeypatch.setattr(model, "predict_proba", lambda texts: seen.append(list(texts)) or real(texts))
+    texts = ["China and the U.S. resumed talks.", "Overdose deaths fell.", "China and the U.S. resumed talks."]
+    out = scoring.score_frame(pd.DataFrame({"text": texts}), models)
+    assert seen == [texts[:2]]
+    pd.testing.assert_series_equal(out.iloc[0], out.iloc[2], check_names=False)
+    assert out["frames"].tolist() == scoring.score_frame(pd.DataFrame({"text": texts}), models)["frames"].tolist()
+
+
+def test_off_topic_and_boilerplate_passages_are_not_scored():
+    import pandas as pd
+
+    from stance.analysis import _passages
+
+    table = pd.DataFrame(
+        {
+            "passage_id": ["a", "b", "c", "d"],
+            "doc_id": ["x"] * 4,
+            "text": ["one", "two", "three", "four"],
+            "analysable": [True, True, False, True],
+            "on_topic": [True, False, True, None],
+        }
+    )
+    assert _passages(table)["passage_id"].tolist() == ["a", "d"]  # unknown on_topic is kept
+    assert _passages(table.drop(columns="on_topic"))["passage_id"].tolist() == ["a", "b", "d"]
+
+
+def test_runtime_is_recorded_for_models_that_encode(monkeypatch):
+    from stance.encoders_onnx import recorded_runtime
+
+    monkeypatch.setattr(encoders, "torch_device", lambda: "cpu")
+    assert recorded_runtime(["lexicon", "tfidf"]) == "none (no model encodes)"
+    monkeypatch.setenv("STANCE_ENCODER_RUNTIME", "onnx-int8")
+    assert recorded_runtime(["lexicon", "embedding"]).startswith("onnx-int8 (onnxruntime ")
+    monkeypatch.setenv("STANCE_ENCODER_RUNTIME", "torch")
+    assert recorded_runtime(["zeroshot"]).startswith("torch ")
+
+
+def test_score_file_records_the_runtime(tmp_path, codebook):
+    import json
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from stance import scoring
+
+    src = tmp_path / "p.csv"
+    pd.DataFrame({"text": ["Overdose deaths fell.", "Talks resumed."]}).to_csv(src, index=False)
+    models = scoring.resolve_models(["frames"], "lexicon", codebook=codebook)
+    run = scoring.score_file(src, tmp_path / "s.parquet", models=models, show_progress=False)
+    meta = json.loads(pq.read_schema(tmp_path / "s.parquet").metadata[b"stance"])
+    assert meta["encoder_runtime"] == run.encoder_runtime == "none (no model encodes)"

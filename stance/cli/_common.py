@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn
 
 import pandas as pd
+import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["console", "err_console", "fail", "print_frame"]
+__all__ = ["ENCODER_RUNTIME", "console", "err_console", "fail", "print_frame"]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -45,3 +47,26 @@ def print_frame(frame: pd.DataFrame, title: str | None = None, floatfmt: str = "
                 cells.append(str(v))
         table.add_row(*cells)
     console.print(table)
+
+
+def _set_encoder_runtime(value: str | None) -> str | None:
+    """Apply ``--encoder-runtime`` as the ``STANCE_ENCODER_RUNTIME`` setting (worker processes inherit it)."""
+    if value is None:
+        return None
+    from stance.config import ENCODER_RUNTIMES
+
+    choice = value.strip().lower()
+    if choice not in ENCODER_RUNTIMES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENCODER_RUNTIMES)}")
+    os.environ["STANCE_ENCODER_RUNTIME"] = choice
+    return choice
+
+
+#: ``--encoder-runtime`` of the commands that encode passages.
+ENCODER_RUNTIME = typer.Option(
+    None,
+    "--encoder-runtime",
+    callback=_set_encoder_runtime,
+    help="What runs the sentence encoder: auto, torch, onnx or onnx-int8. Default: STANCE_ENCODER_RUNTIME, "
+    "stance.toml, else auto.",
+)

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from stance.cli._common import console, fail, print_frame
+from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame
 
 __all__ = ["benchmark", "evaluate", "parse_params", "train"]
 
@@ -119,6 +119,7 @@ def evaluate(
     corpus: Path | None = _CORPUS,
     codebook: Path | None = _CODEBOOK,
     seed: int | None = _SEED,
+    encoder_runtime: str | None = ENCODER_RUNTIME,
 ) -> None:
     """Cross-validate every classifier on the gold labels and print a ranked table with 95% intervals.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import console, err_console, fail
+from stance.cli._common import ENCODER_RUNTIME, console, err_console, fail
 
 __all__ = ["figures"]
 
@@ -34,6 +34,7 @@ def figures(
     corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: `<project>/seeds`."),
     train: bool = typer.Option(True, "--train/--no-train", help="Train missing default models first."),
     list_only: bool = typer.Option(False, "--list", help="List the figures with a one-line reading guide and exit."),
+    encoder_runtime: str | None = ENCODER_RUNTIME,
 ) -> None:
     """Regenerate the figures (PNG, SVG and the CSV of the numbers drawn) from seeds/ and models/.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import console, err_console, fail, print_frame
+from stance.cli._common import ENCODER_RUNTIME, console, err_console, fail, print_frame
 from stance.finetune import NOT_WORSE_TOLERANCE, PROMOTION_RULE
 
 __all__ = ["finetune"]
@@ -58,6 +58,7 @@ def finetune(
     codebook: Path | None = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml."),
     root: Path | None = typer.Option(None, "--root", help="Model store. Default: models/."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default: STANCE_SEED or 0)."),
+    encoder_runtime: str | None = ENCODER_RUNTIME,
 ) -> None:
     from stance.cli.evaluate import _seed, parse_params
     from stance.codebook import Codebook

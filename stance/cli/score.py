@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import console, fail, print_frame
+from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame
 
 __all__ = ["score"]
 
@@ -152,6 +152,7 @@ def score(
     wide: bool = typer.Option(False, "--wide", help="Corpus: one row per passage with every score and the text."),
     gold: bool = typer.Option(False, "--gold", help="Corpus: append gold labels (source = gold) where they exist."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Corpus: ignore and do not write the score cache."),
+    encoder_runtime: str | None = ENCODER_RUNTIME,
 ) -> None:
     if quiet:
         os.environ["STANCE_QUIET"] = "1"

@@ -254,7 +254,11 @@ class FigureContext:
                 name = f"{m['backend']} " if m.get("backend") else ""
                 at = f"@{m['hash'][:8]}" if m.get("hash") else ""
                 parts.append(f"{task} {name}{m['version']}{at}")
-        return f"Models: {', '.join(parts)}." if parts else ""
+        from stance.encoders_onnx import ENCODER_BACKENDS
+
+        encodes = any(info.get(t, {}).get("backend") in ENCODER_BACKENDS for t in tasks or self.tasks)
+        runtime = f" Encoder runtime: {self.scores.attrs['encoder_runtime']}." if encodes else ""
+        return f"Models: {', '.join(parts)}.{runtime}" if parts else ""
 
     def caption(self, what: str = "", models: Sequence[str] | None = (), extra: str = "") -> str:
         """Full caption: what is drawn, then data source, codebook and (if any) model versions.
