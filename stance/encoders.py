@@ -381,11 +381,15 @@ class Encoder:
     @property
     def model(self):
         """The transformers model (loaded on first use: ONNX runtimes need it only to export)."""
-        if self._model is None:
+        if getattr(self, "_model", None) is None:
             transformers = require("transformers", extra="models")
             self._model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True)
             self._model.eval()
         return self._model
+
+    @model.setter
+    def model(self, value) -> None:
+        self._model = value
 
     @classmethod
     def from_model(
@@ -435,11 +439,13 @@ class Encoder:
         for i, ids in enumerate(batch_ids):
             input_ids[i, : len(ids)] = ids
             mask[i, : len(ids)] = 1
-        if self._session is not None:
-            return self._session(input_ids, mask)
+        session = getattr(self, "_session", None)
+        if session is not None:
+            return session(input_ids, mask)
         torch = self._torch
-        ids_t = torch.from_numpy(input_ids).to(self.device)
-        mask_t = torch.from_numpy(mask).to(self.device)
+        device = getattr(self, "device", "cpu")
+        ids_t = torch.from_numpy(input_ids).to(device)
+        mask_t = torch.from_numpy(mask).to(device)
         with torch.inference_mode():
             states = self.model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
             return pool(states, mask_t, self.pooling).float().cpu().numpy()
@@ -531,11 +537,12 @@ class Encoder:
     @property
     def _runtime_key(self) -> str:
         """The runtime and its version, as it keys the caches (empty for torch, as before runtimes existed)."""
-        if self.runtime == "torch":
+        runtime = getattr(self, "runtime", "torch")  # an Encoder built by hand runs in torch
+        if runtime == "torch":
             return ""
         from importlib.metadata import version
 
-        return f"-{self.runtime}-ort{version('onnxruntime')}"
+        return f"-{runtime}-ort{version('onnxruntime')}"
 
     @property
     def cache_dir(self) -> Path:
