@@ -6,7 +6,17 @@ throughput
     Passages per second to score generated passages with each backend (the ``stance score``
     path: parts of ``chunksize`` rows, length-sorted encoding, Parquet output), next to the
     raw ``SentenceTransformer.encode`` of the same texts with the same encoder (``ratio`` =
-    backend / raw encode). Model loading and a warm-up batch are not timed.
+    backend / raw encode). Model loading and a warm-up batch are not timed. The project's
+    encoder alone (``encoder [runtime]``) and the subjects that encode (``default-all``,
+    ``embedding``, ``zeroshot``) are measured under each encoder runtime (``[torch]``,
+    ``[onnx]``, ``[onnx-int8]``, see :mod:`stance.encoders_onnx`).
+corpus
+    :func:`stance.analysis.score_passages` of the whole project corpus
+    (:func:`stance.corpus.load_project_corpus`) with every default model, from a cold cache
+    (no cached scores or embeddings; the encoder is loaded and its ONNX graph built before
+    timing), under each runtime. Only analysable, on-topic, distinct passages are encoded.
+    ``ratio`` = raw ``SentenceTransformer.encode`` of every analysable passage (measured in
+    the same run) / scoring time.
 growth
     The whole ``stance score`` run (interpreter start, model loading, reading, scoring,
     writing) on 1k, 10k and 100k generated passages: wall time, scoring time, passages
@@ -55,6 +65,7 @@ from stance.errors import StanceInputError
 __all__ = [
     "BACKENDS",
     "COLUMNS",
+    "RUNTIMES",
     "TARGETS",
     "BenchResult",
     "generate_passages",
@@ -69,11 +80,17 @@ __all__ = [
 #: Subjects of the throughput section: the default frames model, every default model at
 #: once (what ``stance score`` runs), and each backend on the frames task.
 BACKENDS = ("default", "default-all", "lexicon", "tfidf", "embedding", "zeroshot", "setfit", "transformer")
+#: Encoder runtimes measured (see :mod:`stance.encoders_onnx`).
+RUNTIMES = ("torch", "onnx", "onnx-int8")
+#: Throughput subjects that encode, so are measured under each runtime.
+_ENCODING = ("default-all", "embedding", "zeroshot")
 #: Columns of the result table.
 COLUMNS = ["section", "subject", "n", "seconds", "scoring_seconds", "per_second", "ratio", "peak_mb", "note"]
 #: The targets checked by :func:`targets`: name -> (description, threshold).
 TARGETS: dict[str, tuple[str, float]] = {
     "throughput": ("default frames model, passages/s relative to raw sentence-transformers encode", 0.95),
+    "throughput_onnx": ("every default model with the onnx runtime, relative to raw encode", 1.4),
+    "throughput_onnx_int8": ("every default model with the onnx-int8 runtime, relative to raw encode", 2.0),
     "warm_figures": ("warm `stance figures`, seconds", 30.0),
     "memory": ("peak memory scoring 100k passages, MB", 1500.0),
     "growth": ("scoring cost of 100k passages relative to 1k", 110.0),
@@ -161,10 +178,27 @@ def _texts(path: str, n: int | None = None) -> list[str]:
     return texts[:n] if n is not None else texts
 
 
+def _child_project_encode(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The project's encoder (:meth:`stance.encoders.Encoder.encode_uncached`) under ``spec["runtime"]``."""
+    from stance.encoders import get_encoder
+
+    texts = _texts(spec["input"])
+    t0 = time.perf_counter()
+    enc = get_encoder(runtime=spec["runtime"])
+    load = time.perf_counter() - t0
+    enc.encode_uncached(texts[:32], batch_size=32)
+    t0 = time.perf_counter()
+    enc.encode_uncached(texts, batch_size=32)
+    seconds = time.perf_counter() - t0
+    return {"n": len(texts), "seconds": seconds, "load_seconds": load, "runtime": enc.runtime}
+
+
 def _child_encode(spec: Mapping[str, Any]) -> dict[str, Any]:
     from stance._lazy import require
     from stance.encoders import quiet_transformers, resolve_encoder, set_torch_threads
 
+    if spec.get("runtime"):
+        return _child_project_encode(spec)
     st = require("sentence_transformers", extra="models")
     quiet_transformers()
     set_torch_threads()
@@ -252,6 +286,56 @@ def _child_score_file(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _corpus_texts() -> list[str]:
+    """Every analysable passage of the project corpus (duplicates and off-topic passages included)."""
+    import warnings
+
+    from stance.corpus import load_project_corpus
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = load_project_corpus()
+    return corpus.analysable()["text"].tolist()
+
+
+def _child_corpus(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Raw encode of the project corpus (no runtime), or its cold scoring with every default model."""
+    import warnings
+
+    from stance import analysis
+    from stance.corpus import load_project_corpus
+
+    if not spec.get("runtime"):
+        texts = _corpus_texts()
+        path = Path(spec["workdir"]) / "corpus-texts.parquet"
+        pd.DataFrame({"text": texts}).to_parquet(path, index=False)
+        return _child_encode({"input": str(path)})
+    from stance.encoders import get_encoder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = load_project_corpus()
+    t0 = time.perf_counter()
+    enc = get_encoder(runtime=spec["runtime"])  # load and build the graph before timing
+    enc.encode_uncached(["warm-up"])
+    load = time.perf_counter() - t0
+    cache = Path(tempfile.mkdtemp(prefix="corpus-cache-", dir=spec["workdir"]))
+    t0 = time.perf_counter()
+    scores = analysis.score_passages(corpus, cache_dir=cache)
+    seconds = time.perf_counter() - t0
+    passages = corpus.analysable()
+    kept = passages[passages["on_topic"].fillna(True).astype(bool)] if "on_topic" in passages else passages
+    return {
+        "n": len(passages),
+        "n_on_topic": len(kept),
+        "n_distinct": int(kept["text"].nunique()),
+        "n_scored": int(scores["passage_id"].nunique()),
+        "seconds": seconds,
+        "load_seconds": load,
+        "runtime": scores.attrs.get("encoder_runtime", ""),
+    }
+
+
 def _child_finetune(spec: Mapping[str, Any]) -> dict[str, Any]:
     import warnings
 
@@ -268,11 +352,14 @@ _CHILDREN: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "score": _child_score,
     "score_file": _child_score_file,
     "finetune": _child_finetune,
+    "corpus": _child_corpus,
 }
 
 
 def _child_main(argv: Sequence[str]) -> None:
     spec = json.loads(argv[0])
+    if spec.get("runtime"):
+        os.environ["STANCE_ENCODER_RUNTIME"] = spec["runtime"]
     result = _CHILDREN[spec["kind"]](spec)
     result["peak_mb"] = _peak_mb()
     sys.stdout.write("\n" + _MARK + json.dumps(result) + "\n")
@@ -426,6 +513,47 @@ def _missing_defaults(tasks: Sequence[str] | None = None) -> list[str]:
     return [t for t in tasks if default_model_dir(t) is None]
 
 
+def _plan(subjects: Sequence[str], reference: bool, runtimes: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """Throughput measurements as (label, subject, runtime): raw encode, the encoder per runtime, the subjects."""
+    plan: list[tuple[str, str, str | None]] = [("raw-encode", "raw-encode", None)] if reference else []
+    plan += [(f"encoder [{r}]", "encoder", r) for r in runtimes]
+    for subject in subjects:
+        if subject in _ENCODING and runtimes:
+            plan += [(f"{subject} [{r}]", subject, r) for r in runtimes]
+        else:
+            plan.append((subject, subject, None))
+    return plan
+
+
+def _throughput_spec(subject: str, runtime: str | None, data: Path, chunksize: int, workdir: Path) -> dict[str, Any]:
+    if subject in ("raw-encode", "encoder"):
+        return {"kind": "encode", "input": str(data), "runtime": runtime}
+    return {
+        "kind": "score",
+        "subject": subject,
+        "input": str(data),
+        "chunksize": chunksize,
+        "out": str(workdir / f"scores-{subject}-{runtime}.parquet"),
+        "workdir": str(workdir),
+        "runtime": runtime,
+    }
+
+
+def _throughput_note(subject: str, res: Mapping[str, Any]) -> str:
+    if subject == "raw-encode":
+        return (
+            f"SentenceTransformer.encode, batch 32, max {res['max_seq_length']} tokens, {res['threads']} torch threads"
+        )
+    if subject == "encoder":
+        return f"stance.encoders.Encoder.encode_uncached, batch 32, runtime {res['runtime']}"
+    note = f"backend {', '.join(res['backends'])}"
+    if subject.startswith("default"):
+        note += "; " + ", ".join(f"{t} {v}" for t, v in res["versions"].items())
+    if res.get("fit_seconds") is not None:
+        note += f"; fitted in {res['fit_seconds']:.1f} s on {res['fit_n']} passages"
+    return note
+
+
 def _throughput(
     backends: Sequence[str],
     n: int,
@@ -435,6 +563,7 @@ def _throughput(
     seed: int,
     workdir: Path,
     say: Callable[[str], None],
+    runtimes: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     data = write_passages(workdir / f"throughput-{n}.parquet", n, seed)
     subjects: list[str] = []
@@ -456,51 +585,80 @@ def _throughput(
             subjects.append(b)
     best: dict[str, dict[str, Any]] = {}
     peaks: dict[str, float] = {}
-    order = (["raw-encode"] if reference else []) + subjects
+    plan = _plan(subjects, reference, runtimes)
     for r in range(repeats):
-        for subject in order:
-            say(f"throughput {subject} ({n} passages, run {r + 1} of {repeats})")
-            if subject == "raw-encode":
-                spec = {"kind": "encode", "input": str(data)}
-            else:
-                spec = {
-                    "kind": "score",
-                    "subject": subject,
-                    "input": str(data),
-                    "chunksize": chunksize,
-                    "out": str(workdir / f"scores-{subject}.parquet"),
-                    "workdir": str(workdir),
-                }
-            res = measure(spec, workdir)
-            peaks[subject] = max(peaks.get(subject, 0.0), res["peak_mb"])
-            if subject not in best or res["seconds"] < best[subject]["seconds"]:
-                best[subject] = res
+        for label, subject, runtime in plan:
+            say(f"throughput {label} ({n} passages, run {r + 1} of {repeats})")
+            res = measure(_throughput_spec(subject, runtime, data, chunksize, workdir), workdir)
+            peaks[label] = max(peaks.get(label, 0.0), res["peak_mb"])
+            if label not in best or res["seconds"] < best[label]["seconds"]:
+                best[label] = res
     raw = best.get("raw-encode")
     raw_rate = raw["n"] / raw["seconds"] if raw else float("nan")
-    for subject in order:
-        res = best[subject]
+    for label, subject, _runtime in plan:
+        res = best[label]
         rate = res["n"] / res["seconds"]
-        if subject == "raw-encode":
-            note = (
-                f"SentenceTransformer.encode, batch 32, max {res['max_seq_length']} tokens, "
-                f"{res['threads']} torch threads"
-            )
-        else:
-            note = f"backend {', '.join(res['backends'])}"
-            if subject.startswith("default"):
-                note += "; " + ", ".join(f"{t} {v}" for t, v in res["versions"].items())
-            if res.get("fit_seconds") is not None:
-                note += f"; fitted in {res['fit_seconds']:.1f} s on {res['fit_n']} passages"
         rows.append(
             _row(
                 "throughput",
-                subject,
+                label,
                 res["n"],
                 res["seconds"],
                 per_second=rate,
                 ratio=rate / raw_rate if raw else float("nan"),
-                peak_mb=peaks[subject],
-                note=note,
+                peak_mb=peaks[label],
+                note=_throughput_note(subject, res),
+            )
+        )
+    return rows
+
+
+def _corpus(runtimes: Sequence[str], repeats: int, workdir: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Cold scoring of the whole project corpus per runtime, against raw encode of its analysable passages."""
+    missing = _missing_defaults()
+    if missing:
+        note = f"not measured: no default model for {', '.join(missing)} (run `stance train`)"
+        return [_row("corpus", f"project corpus [{r}]", float("nan"), float("nan"), note=note) for r in runtimes]
+    best: dict[str, dict[str, Any]] = {}
+    peaks: dict[str, float] = {}
+    for r in range(repeats):
+        for runtime in ["", *runtimes]:
+            label = f"project corpus [{runtime}]" if runtime else "raw-encode (project corpus)"
+            say(f"corpus: {label} (run {r + 1} of {repeats})")
+            res = measure({"kind": "corpus", "runtime": runtime or None, "workdir": str(workdir)}, workdir)
+            peaks[label] = max(peaks.get(label, 0.0), res["peak_mb"])
+            if label not in best or res["seconds"] < best[label]["seconds"]:
+                best[label] = res
+    raw = best["raw-encode (project corpus)"]
+    rows = [
+        _row(
+            "corpus",
+            "raw-encode (project corpus)",
+            raw["n"],
+            raw["seconds"],
+            per_second=raw["n"] / raw["seconds"],
+            ratio=1.0,
+            peak_mb=peaks["raw-encode (project corpus)"],
+            note="SentenceTransformer.encode of every analysable passage, batch 32",
+        )
+    ]
+    for runtime in runtimes:
+        label = f"project corpus [{runtime}]"
+        res = best[label]
+        rows.append(
+            _row(
+                "corpus",
+                label,
+                res["n"],
+                res["seconds"],
+                per_second=res["n"] / res["seconds"],
+                ratio=raw["seconds"] / res["seconds"],
+                peak_mb=peaks[label],
+                note=(
+                    f"score_passages, every default model, cold cache; {res['n_on_topic']} on-topic, "
+                    f"{res['n_distinct']} distinct texts encoded; runtime {res['runtime']}; encoder loaded in "
+                    f"{res['load_seconds']:.1f} s (not timed)"
+                ),
             )
         )
     return rows
@@ -684,6 +842,8 @@ def run_bench(
     workdir: str | Path | None = None,
     command: str = "",
     log: Callable[[str], None] | None = None,
+    runtimes: Sequence[str] = (),
+    corpus: bool = False,
 ) -> BenchResult:
     """Measure this machine; see the module docstring for what each section means.
 
@@ -715,6 +875,11 @@ def run_bench(
         The command line, recorded in the result.
     log : callable, optional
         Receives a message before each measurement.
+    runtimes : sequence of str
+        Encoder runtimes (from :data:`RUNTIMES`) to measure the encoder and the subjects
+        that encode under; empty for one row per subject under the configured runtime.
+    corpus : bool
+        Score the whole project corpus from a cold cache under each runtime.
 
     Returns
     -------
@@ -725,6 +890,11 @@ def run_bench(
         raise StanceInputError(
             f"unknown benchmark subject(s) {', '.join(unknown)}; choose from {', '.join(BACKENDS)}", field="backends"
         )
+    bad = [r for r in runtimes if r not in RUNTIMES]
+    if bad:
+        raise StanceInputError(
+            f"unknown encoder runtime(s) {', '.join(bad)}; choose from {', '.join(RUNTIMES)}", field="runtimes"
+        )
     say = log or (lambda _msg: None)
     machine = machine_info()
     own = workdir is None
@@ -733,7 +903,11 @@ def run_bench(
     rows: list[dict[str, Any]] = []
     try:
         if backends or reference:
-            rows += _throughput(backends, throughput_n, reference, max(1, repeats), chunksize, seed, work, say)
+            rows += _throughput(
+                backends, throughput_n, reference, max(1, repeats), chunksize, seed, work, say, runtimes
+            )
+        if corpus:
+            rows += _corpus(runtimes or RUNTIMES, max(1, repeats), work, say)
         if sizes:
             rows += _growth(sorted(sizes), growth_model, chunksize, seed, work, say)
         if figures:
@@ -755,6 +929,8 @@ def run_bench(
         "finetune": finetune,
         "chunksize": chunksize,
         "seed": seed,
+        "runtimes": list(runtimes),
+        "corpus": corpus,
     }
     table = pd.DataFrame(rows, columns=COLUMNS)
     return BenchResult(table=table, machine=machine, settings=settings, command=command)
@@ -787,6 +963,8 @@ def targets(table: pd.DataFrame, readable: bool = False) -> pd.DataFrame:
     small = growth[growth["n"] == 1000]
     values = {
         "throughput": _get(table, "throughput", "default", "ratio"),
+        "throughput_onnx": _get(table, "throughput", "default-all [onnx]", "ratio"),
+        "throughput_onnx_int8": _get(table, "throughput", "default-all [onnx-int8]", "ratio"),
         "warm_figures": _get(table, "figures", "warm", "seconds"),
         "memory": float(big["peak_mb"].iloc[0]) if len(big) else float("nan"),
         "growth": (
@@ -803,7 +981,7 @@ def targets(table: pd.DataFrame, readable: bool = False) -> pd.DataFrame:
             if np.isnan(value)
             else bool(
                 value >= threshold
-                if name == "throughput"
+                if name.startswith("throughput")
                 else value < threshold
                 if name == "memory"
                 else value <= threshold
@@ -852,6 +1030,7 @@ def to_markdown(result: BenchResult) -> str:
     numeric = {"n": 0, "seconds": 2, "scoring_seconds": 2, "per_second": 1, "ratio": 2, "peak_mb": 0}
     titles = {
         "throughput": "Throughput (passages/s; ratio = / raw SentenceTransformer.encode of the same texts)",
+        "corpus": "Project corpus, cold cache (ratio = raw encode time of every analysable passage / scoring time)",
         "growth": "Growth (whole `stance score` run; ratio = wall time / that of the smallest size)",
         "figures": "`stance figures`",
         "finetune": "Fine-tuning (seconds per 100 labelled passages)",

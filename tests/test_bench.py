@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,8 +72,16 @@ def test_targets_are_judged_on_the_measured_rows():
             },
         ]
     )
-    got = bench.targets(t)
-    assert got["target"].tolist() == ["throughput", "warm_figures", "memory", "growth"]
+    got = bench.targets(t).set_index("target")
+    assert got.index.tolist() == [
+        "throughput",
+        "throughput_onnx",
+        "throughput_onnx_int8",
+        "warm_figures",
+        "memory",
+        "growth",
+    ]
+    got = got.drop(index=["throughput_onnx", "throughput_onnx_int8"])  # not measured here
     assert got["met"].tolist() == [True, False, True, True]
     assert got["measured"].tolist() == pytest.approx([0.97, 31.0, 1499, 105.0])
     t.loc[3, "scoring_seconds"] = 1200.0
@@ -112,6 +122,9 @@ def test_cli_writes_markdown_and_csv(tmp_path):
             "",
             "--no-figures",
             "--no-finetune",
+            "--runtimes",
+            "",
+            "--no-corpus",
             "--markdown",
             str(md),
             "--csv",
@@ -144,3 +157,59 @@ def test_raw_encode_reference_runs_in_the_same_run(tmp_path):
     raw, lexicon = t.loc["raw-encode", "per_second"], t.loc["lexicon", "per_second"]
     assert t.loc["lexicon", "ratio"] == pytest.approx(lexicon / raw)
     assert "SentenceTransformer.encode" in t.loc["raw-encode", "note"]
+
+
+def test_runtime_rows_are_planned_per_runtime_for_subjects_that_encode():
+    plan = bench._plan(["default", "default-all", "lexicon", "embedding"], True, ["torch", "onnx-int8"])
+    assert [label for label, _, _ in plan] == [
+        "raw-encode",
+        "encoder [torch]",
+        "encoder [onnx-int8]",
+        "default",
+        "default-all [torch]",
+        "default-all [onnx-int8]",
+        "lexicon",
+        "embedding [torch]",
+        "embedding [onnx-int8]",
+    ]
+    assert [label for label, _, _ in bench._plan(["default-all"], False, [])] == ["default-all"]
+    spec = bench._throughput_spec("default-all", "onnx", Path("x.parquet"), 100, Path("w"))
+    assert spec["kind"] == "score" and spec["runtime"] == "onnx"
+
+
+def test_runtime_targets_read_the_default_all_rows():
+    t = _table(
+        [
+            {"section": "throughput", "subject": "default-all [onnx]", "ratio": 1.5},
+            {"section": "throughput", "subject": "default-all [onnx-int8]", "ratio": 1.9},
+        ]
+    )
+    got = bench.targets(t).set_index("target")
+    assert got.loc["throughput_onnx", "met"] and not got.loc["throughput_onnx_int8", "met"]
+
+
+def test_unknown_runtime_is_refused(tmp_path):
+    from stance.errors import StanceInputError
+
+    with pytest.raises(StanceInputError, match="unknown encoder runtime"):
+        bench.run_bench(backends=[], runtimes=["tensorrt"], sizes=(), figures=False, finetune=False, workdir=tmp_path)
+
+
+@pytest.mark.slow
+def test_encoder_rows_per_runtime_in_the_same_run(tmp_path):
+    result = bench.run_bench(
+        backends=[],
+        throughput_n=40,
+        reference=True,
+        repeats=1,
+        sizes=(),
+        figures=False,
+        finetune=False,
+        workdir=tmp_path,
+        runtimes=["torch", "onnx-int8"],
+    )
+    t = result.table.set_index("subject")
+    assert list(t.index) == ["raw-encode", "encoder [torch]", "encoder [onnx-int8]"]
+    assert "onnx-int8" in t.loc["encoder [onnx-int8]", "note"]
+    raw = t.loc["raw-encode", "per_second"]
+    assert t.loc["encoder [onnx-int8]", "ratio"] == pytest.approx(t.loc["encoder [onnx-int8]", "per_second"] / raw)

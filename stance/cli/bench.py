@@ -51,12 +51,21 @@ def bench(
     quick: bool = typer.Option(
         False,
         "--quick",
-        help="About 5 minutes: 500 passages, one run each, sizes 1000 and 10000, no setfit, "
-        "transformer or fine-tuning.",
+        help="About 10 minutes: 500 passages, one run each, sizes 1000 and 10000, no setfit, "
+        "transformer, fine-tuning or project corpus.",
     ),
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write the results as Markdown here."),
     csv: Path | None = typer.Option(None, "--csv", help="Also write the result table as CSV here."),
     workdir: Path | None = typer.Option(None, "--workdir", help="Scratch folder (default: a temporary one)."),
+    runtimes: str = typer.Option(
+        "torch,onnx,onnx-int8",
+        "--runtimes",
+        help="Encoder runtimes to measure the encoder, default-all, embedding and zeroshot under. Empty: "
+        "the configured runtime only.",
+    ),
+    corpus: bool = typer.Option(
+        True, "--corpus/--no-corpus", help="Score the whole project corpus from a cold cache under each runtime."
+    ),
 ) -> None:
     from stance import bench as harness
 
@@ -64,7 +73,7 @@ def bench(
     size_list = _ints(sizes)
     if quick:
         subjects = [b for b in subjects if b not in ("setfit", "transformer")]
-        throughput_n, repeats, finetune = min(throughput_n, 500), 1, False
+        throughput_n, repeats, finetune, corpus = min(throughput_n, 500), 1, False, False
         size_list = [n for n in size_list if n <= 10000]
     unknown = [b for b in subjects if b not in harness.BACKENDS]
     if unknown:
@@ -84,6 +93,8 @@ def bench(
         workdir=workdir,
         command=command.strip(),
         log=lambda msg: console.print(f"[dim]{msg}[/dim]", highlight=False),
+        runtimes=[r.strip() for r in runtimes.split(",") if r.strip()],
+        corpus=corpus,
     )
     m = result.machine
     console.print(
@@ -92,7 +103,7 @@ def bench(
         highlight=False,
     )
     table = result.table
-    for section in ("throughput", "growth", "figures", "finetune"):
+    for section in ("throughput", "corpus", "growth", "figures", "finetune"):
         sub = table[table["section"] == section].drop(columns="section")
         if len(sub):
             sub = sub.loc[:, [c for c in sub.columns if c in ("subject", "note") or sub[c].notna().any()]]
