@@ -740,7 +740,7 @@ def plot_narrative_arc(
     ax.set_xlim(0.4, width + 0.6)
     ax.set_ylim(len(docs) - 0.5, -0.5)
     ax.set_yticks(range(len(docs)), [labels.get(d, d) for d in docs])
-    step = 1 if width <= 12 else 2 if width <= 30 else 5
+    step = 1 if width <= 12 else 2 if width <= 30 else 5 if width <= 60 else 10 * -(-width // 100)
     ax.set_xticks(range(1, width + 1, step))
     ax.set_xlabel("paragraph (reading order)")
     ax.tick_params(axis="y", length=0)

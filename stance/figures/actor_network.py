@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from stance.figures.actor_roles import PERIOD_NAMES
+from stance.figures.documents import REST, document_view, rest_label
 from stance.figures.narrative_inputs import relations
 from stance.narrative.plotting import ACTION_COLORS, plot_relation_network
 
@@ -97,9 +98,30 @@ def network_edges(
     return out
 
 
+#: Most per-document panels (the pooled panel included; the whole-corpus panel comes on top).
+MAX_PANELS = 6
+
+
 def compute(ctx: FigureContext, by: str = "document", freq: str = "Y") -> pd.DataFrame:
-    """Edge counts of the context's corpus (:func:`network_edges`)."""
-    return network_edges(relations(ctx), ctx.corpus, by=by, freq=freq)
+    """Edge counts of the context's corpus (:func:`network_edges`).
+
+    By document with more than :data:`MAX_PANELS` documents, the documents with the most
+    statements get a panel each and the rest share one ``other`` panel.
+    """
+    rel = relations(ctx)
+    kept = rel[rel["action"].isin(list(NETWORK_ACTIONS))]
+    view = document_view(ctx.corpus, limit=MAX_PANELS, weights=kept.groupby("doc_id").size())
+    if by != "document" or not view.pooled:
+        return network_edges(rel, ctx.corpus, by=by, freq=freq)
+    pooled = rel.assign(doc_id=rel["doc_id"].where(rel["doc_id"].isin(view.shown), REST))
+    edges = network_edges(pooled, view.shown_corpus(ctx.corpus), by="document")
+    groups = [g for g in edges.attrs["groups"] if g != "all"]
+    edges.attrs["groups"] = [*groups, REST, "all"]
+    edges.attrs["labels"] = {**edges.attrs["labels"], REST: rest_label(len(view.rest))}
+    rank = {g: i for i, g in enumerate(edges.attrs["groups"])}
+    edges["group_label"] = edges["group"].map(lambda g: edges.attrs["labels"].get(g, g))
+    order = edges["group"].map(rank)
+    return edges.assign(_r=order).sort_values("_r", kind="stable").drop(columns="_r").reset_index(drop=True)
 
 
 def headline(by: str, freq: str = "Y") -> str:
@@ -125,7 +147,7 @@ def draw(edges: pd.DataFrame, codebook: Codebook, title: str, actions: Sequence[
     nrows = -(-len(groups) // ncols)
     fig = Figure(figsize=(4.4 * ncols, 4.3 * nrows + 0.6))
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    per_group = edges[edges["group"] != "all"]
+    per_group = edges[~edges["group"].isin(["all", REST])]
     top = float(per_group["count"].max()) if len(per_group) else 1.0
     for k, ax in enumerate(axes.flat):
         if k >= len(groups):
@@ -140,7 +162,7 @@ def draw(edges: pd.DataFrame, codebook: Codebook, title: str, actions: Sequence[
             actions=list(actions),
             display=display,
             title=f"{labels.get(g, g)}  ({int(sub['count'].sum())} statements)",
-            max_count=top if g != "all" else None,
+            max_count=top if g not in ("all", REST) else None,
             legend=False,
         )
     handles = [Line2D([0], [0], color=ACTION_COLORS[a], linewidth=3, label=a) for a in actions]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from stance.figures.documents import REST, document_view, rest_label
 from stance.figures.narrative_inputs import NEUTRAL_ROLE, cast_roles, roles
 from stance.narrative.plotting import plot_role_matrix
 
@@ -56,11 +57,22 @@ def compute(
         Period for ``by="period"``.
     table : DataFrame, optional
         Predicted roles (default: :func:`stance.figures.narrative_inputs.roles`).
+
+    With more documents than :data:`~stance.figures.documents.MAX_DOCUMENTS`, the documents
+    with the most role assignments are kept and the rest pooled in one ``other`` group.
     """
     from stance.narrative import role_matrix
 
-    table = roles(ctx) if table is None else table
-    return role_matrix(cast_roles(table), ctx.corpus, by=by, freq=freq, role_names=cast_role_names(ctx.codebook))
+    cast = cast_roles(roles(ctx) if table is None else table)
+    names = cast_role_names(ctx.codebook)
+    view = document_view(ctx.corpus, weights=cast.groupby("doc_id").size())
+    if by != "document" or not view.pooled:
+        return role_matrix(cast, ctx.corpus, by=by, freq=freq, role_names=names)
+    shown = cast[cast["doc_id"].isin(view.shown)]
+    per_doc = role_matrix(shown, view.shown_corpus(ctx.corpus), by="document", role_names=names)
+    rest = role_matrix(cast[~cast["doc_id"].isin(view.shown)], None, by="all", role_names=names)
+    rest = rest.assign(group=REST, group_label=rest_label(len(view.rest)))
+    return pd.concat([per_doc, rest[per_doc.columns]], ignore_index=True)
 
 
 def headline(by: str, freq: str = "Y") -> str:

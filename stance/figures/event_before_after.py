@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -152,7 +153,8 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
             sub = data[data["event"] == events[k]]
             plot_before_after(sub, ax=ax, measures=measures, titles=titles, colors=colors, show_labels=k % ncols == 0)
             ax.xaxis.set_tick_params(labelbottom=True)
-            ax.set_title(f"{pd.Timestamp(sub['event_date'].iloc[0]):%Y-%m-%d}\n{events[k]}", loc="left", fontsize=9.5)
+            label = "\n".join(textwrap.wrap(str(events[k]), width=32))
+            ax.set_title(f"{pd.Timestamp(sub['event_date'].iloc[0]):%Y-%m-%d}\n{label}", loc="left", fontsize=9.5)
         handles = [dot_handle(colors[s], s) for s in sides]
         axes[0, 0].legend(handles=handles, loc="best", frameon=True, framealpha=0.9, edgecolor="none")
     plotting.set_title(fig, title)

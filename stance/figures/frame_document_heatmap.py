@@ -9,6 +9,7 @@ import pandas as pd
 
 from stance import analysis, plotting
 from stance.figures.common import date_names, doc_tick, join_words
+from stance.figures.documents import REST, document_view, pool_rest
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -34,10 +35,20 @@ def evidence_ids(ctx: FigureContext, k: int = 3) -> pd.DataFrame:
 
 
 def compute(ctx: FigureContext) -> pd.DataFrame:
-    """Frame shares per document (model and gold rows) with the passages behind each model cell."""
+    """Frame shares per document (model and gold rows) with the passages behind each model cell.
+
+    With more than :data:`~stance.figures.documents.MAX_DOCUMENTS` documents, the largest are
+    kept and the rest pooled in one ``other`` group.
+    """
     shares = analysis.frame_shares(
         ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
     )
+    view = document_view(ctx.corpus)
+    if view.pooled:
+        rest = analysis.frame_shares(
+            ctx.scores_and_gold, view.corpus(ctx.corpus), by="view", n_boot=ctx.n_boot, random_state=ctx.random_state
+        )
+        shares = pool_rest(shares, view, rest)
     data = shares.merge(evidence_ids(ctx), on=["group", "frame"], how="left")
     data.loc[data["source"] != "model", "top_passages"] = ""
     data["top_passages"] = data["top_passages"].fillna("")
@@ -48,9 +59,9 @@ def headline(data: pd.DataFrame, frames: Sequence[str], frame_titles: Mapping[st
     """'Cooperation leads the 2017, 2022 and Dec 2024 texts; Blame leads the May 2025 text'.
 
     Ties between frames go to the frame first in ``frames`` (codebook order); a document
-    whose top share is zero is led by "No frame".
+    whose top share is zero is led by "No frame"; the pooled ``other`` group is not named.
     """
-    model = data[data["source"] == "model"].sort_values(["date", "group"], kind="stable")
+    model = data[(data["source"] == "model") & (data["group"] != REST)].sort_values(["date", "group"], kind="stable")
     if model.empty:
         return "Frame shares per document"
     order = {f: i for i, f in enumerate(frames)}
@@ -92,6 +103,14 @@ def plot_frame_document_heatmap(
     return ax
 
 
+def _pool_note(data: pd.DataFrame) -> str:
+    pooled = data[data["group"] == REST]
+    if pooled.empty:
+        return ""
+    n = pooled["group_label"].iloc[0].split()[1]
+    return f" Columns: the largest documents by analysable passages; the last column pools the other {n}."
+
+
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
     """The figure and its numbers."""
     data = compute(ctx)
@@ -106,7 +125,7 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         ctx.caption(
             "Cell: share of the document's analysable passages that the model codes with the frame (bold), 95% "
             "bootstrap CI over passages (below) and the gold share where passages carry gold labels; colour "
-            "strength follows the model share. n = analysable passages.",
+            "strength follows the model share. n = analysable passages." + _pool_note(data),
             models=["frames"],
             extra=ctx.gold_note(),
         ),

@@ -9,15 +9,18 @@ import pandas as pd
 
 from stance import analysis, plotting
 from stance.figures.common import doc_tick
+from stance.figures.documents import MAX_DOCUMENTS, document_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from stance.figures.context import FigureContext
 
-__all__ = ["DESCRIPTION", "NAME", "build", "compute", "headline"]
+__all__ = ["DESCRIPTION", "MAX_WIDTH", "NAME", "build", "compute", "headline"]
 
 NAME = "narrative-arc"
+#: Widest figure (inches); longer documents get narrower cells.
+MAX_WIDTH = 18.0
 DESCRIPTION = (
     "Each document as a row of paragraphs in reading order, coloured by dominant frame (lower strip: "
     "second frame); shows how each text is built."
@@ -57,11 +60,13 @@ def headline(data: pd.DataFrame, frame_titles: Mapping[str, str]) -> str:
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
     """The figure and its numbers."""
     arc = compute(ctx)
-    docs = plotting.group_order(arc.rename(columns={"doc_id": "group"}))
-    width = int(arc["position"].max())
-    fig, ax = plotting.new_figure((max(9.0, 0.36 * width + 3.4), 0.62 * len(docs) + 2.6))
+    view = document_view(ctx.corpus, limit=MAX_DOCUMENTS + 1)
+    drawn = arc[arc["doc_id"].isin(view.shown)] if view.pooled else arc
+    docs = plotting.group_order(drawn.rename(columns={"doc_id": "group"}))
+    width = int(drawn["position"].max())
+    fig, ax = plotting.new_figure((min(max(9.0, 0.36 * width + 3.4), MAX_WIDTH), 0.62 * len(docs) + 2.6))
     plotting.plot_narrative_arc(
-        arc,
+        drawn,
         ax=ax,
         frames=ctx.codebook.frame_names,
         colors=ctx.frame_colors,
@@ -76,7 +81,13 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         ctx.caption(
             "Cell: one paragraph; colour: the frame the model codes with the highest probability (lower strip: the "
             "second coded frame); grey: no frame coded; hatched: not analysed (headline, dateline, caption or other "
-            "boilerplate). Open on / close on: the first and last paragraph with a coded frame.",
+            "boilerplate). Open on / close on: the first and last paragraph with a coded frame."
+            + (
+                f" Rows: the {len(view.shown)} documents with the most analysable passages of {arc['doc_id'].nunique()}"
+                " (the CSV and the title count every document)."
+                if view.pooled
+                else ""
+            ),
             models=["frames"],
         ),
         width=140,

@@ -9,6 +9,7 @@ import pandas as pd
 
 from stance import analysis, plotting
 from stance.figures.common import doc_tick, join_words
+from stance.figures.documents import document_view, pool_rest
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -25,10 +26,17 @@ DESCRIPTION = (
 
 
 def compute(ctx: FigureContext) -> pd.DataFrame:
-    """Stance balance per document and target (model and gold rows)."""
-    return analysis.stance_balance(
+    """Stance balance per document and target (model and gold rows); many documents: the smaller pooled."""
+    bal = analysis.stance_balance(
         ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
     )
+    view = document_view(ctx.corpus)
+    if not view.pooled:
+        return bal
+    rest = analysis.stance_balance(
+        ctx.scores_and_gold, view.corpus(ctx.corpus), by="view", n_boot=ctx.n_boot, random_state=ctx.random_state
+    )
+    return pool_rest(bal, view, rest)
 
 
 def pooled_balance(data: pd.DataFrame) -> dict[str, float]:
@@ -82,7 +90,7 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         ctx.caption(
             "Bars: share of the document's analysable passages the model codes FAVOR (right, blue) or AGAINST (left, "
             "red) toward the target; the rest are NONE. Black diamond: balance = FAVOR share − AGAINST share, with "
-            "95% bootstrap CI over passages.",
+            "95% bootstrap CI over passages." + (" " + document_view(ctx.corpus).note()).rstrip(),
             models=[f"stance:{t}" for t in targets],
             extra=ctx.gold_note(),
         ),
