@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import yaml
 
 from stance.config import project_root
-from stance.errors import StanceInputError
+from stance.errors import StanceInputError, UnknownNameError
 
 __all__ = ["Actor", "Codebook", "Label", "canonical_hash"]
 
@@ -443,9 +444,23 @@ class Codebook:
             out.append("roles")
         return out
 
+    def check_tasks(self, tasks: Sequence[str], exclude: Sequence[str] = ()) -> list[str]:
+        """``tasks`` when every one is a task of this codebook (and not in ``exclude``).
+
+        Raises
+        ------
+        UnknownNameError
+            Naming the first unknown task, the known ones and the closest match.
+        """
+        valid = [t for t in self.tasks if t not in exclude]
+        for task in tasks:
+            if task not in valid:
+                raise UnknownNameError(self._unknown(task, valid, "task"), file=self.path, field="task")
+        return list(tasks)
+
     def _check_task(self, task: str) -> None:
         if task not in self.tasks:
-            raise KeyError(self._unknown(task, self.tasks, "task"))
+            raise UnknownNameError(self._unknown(task, self.tasks, "task"), file=self.path, field="task")
 
     def task_labels(self, task: str) -> list[str]:
         """Class names of ``task`` in codebook order."""
@@ -466,7 +481,7 @@ class Codebook:
         for t in self._targets:
             if t["name"] == name:
                 return t
-        raise KeyError(self._unknown(name, self.stance_targets, "stance target"))
+        raise UnknownNameError(self._unknown(name, self.stance_targets, "stance target"), file=self.path)
 
     def labels(self, task: str) -> list[Label]:
         """Labels of ``task`` as :class:`Label` objects.
@@ -510,7 +525,7 @@ class Codebook:
         for lab in self.labels(task):
             if lab.name == name:
                 return lab
-        raise KeyError(self._unknown(name, self.task_labels(task), f"{task} label"))
+        raise UnknownNameError(self._unknown(name, self.task_labels(task), f"{task} label"), file=self.path)
 
     def label_hashes(self) -> dict[str, str]:
         """``{"task/label": hash}`` for every label, to tell which labels changed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["StanceInputError"]
+__all__ = ["StanceInputError", "UnknownNameError"]
 
 
 class StanceInputError(ValueError):
@@ -40,6 +40,9 @@ class StanceInputError(ValueError):
         self.field = field
         super().__init__(self._format())
 
+    def __str__(self) -> str:
+        return self._format()
+
     def _format(self) -> str:
         where = []
         if self.file is not None:
@@ -49,3 +52,7 @@ class StanceInputError(ValueError):
         if self.field is not None:
             where.append(f"field {self.field}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class UnknownNameError(StanceInputError, KeyError):
+    """A task, label or target name the codebook does not define (also a ``KeyError``)."""

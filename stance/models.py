@@ -161,6 +161,14 @@ def default_path(task: str, root: str | Path | None = None) -> Path:
     folder = default_folder(task, root)
     if folder is None:
         where = task_dir(task, root)
+        marker = where / DEFAULT_FILE
+        named = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
+        if named:
+            versions = ", ".join(_versions(where)) or "none"
+            raise MissingModelError(
+                f"{marker} names version {named!r}, but there is no folder {where / named} (versions present: "
+                f"{versions}); promote one of them (`stance.models.promote`), or retrain with `stance train --force`"
+            )
         raise MissingModelError(
             f"no default model for task '{task}' (expected {where}/{DEFAULT_FILE}); "
             "train the default models with `stance train` (or `make models`)"

@@ -38,6 +38,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from stance.classifiers._head import Calibrator, choose_calibration, tune_thresholds
+from stance.errors import StanceInputError
 
 __all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "training_data_hash"]
 
@@ -652,8 +653,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             :class:`CodebookChangedWarning` naming the labels that changed. ``False`` skips
             the check.
         """
-        from safetensors.numpy import load_file
-
         path = Path(path)
         config_path = path / "config.json"
         if not config_path.is_file():
@@ -677,7 +676,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             from stance._lazy import require
 
             require(mod, extra=extra)
-        arrays = load_file(str(path / "arrays.safetensors")) if (path / "arrays.safetensors").is_file() else {}
+        arrays = _load_arrays(path)
         clf.classes_ = np.array(config["labels"], dtype=object)
         clf.calibration_ = config.get("calibration")
         clf.calibration_scores_ = config.get("calibration_scores") or {}
@@ -691,10 +690,35 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             prov["metrics"] = config["metrics"]
         prov.update(config.get("provenance_extra") or {})
         clf._provenance = prov
-        clf._set_state(config.get("state") or {}, arrays, path)
+        try:
+            clf._set_state(config.get("state") or {}, arrays, path)
+        except KeyError as exc:
+            raise StanceInputError(
+                f"has no array {exc.args[0]!r}, which this {config['class']} needs: the file is damaged or belongs "
+                "to another model; restore the model folder or retrain it (`stance train --force`)",
+                file=path / "arrays.safetensors",
+            ) from exc
         if codebook is not False:
             check_codebook(config, codebook, path)
         return clf
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a saved model folder (none when it has no ``arrays.safetensors``)."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    file = path / "arrays.safetensors"
+    if not file.is_file():
+        return {}
+    try:
+        return load_file(str(file))
+    except (SafetensorError, OSError) as exc:
+        raise StanceInputError(
+            f"cannot read the model's arrays ({exc}); the file is truncated or damaged: restore the model folder "
+            "or retrain it (`stance train --force`)",
+            file=file,
+        ) from exc
 
 
 def check_codebook(config: dict, codebook: Any = None, path: Path | None = None) -> list[str]:
@@ -726,14 +750,31 @@ def check_codebook(config: dict, codebook: Any = None, path: Path | None = None)
         f"(hash {saved[:12]}), but the current codebook is {codebook.version!r} (hash {codebook.hash[:12]})"
     )
     old = config.get("label_hashes") or {}
-    if task is None or task not in getattr(codebook, "tasks", []):
-        msg = f"{head}; its task {task!r} is not in the current codebook" if task else head
-        warnings.warn(msg, CodebookChangedWarning, stacklevel=3)
+    fix = (
+        "it cannot score under this codebook: retrain it (`stance train --force`) or restore the codebook it was "
+        "trained under"
+    )
+    if task is not None and task not in getattr(codebook, "tasks", []):
+        raise StanceInputError(
+            f"{head}; its task {task!r} is not in the current codebook (tasks: {', '.join(codebook.tasks)}); {fix}",
+            file=path / "config.json" if path is not None else None,
+            field="task",
+        )
+    if task is None:
+        warnings.warn(head, CodebookChangedWarning, stacklevel=3)
         return sorted(old)
     new = {lab.name: lab.hash for lab in codebook.labels(task)}
     changed = sorted(k for k in set(old) & set(new) if old[k] != new[k])
     added = sorted(set(new) - set(old))
     removed = sorted(set(old) - set(new))
+    if removed:
+        instead = f"; the codebook has {', '.join(repr(a) for a in added)} instead" if added else ""
+        raise StanceInputError(
+            f"{head}; the model predicts {task} label(s) {', '.join(repr(r) for r in removed)} that the codebook "
+            f"no longer defines{instead}; {fix}",
+            file=path / "config.json" if path is not None else None,
+            field="labels",
+        )
     parts = []
     if changed:
         parts.append(f"changed labels: {', '.join(changed)}")

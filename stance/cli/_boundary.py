@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -83,9 +84,11 @@ def _internal(exc: BaseException, debug: bool) -> int:
     saved = f"full traceback in {where}" if where else "the traceback could not be saved"
     what = "out of memory" if isinstance(exc, MemoryError) else f"{type(exc).__name__}: {exc}"
     first = what.splitlines()[0] if what.strip() else type(exc).__name__
+    from rich.markup import escape
+
     err_console.print(
-        f"[bold red]internal error:[/bold red] {first[:300]} ({saved}; run again with --debug to print it; "
-        "please report it)",
+        f"[bold red]internal error:[/bold red] {escape(first[:300])} ({escape(saved)}; run again with --debug "
+        "to print it; please report it)",
         highlight=False,
         soft_wrap=True,
     )
@@ -97,6 +100,15 @@ def _interrupted() -> int:
 
     err_console.print(f"[yellow]{INTERRUPTED}[/yellow]", highlight=False)
     return EXIT_INTERRUPTED
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """Print a warning as one ``warning:`` line (no source path, no code line)."""
+    from rich.markup import escape
+
+    from stance.cli._common import err_console
+
+    err_console.print(f"[yellow]warning:[/yellow] {escape(str(message))}", highlight=False, soft_wrap=True)
 
 
 def _invoke(command: Callable[..., object], args: list[str]) -> int:
@@ -130,6 +142,8 @@ def run(command: Callable[..., object], argv: Sequence[str] | None = None) -> in
     int
         The exit code (see the module docstring).
     """
+    from rich.markup import escape
+
     from stance.cli._common import err_console
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -141,6 +155,9 @@ def run(command: Callable[..., object], argv: Sequence[str] | None = None) -> in
         previous = signal.signal(signal.SIGTERM, on_sigterm)
     except ValueError:  # not the main thread
         pass
+    shown = warnings.showwarning
+    if not debug:
+        warnings.showwarning = _show_warning
     try:
         return _invoke(command, args)
     except (KeyboardInterrupt, Interrupted):
@@ -148,7 +165,7 @@ def run(command: Callable[..., object], argv: Sequence[str] | None = None) -> in
     except _KNOWN as exc:
         if debug:
             _print_traceback(exc)
-        err_console.print(f"[bold red]error:[/bold red] {_known_message(exc)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/bold red] {escape(_known_message(exc))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except SystemExit as exc:
         code = exc.code
@@ -156,5 +173,6 @@ def run(command: Callable[..., object], argv: Sequence[str] | None = None) -> in
     except Exception as exc:
         return _internal(exc, debug)
     finally:
+        warnings.showwarning = shown
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -26,7 +26,9 @@ err_console = _console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error to stderr and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 

@@ -133,11 +133,11 @@ def evaluate(
         fail(f"--folds must be one of {', '.join(SCHEMES)}")
     if resample not in ("passage", "document"):
         fail("--resample must be passage or document")
+    from stance.codebook import Codebook
+
+    Codebook.load(codebook).check_tasks(task or [], exclude=["roles"])
     c, gold, cb = _inputs(corpus, labels, codebook)
     tasks = task or gold_tasks(cb)
-    unknown = [t for t in tasks if t not in cb.tasks or t == "roles"]
-    if unknown:
-        fail(f"unknown task(s) {', '.join(unknown)}; choose from: {', '.join(gold_tasks(cb))}")
     out = out or project_root() / "models" / "evaluation"
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -207,7 +207,7 @@ def train(
     from stance.models import default_version, train_defaults
 
     cb = Codebook.load(codebook)
-    tasks = task or gold_tasks(cb)
+    tasks = cb.check_tasks(task, exclude=["roles"]) if task else gold_tasks(cb)
     if not force and all(default_version(t, root) for t in tasks):
         for t in tasks:
             console.print(f"{t}: default {default_version(t, root)} exists (use --force to retrain)")

@@ -98,8 +98,9 @@ def _corpus(
     paths = ProjectPaths.discover()
     source = corpus if corpus is not None else paths.seeds
     replaced = check_output(out, (".csv", ".parquet"), inputs=[source], paths=paths) if out is not None else False
-    loaded = load_corpus(source)
     codebook = Codebook.load(paths.codebook)
+    codebook.check_tasks(task or [], exclude=["roles"])
+    loaded = load_corpus(source)
     try:
         scores = analysis.score_passages(loaded, codebook=codebook, tasks=task or None, cache=not no_cache)
     except analysis.MissingModelError as exc:
