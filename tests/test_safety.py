@@ -430,3 +430,106 @@ def test_codebook_line_index_does_not_expand_aliases(tmp_path):
     path = tmp_path / "codebook.yaml"
     shutil.copy(ROOT / "codebook" / "codebook.yaml", path)
     assert Codebook.load(path).hash == Codebook.load(ROOT / "codebook" / "codebook.yaml").hash
+
+
+# ----------------------------------------------------------------------------- 6, 7, 14, 18: models
+@pytest.fixture
+def trained(project) -> Path:
+    """The project with a TF-IDF default model of the frames task (trained on the codebook examples)."""
+    from stance import models as store
+    from stance.classifiers import make_classifier
+    from stance.codebook import Codebook
+    from stance.evaluation.data import codebook_examples
+
+    cb = Codebook.load(project / "codebook" / "codebook.yaml")
+    X, y = codebook_examples(cb, "frames")
+    model = make_classifier("tfidf", "frames", cb).fit(X, y)
+    return store.save_version("frames", model, project / "models", make_default=True)
+
+
+def _truncated_arrays(folder: Path, project: Path) -> None:
+    path = folder / "arrays.safetensors"
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _foreign_arrays(folder: Path, project: Path) -> None:
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    save_file({"other.weight": np.zeros(3, dtype=np.float32)}, str(folder / "arrays.safetensors"))
+
+
+def _missing_version(folder: Path, project: Path) -> None:
+    (folder.parent / "DEFAULT").write_text("v099\n", encoding="utf-8")
+
+
+def _renamed_frame(folder: Path, project: Path) -> None:
+    import yaml
+
+    path = project / "codebook" / "codebook.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for frame in data["frames"]:
+        if frame["name"] == "blame":
+            frame["name"] = "blaming"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+MODEL_CASES = [
+    pytest.param(_truncated_arrays, ["arrays.safetensors", "truncated or damaged"], id="6-truncated-arrays"),
+    pytest.param(
+        _foreign_arrays, ["arrays.safetensors", "has no array 'tfidf.idf'", "another model"], id="6-foreign-arrays"
+    ),
+    pytest.param(_missing_version, ["DEFAULT names version 'v099'", "versions present: v001"], id="14-default-missing"),
+    pytest.param(_renamed_frame, ["label(s) 'blame'", "has 'blaming' instead", "stance train --force"], id="18-rename"),
+]
+
+
+@pytest.mark.parametrize(("damage", "expected"), MODEL_CASES)
+@pytest.mark.parametrize("mode", ["corpus", "table"])
+def test_damaged_or_stale_models_are_named(trained, tmp_path, damage, expected, mode):
+    project = trained.parents[2]
+    damage(trained, project)
+    table = tmp_path / "in.csv"
+    table.write_text("passage_id,text\na,China and the US agreed to cooperate.\n", encoding="utf-8")
+    argv = ["score", "--task", "frames"] if mode == "corpus" else ["score", table, "--task", "frames"]
+    before = snapshot(project)
+    result = cli(*argv, "-o", tmp_path / "out.parquet")
+    assert result.code == 2, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    for part in expected:
+        assert part in result.output
+    assert snapshot(project) == before
+    assert not (tmp_path / "out.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "-t", "stance:martians"],
+        ["score", "--task", "stance:martians"],
+        ["evaluate", "-t", "stance:martians"],
+        ["finetune", "-t", "stance:martians"],
+    ],
+    ids=["7-train", "7-score", "7-evaluate", "7-finetune"],
+)
+def test_unknown_task_is_named_with_the_known_ones(project, argv):
+    before = snapshot(project)
+    result = cli(*argv)
+    assert result.code == 2, result.output
+    assert "unknown task 'stance:martians'" in result.output and "stance:cooperation" in result.output
+    assert "stance train`" not in result.output  # not told to train a task that cannot exist
+    assert snapshot(project) == before
+
+
+def test_changed_definition_warns_in_one_line(trained, tmp_path):
+    import yaml
+
+    project = trained.parents[2]
+    path = project / "codebook" / "codebook.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["frames"][1]["definition"] += " (revised)"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    result = cli("score", "--task", "frames", "-o", tmp_path / "out.csv")
+    assert result.code == 0, result.output
+    assert "warning: the model at" in result.output and "changed labels: blame" in result.output
+    assert "CodebookChangedWarning" not in result.output and "warnings.warn" not in result.output
