@@ -59,9 +59,10 @@ def rehearsal_project(
     """
     project = ProjectPaths.discover(source)
     store = Path(labels) if labels is not None else project.labels
-    root = Path(out)
-    if (root / "seeds").exists():
-        raise FileExistsError(f"{root / 'seeds'} exists; give an empty folder")
+    scratch = ProjectPaths.discover(out)  # the default layout: out has no stance.toml yet
+    root, seeds, incoming = scratch.root, scratch.seeds, scratch.root / "incoming"
+    if seeds.exists():
+        raise FileExistsError(f"{seeds} exists; give an empty folder")
     manifest = project.seeds / "manifest.csv"
     lines = [x.rstrip("\r\n") + "\n" for x in manifest.read_text(encoding="utf-8").splitlines() if x.strip()]
     rows = list(csv.reader(io.StringIO("".join(lines))))
@@ -74,10 +75,9 @@ def rehearsal_project(
         ids = ", ".join(r[id_col] for r in rows[1:])
         raise StanceInputError(f"no document {hold_out!r} (documents: {ids})", file=manifest, field="id")
     held = where[0]
-    seeds, incoming = root / "seeds", root / "incoming"
     seeds.mkdir(parents=True)
     incoming.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(project.codebook.parent, root / "codebook", dirs_exist_ok=True)
+    shutil.copytree(project.codebook.parent, scratch.codebook.parent, dirs_exist_ok=True)
     for r in rows[1:]:
         if r[id_col] != hold_out:
             shutil.copy2(project.seeds / r[file_col], seeds / r[file_col])
@@ -98,15 +98,15 @@ def rehearsal_project(
                     aside.append(line)
             else:
                 kept.append(line)
-    atomic_write(seeds / "labels.jsonl", "".join(x + "\n" for x in kept))
+    atomic_write(scratch.labels, "".join(x + "\n" for x in kept))
     atomic_write(incoming / "labels.jsonl", "".join(x + "\n" for x in aside))
-    (root / "models").mkdir(exist_ok=True)
+    scratch.models.mkdir(exist_ok=True)
     return {
         "root": root,
         "seeds": seeds,
-        "codebook": root / "codebook" / "codebook.yaml",
-        "labels": seeds / "labels.jsonl",
-        "models": root / "models",
+        "codebook": scratch.codebook,
+        "labels": scratch.labels,
+        "models": scratch.models,
         "incoming_text": incoming / held_file,
         "incoming_manifest": incoming / "manifest-row.csv",
         "incoming_labels": incoming / "labels.jsonl",

@@ -44,9 +44,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from stance.evaluation import CVResult, Fold, TaskData, fold_scheme, make_folds, run_folds
+from stance.labels import LabelStore
 from stance.narrative._nlp import parse_many, sentence_offsets
 from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
 from stance.narrative.relations import _STATE_ACTORS, passage_statements
+from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.codebook import Codebook
@@ -587,50 +589,31 @@ def role_examples(
 
 
 # ---------------------------------------------------------------- gold and models
-def gold_roles(path: str | Path | None = None) -> pd.DataFrame:
+def gold_roles(path: str | Path | None = None, *, paths: ProjectPaths | None = None) -> pd.DataFrame:
     """Gold role labels: one row per passage with a ``roles`` dict (``{actor: role}``).
-
-    Uses :class:`stance.labels.LabelStore` when available; otherwise reads the JSONL label
-    store directly (records by annotator ``gold``, the latest per passage wins, records
-    without a ``roles`` field are skipped).
 
     Parameters
     ----------
     path : str or Path, optional
-        Label store; default ``<project>/seeds/labels.jsonl``.
+        Label store; default ``paths.labels``.
+    paths : ProjectPaths, optional
+        Project paths; default :meth:`ProjectPaths.discover`.
 
     Returns
     -------
     DataFrame
-        Columns passage_id, roles (empty when there is no label store).
+        Columns passage_id, roles (empty when there is no label store or no gold roles):
+        the gold records resolved by :class:`stance.labels.LabelStore`.
     """
-    from stance.config import project_root
-
-    path = Path(path) if path is not None else project_root() / "seeds" / "labels.jsonl"
+    path = Path(path) if path is not None else (paths or ProjectPaths.discover()).labels
+    empty = pd.DataFrame(columns=["passage_id", "roles"])
     if not path.is_file():
-        return pd.DataFrame(columns=["passage_id", "roles"])
-    try:
-        from stance.labels import LabelStore
-
-        resolved = LabelStore(path).resolved("gold")
-        if "roles" in resolved.columns:
-            out = resolved[["passage_id", "roles"]].copy()
-            out = out[out["roles"].map(lambda r: isinstance(r, Mapping))]
-            return out.reset_index(drop=True)
-    except (ImportError, AttributeError, TypeError):
-        pass
-    latest: dict[str, dict] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        if rec.get("annotator") != "gold" or "roles" not in rec:
-            continue
-        fields = rec.get("fields")
-        if fields and "roles" not in fields:
-            continue
-        latest[rec["passage_id"]] = rec["roles"] or {}
-    return pd.DataFrame({"passage_id": list(latest), "roles": list(latest.values())})
+        return empty
+    resolved = LabelStore(path).resolved("gold")
+    if "roles" not in resolved.columns:
+        return empty
+    out = resolved[["passage_id", "roles"]].copy()
+    return out[out["roles"].map(lambda r: isinstance(r, Mapping))].reset_index(drop=True)
 
 
 def load_role_model(path: str | Path | None = None, data: Corpus | pd.DataFrame | None = None):
