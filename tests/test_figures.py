@@ -853,3 +853,21 @@ def test_every_figure_reads_with_few_and_many_documents(n_docs, codebook, tmp_pa
         if name.endswith("by-document") and n_docs > 12:
             groups = data["group"].nunique() if "group" in data.columns else 0
             assert groups <= 12, (name, groups)
+
+
+def test_groups_compared_headline_takes_the_largest_well_covered_gap():
+    from stance.figures import groups_compared as gc
+
+    rows = [
+        ("kind", "fact sheet", "frame:a", 0.40, False),
+        ("kind", "briefing", "frame:a", 0.05, False),
+        ("kind", "readout", "frame:a", 0.90, True),  # one document: never the headline
+        ("side", "CN", "stance:x", 0.20, False),
+        ("side", "US", "stance:x", -0.20, False),
+    ]
+    data = pd.DataFrame(rows, columns=["by", "group", "measure", "value", "sparse"])
+    titles = {"frame:a": "Alpha", "stance:x": "Balance: X"}
+    assert gc.headline(data, titles) == "Largest gap by side: Balance: X 20 points in CN against -20 in US"
+    data.loc[3, "value"] = 0.0
+    assert gc.headline(data, titles) == "Largest gap by kind: Alpha 40 points in fact sheet against 5 in briefing"
+    assert gc.headline(data[data["sparse"]], titles) == "Too few documents per group to compare groups"
