@@ -796,6 +796,27 @@ def _write(frames: Iterable[pd.DataFrame], out: Path, metadata: dict[str, Any]) 
     return rows
 
 
+#: Seconds to wait for a Dask scheduler named with ``--scheduler`` before giving up.
+SCHEDULER_TIMEOUT = 10.0
+
+
+def _connect(distributed: Any, scheduler: str) -> Any:
+    """A client of the running scheduler at ``scheduler``, or a located error when it cannot be reached."""
+    if "://" not in scheduler or not scheduler.split("://", 1)[1]:
+        raise StanceInputError(
+            f"{scheduler!r} is not a scheduler address; give one like tcp://host:8786", field="--scheduler"
+        )
+    try:
+        return distributed.Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StanceInputError(
+            f"no Dask scheduler answered at {scheduler} within {SCHEDULER_TIMEOUT:g} s ({first}); check the "
+            "address and that the scheduler is running, or leave out --scheduler to use a local cluster",
+            field="--scheduler",
+        ) from exc
+
+
 def _dask_frames(
     parts: list[Part],
     columns: list[str],
@@ -818,7 +839,7 @@ def _dask_frames(
     scored = ddf.map_partitions(process, meta=meta_out, enforce_metadata=False)
     cluster = None
     if scheduler:
-        client = distributed.Client(scheduler)
+        client = _connect(distributed, scheduler)
     else:
         cluster = distributed.LocalCluster(
             n_workers=n_workers,

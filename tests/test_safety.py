@@ -533,3 +533,64 @@ def test_changed_definition_warns_in_one_line(trained, tmp_path):
     assert result.code == 0, result.output
     assert "warning: the model at" in result.output and "changed labels: blame" in result.output
     assert "CodebookChangedWarning" not in result.output and "warnings.warn" not in result.output
+
+
+# ----------------------------------------------------------------------------- 8: unreachable scheduler
+def test_unreachable_dask_scheduler_is_named(project, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    from stance import scoring
+
+    monkeypatch.setattr(scoring, "SCHEDULER_TIMEOUT", 0.5)
+    table = tmp_path / "in.csv"
+    table.write_text("passage_id,text\na,China and the US agreed to cooperate.\n", encoding="utf-8")
+    argv = ["score", table, "-o", tmp_path / "out.parquet", "--model", "lexicon", "--engine", "dask"]
+    result = cli(*argv, "--scheduler", "tcp://127.0.0.1:1")
+    assert result.code == 2, result.output
+    assert "field --scheduler: no Dask scheduler answered at tcp://127.0.0.1:1 within 0.5 s" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out.parquet").exists()
+
+
+# ----------------------------------------------------------------------------- 15: SIGTERM during stance score
+def test_sigterm_during_score_leaves_no_temporary_file(project, tmp_path, monkeypatch):
+    from stance import scoring
+
+    table = tmp_path / "in.csv"
+    table.write_text("passage_id,text\n" + "".join(f"p{i},China and the US agreed {i}.\n" for i in range(50)))
+    real = scoring.read_part
+    calls = []
+
+    def read_then_term(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "read_part", read_then_term)
+    out = tmp_path / "out.parquet"
+    result = cli("score", table, "-o", out, "--model", "lexicon", "--chunksize", "10")
+    assert result.code == 130 and "interrupted, nothing written" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "proj"]
+
+
+# ----------------------------------------------------------------------------- 16: figures without the label store
+def test_figures_without_label_store_say_which_are_drawn_without_gold(project, tmp_path):
+    from stance import analysis
+    from stance import models as store
+    from stance.classifiers import make_classifier
+    from stance.codebook import Codebook
+    from stance.evaluation.data import codebook_examples
+
+    cb = Codebook.load(project / "codebook" / "codebook.yaml")
+    for task in analysis.scored_tasks(cb):
+        X, y = codebook_examples(cb, task)
+        store.save_version(task, make_classifier("lexicon", task, cb).fit(X, y), project / "models", make_default=True)
+    (project / "seeds" / "labels.jsonl").unlink()
+    before = snapshot(project)
+    out = tmp_path / "figs"
+    result = cli("figures", "--only", "frame-document-heatmap", "--no-train", "--out", out)
+    assert result.code == 0, result.output
+    assert "no label store at" in result.output and "labels.jsonl" in result.output
+    assert "drawn without gold labels (no label store): frame-document-heatmap" in result.output
+    caption = (out / "frame-document-heatmap.svg").read_text(encoding="utf-8")
+    assert "no label store" in caption
+    assert snapshot(project) == before

@@ -75,7 +75,21 @@ def figures(
     target = out if out is not None else context.root / "figures"
     console.print(f"[bold]Figures[/bold] -> {target}", highlight=False)
 
+    no_store = not context.labels_path.is_file()
+    if no_store:
+        err_console.print(
+            f"[yellow]warning:[/yellow] no label store at {context.labels_path}: figures that show gold labels are "
+            "drawn without them, with a note in their caption; add labels with `stance label import`",
+            highlight=False,
+            soft_wrap=True,
+        )
+    without_gold: list[str] = []
+    reads = [0]
+
     def report(result: registry.FigureResult, index: int, total: int) -> None:
+        if no_store and context.gold_reads > reads[0]:
+            without_gold.append(result.name)
+        reads[0] = context.gold_reads
         colour = {"written": "green", "unchanged": "dim", "missing-input": "yellow", "failed": "red"}[result.status]
         status = f"[{colour}]{result.status:<13}[/{colour}]"
         line = f"  [{index:>2}/{total}] {result.name:<28} {status} {result.seconds:5.1f} s"
@@ -90,5 +104,11 @@ def figures(
         f"{len(results) - len(bad)} of {len(results)} built ({written} changed) in {time.perf_counter() - start:.1f} s",
         highlight=False,
     )
+    if without_gold:
+        err_console.print(
+            f"[yellow]drawn without gold labels[/yellow] (no label store): {', '.join(without_gold)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if bad:
         raise typer.Exit(1)

@@ -100,6 +100,7 @@ class FigureContext:
         self.freq = freq
         self.min_docs = min_docs
         self.event_window_days = event_window_days
+        self.gold_reads = 0
 
     # -- inputs
     @cached_property
@@ -142,17 +143,31 @@ class FigureContext:
         except analysis.MissingModelError as exc:
             raise MissingInputError(str(exc)) from exc
 
-    @cached_property
+    @property
     def gold(self) -> pd.DataFrame:
-        """Gold labels of the scored passages in score format (empty when there are none)."""
-        return analysis.gold_scores(self.corpus, self.codebook, store=self.labels_path)
+        """Gold labels of the scored passages in score format (empty when there are none).
+
+        Every read is counted in :attr:`gold_reads`, so ``stance figures`` can name the
+        figures drawn without gold labels when the label store is missing.
+        """
+        self.gold_reads += 1
+        return self._gold
 
     @cached_property
+    def _gold(self) -> pd.DataFrame:
+        return analysis.gold_scores(self.corpus, self.codebook, store=self.labels_path)
+
+    @property
     def scores_and_gold(self) -> pd.DataFrame:
         """Model scores with the gold rows appended (``source`` tells them apart)."""
-        if self.gold.empty:
+        self.gold_reads += 1
+        return self._scores_and_gold
+
+    @cached_property
+    def _scores_and_gold(self) -> pd.DataFrame:
+        if self._gold.empty:
             return self.scores
-        return pd.concat([self.scores, self.gold], ignore_index=True)
+        return pd.concat([self.scores, self._gold], ignore_index=True)
 
     @cached_property
     def measures(self) -> pd.DataFrame:
@@ -280,6 +295,8 @@ class FigureContext:
     def gold_note(self) -> str:
         """Caption note on gold labels shown beside model values."""
         if self.gold.empty:
+            if not self.labels_path.is_file():
+                return f"No gold labels: there is no label store ({self.labels_path.name} is missing)."
             return "No gold labels for these passages."
         n = self.gold["passage_id"].nunique()
         return (
