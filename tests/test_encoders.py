@@ -211,13 +211,17 @@ def test_graph_cache_is_keyed_by_weights_pooling_and_versions(tmp_path, monkeypa
 
 # ------------------------------------------------------------------------- runtimes, slow
 def _parity_texts(n: int = 300) -> list[str]:
-    """The project corpus's analysable passages, then generated ones from its sentences, ``n`` in all."""
+    """Short utterances, the seed corpus's analysable passages, then generated ones from its sentences, ``n`` in all.
+
+    Short transcript turns ("Thank you.") are where int8 embeddings stray furthest from torch's.
+    """
     from stance.bench import generate_passages
     from stance.config import project_root
     from stance.corpus import load_corpus
 
     corpus = load_corpus(project_root() / "seeds")
-    texts = list(dict.fromkeys(corpus.analysable()["text"]))
+    short = ["Thank you.", "Okay, thanks.", "No, it’s not.", "Thanks.", "Thank you.  Thank you.", "That’s from me."]
+    texts = list(dict.fromkeys([*short, *corpus.analysable()["text"]]))
     extra = [t for t in generate_passages(n, seed=7, corpus=corpus)["text"] if t not in set(texts)]
     return texts + extra[: n - len(texts)]
 
@@ -310,11 +314,13 @@ def test_default_models_give_the_same_labels_under_every_runtime(parity_texts, m
     for runtime in ("torch", "onnx", "onnx-int8"):
         monkeypatch.setenv("STANCE_ENCODER_RUNTIME", runtime)
         labels[runtime] = scoring.score_frame(frame, models)
-    for runtime in ("onnx", "onnx-int8"):
+    # onnx-int8 agreed on 98.4-98.6% of the project's on-topic passages (docs/performance.md), so it is
+    # held to a lower floor here and is not the default; onnx must keep the labels
+    for runtime, floor in (("onnx", 0.99), ("onnx-int8", 0.97)):
         for tm in models:
             col = scoring.pred_column(tm)
             agree = float((labels[runtime][col] == labels["torch"][col]).mean())
-            assert agree >= 0.99, f"{tm.task} ({tm.backend}) under {runtime}: {agree:.1%} of labels as under torch"
+            assert agree >= floor, f"{tm.task} ({tm.backend}) under {runtime}: {agree:.1%} of labels as under torch"
 
 
 # ----------------------------------------------------------- what needs a model, provenance
