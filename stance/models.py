@@ -48,7 +48,7 @@ from stance.cache import BoundedCache
 from stance.classifiers import CLASSES, make_classifier
 from stance.codebook import Codebook
 from stance.errors import StanceInputError
-from stance.evaluation.selection import select_default, selection_table
+from stance.evaluation.selection import CRITERION, select_default, selection_table, transfer_table
 from stance.io import atomic_write
 from stance.paths import CONFIG_FILE, MODEL_CARD, ProjectPaths
 
@@ -649,6 +649,38 @@ def _matching_evaluation(
     return table if len(table) else None
 
 
+def _matching_transfer(evaluation: str | Path | None, task: str) -> pd.DataFrame | None:
+    """The transfer rows of ``task`` beside a reused comparison.csv (None when there are none)."""
+    path = Path(evaluation) / "transfer.csv" if evaluation is not None else None
+    if path is None or not path.is_file() or path.stat().st_size <= 1:
+        return None
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"error": str})
+    return table[table["task"] == task].copy()
+
+
+def _cv_words(scheme: str) -> str:
+    if scheme in ("document", "outlet"):
+        return f"leave-one-{scheme}-out"
+    return "stratified k-fold" if scheme == "stratified" else scheme
+
+
+def _side_counts(data: Any) -> str:
+    counts = data.passages.groupby("side")["doc_id"].agg(["size", "nunique"])
+    return ", ".join(f"{side or 'no side'}: {n} passages of {d} documents" for side, (n, d) in counts.iterrows())
+
+
+def _fitted_notes(clf: Any) -> list[str]:
+    """Card lines about what the fitted model chose inside its training data (e.g. C by inner CV)."""
+    notes = []
+    if getattr(clf, "C_", None) is not None and getattr(clf, "C", None) == "auto":
+        scores = ", ".join(f"C={c:g}: {v:.3f}" for c, v in sorted((clf.C_scores_ or {}).items()))
+        notes.append(
+            f"Regularisation: C = {clf.C_:g}, chosen by inner {clf.cv}-fold cross-validation on the training "
+            f"data (mean {clf.C_metric_} over the inner folds; {scores})."
+        )
+    return notes
+
+
 def train_default(
     task: str,
     *,
@@ -658,8 +690,11 @@ def train_default(
     candidates: Sequence[str] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     evaluation: str | Path | bool | None = None,
-    scheme: str = "document",
+    scheme: str = "grouped",
+    n_splits: int = 5,
+    transfer_schemes: Sequence[str] = ("cross-source", "kind"),
     n_boot: int = 1000,
+    resample: str = "document",
     use_codebook_examples: bool = False,
     tie_tolerance: float = 0.01,
     max_size_mb: float = MAX_MODEL_MB,
@@ -686,8 +721,9 @@ def train_default(
         default ``<models>/evaluation``); its ranking is reused when it was computed on
         the same gold data, codebook and settings, instead of cross-validating again.
         ``False`` always cross-validates.
-    scheme, n_boot, use_codebook_examples, tie_tolerance, random_state
-        Cross-validation settings (see :func:`stance.evaluation.compare_models`).
+    scheme, n_splits, transfer_schemes, n_boot, resample, use_codebook_examples, tie_tolerance, random_state
+        Evaluation settings (see :func:`stance.evaluation.compare.evaluate_task`); the
+        default is chosen on :data:`stance.evaluation.selection.CRITERION`.
     max_size_mb : float
         Candidates whose saved folder is larger are passed over (defaults ship small).
     force : bool
@@ -704,16 +740,9 @@ def train_default(
     -------
     TrainResult
     """
-    from stance.corpus import load_corpus
-    from stance.evaluation import (
-        build_model,
-        codebook_examples,
-        compare_models,
-        data_hash,
-        gold_task_data,
-        load_gold,
-        make_folds,
-    )
+    from stance.evaluation import build_model, codebook_examples, data_hash, gold_task_data, load_gold
+    from stance.evaluation.compare import evaluate_task
+    from stance.labels.store import load_corpus_for
 
     say = log or (lambda _msg: None)
     paths = paths or ProjectPaths.discover()
@@ -728,7 +757,7 @@ def train_default(
             reason="a default model exists (use --force to retrain)",
         )
     codebook = codebook or Codebook.load(paths.codebook)
-    corpus = corpus or load_corpus(paths.seeds)
+    corpus = corpus or load_corpus_for(paths.labels)
     gold = gold if gold is not None else load_gold(paths.labels)
     data = gold_task_data(corpus, gold, codebook, task)
     if len(data) == 0:
@@ -739,21 +768,25 @@ def train_default(
     table = _matching_evaluation(evaluation or None, task, dhash, codebook, use_codebook_examples)
     if table is not None and candidates is not None:
         table = table[table["model"].isin(list(candidates))]
+    transfer = _matching_transfer(evaluation or None, task) if table is not None and len(table) else None
     if table is None or table.empty:
         say(f"{task}: cross-validating {len(candidates) if candidates else 'all'} candidates on {len(data)} passages")
-        folds = make_folds(data, scheme=scheme, random_state=random_state)
-        table = compare_models(
+        comp, transfer, _ = evaluate_task(
             data,
             candidates,
-            folds,
             codebook=codebook,
             params=params,
             scheme=scheme,
+            n_splits=n_splits,
+            transfer=transfer_schemes,
             n_boot=n_boot,
+            resample=resample,
             use_codebook_examples=use_codebook_examples,
             tie_tolerance=tie_tolerance,
             random_state=random_state,
-        ).table
+            log=say,
+        )
+        table = comp.table
     else:
         say(f"{task}: reusing the ranking in {evaluation}")
     order, reasons = select_default(table, tie_tolerance)
@@ -782,11 +815,18 @@ def train_default(
             "score": _r(row["score"]),
             "ci_low": _r(row["ci_low"]),
             "ci_high": _r(row["ci_high"]),
-            "cv": f"leave-one-{scheme}-out" if scheme != "stratified" else "stratified k-fold",
+            "cv": _cv_words(str(row.get("scheme", scheme))),
+            "criterion": CRITERION,
+            "selection_score": _r(row.get("selection_score")),
             "n_folds": int(row.get("n_folds", 0) or 0),
             "n_passages": int(row.get("n_passages", 0) or 0),
-            "bootstrap": {"n_boot": int(row.get("n_boot", n_boot)), "resample": str(row.get("resample", "passage"))},
+            "bootstrap": {"n_boot": int(row.get("n_boot", n_boot)), "resample": str(row.get("resample", resample))},
         }
+        if transfer is not None and len(transfer):
+            mine = transfer[transfer["model"] == name]
+            metrics["transfer"] = {
+                str(r["scheme"]): [_r(r["score"]), _r(r["ci_low"]), _r(r["ci_high"])] for _, r in mine.iterrows()
+            }
         for m in ("macro_f1", "micro_f1", "accuracy", "f_avg", "brier", "subset_accuracy"):
             if m in row.index and not pd.isna(row[m]):
                 metrics[m] = [_r(row[m]), _r(row.get(f"{m}_lo")), _r(row.get(f"{m}_hi"))]
@@ -807,10 +847,13 @@ def train_default(
             [
                 "## Why this model",
                 " ".join(reasons),
-                f"Cross-validation on {len(data)} gold passages of {data.passages['doc_id'].nunique()} documents; "
-                f"data hash `{dhash[:16]}`, codebook {codebook.version} (hash `{codebook.hash[:16]}`). "
-                "Timings are wall-clock on the machine that ran the comparison.",
+                f"Cross-validation on {len(data)} gold passages of {data.passages['doc_id'].nunique()} documents "
+                f"({_side_counts(data)}); data hash `{dhash[:16]}`, codebook {codebook.version} "
+                f"(hash `{codebook.hash[:16]}`). Timings are wall-clock on the machine that ran the comparison.",
                 selection_table(ranked_table),
+                f"## Grouped and cross-source scores ({metric}, 95% bootstrap intervals over documents)",
+                transfer_table(ranked_table, None if transfer is None else transfer[transfer["task"] == task]),
+                *_fitted_notes(clf),
             ]
         )
         path = save_version(task, clf, root, make_default=True, card_extra=card)
@@ -851,8 +894,8 @@ def train_defaults(
     -------
     list of TrainResult
     """
-    from stance.corpus import load_corpus
     from stance.evaluation import gold_tasks, load_gold
+    from stance.labels.store import load_corpus_for
 
     paths = paths or ProjectPaths.discover()
     root = models_root(root, paths)
@@ -865,7 +908,7 @@ def train_defaults(
         if t not in pending
     ]
     if pending:
-        corpus = corpus or load_corpus(paths.seeds)
+        corpus = corpus or load_corpus_for(paths.labels)
         if gold is None:
             try:
                 gold = load_gold(paths.labels)

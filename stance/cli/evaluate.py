@@ -15,7 +15,9 @@ from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame
 __all__ = ["benchmark", "evaluate", "parse_params", "train"]
 
 _LABELS = typer.Option(None, "--labels", help="Gold label store (JSONL). Default: seeds/labels.jsonl.")
-_CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: seeds/.")
+_CORPUS = typer.Option(
+    None, "--corpus", help="Corpus folder or table. Default: the corpora beside the label store (seeds/ and below)."
+)
 _CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
 _TASK = typer.Option(None, "--task", "-t", help="Task to run, e.g. frames or stance:cooperation (repeatable).")
 _PARAM = typer.Option(
@@ -64,11 +66,12 @@ def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
     from stance.evaluation import load_gold
+    from stance.labels.store import load_corpus_for
 
     cb = Codebook.load(codebook)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        c = load_corpus(corpus)
+        c = load_corpus(corpus) if corpus is not None else load_corpus_for(labels)
     try:
         gold = load_gold(labels, codebook=cb)
     except FileNotFoundError as exc:
@@ -88,13 +91,15 @@ def _print_comparison(table, task: str) -> None:
     ]
     cols = ["rank", "model", "score", "95% CI"]
     extra = [c for c in ("macro_f1", "micro_f1", "accuracy", "brier") if c in t and c != t["metric"].iloc[0]]
-    cols += [*extra, "fit_seconds", "predict_ms"]
+    transfer = [c for c in t.columns if c.startswith(("cross-source", "kind")) and not c.endswith(("_low", "_high"))]
+    cols += [*extra, *transfer, *(["selection_score"] if transfer else []), "fit_seconds", "predict_ms"]
     show = t[cols].rename(columns={"fit_seconds": "train s/fold", "predict_ms": "ms/passage"})
     show["note"] = [e[:60] for e in t["error"]]
     metric = t["metric"].iloc[0]
     n = int(pd.to_numeric(t["n_passages"], errors="coerce").max() or 0)
     folds = int(pd.to_numeric(t["n_folds"], errors="coerce").max() or 0)
-    print_frame(show, title=f"{task}: ranked by {metric} ({n} passages, {folds} folds)")
+    by = "selection score (mean of grouped and cross-source)" if transfer else metric
+    print_frame(show, title=f"{task}: {metric}, ranked by {by} ({n} passages, {folds} {t['scheme'].iloc[0]} folds)")
 
 
 def evaluate(
@@ -103,10 +108,20 @@ def evaluate(
         None, "--models", "-m", help="Comma-separated models to compare. Default: every registered classifier."
     ),
     folds: str = typer.Option(
-        "document", "--folds", help="document (leave one document out), outlet, or stratified (leaks; warns)."
+        "grouped",
+        "--folds",
+        help="Primary folds: grouped (whole documents dealt into --n-splits folds), document (leave one document "
+        "out), outlet, cross-source, kind, or stratified (leaks; warns).",
+    ),
+    n_splits: int = typer.Option(5, "--n-splits", help="Folds of --folds grouped."),
+    transfer: str = typer.Option(
+        "cross-source,kind",
+        "--transfer",
+        help="Comma-separated transfer schemes scored beside the primary folds (cross-source: train on one side, "
+        "test on the other; kind: leave one document kind out); empty for none.",
     ),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the 95% intervals."),
-    resample: str = typer.Option("passage", "--resample", help="Bootstrap unit: passage or document."),
+    resample: str = typer.Option("document", "--resample", help="Bootstrap unit: document (default) or passage."),
     codebook_examples: bool = typer.Option(
         False, "--codebook-examples/--no-codebook-examples", help="Add codebook examples to the training folds."
     ),
@@ -131,6 +146,10 @@ def evaluate(
 
     if folds not in SCHEMES:
         fail(f"--folds must be one of {', '.join(SCHEMES)}")
+    schemes = [s.strip() for s in transfer.split(",") if s.strip()]
+    bad = [s for s in schemes if s not in SCHEMES or s == "stratified"]
+    if bad:
+        fail(f"--transfer: unknown or passage-level scheme(s) {', '.join(bad)}; use cross-source, kind")
     if resample not in ("passage", "document"):
         fail("--resample must be passage or document")
     from stance.codebook import Codebook
@@ -151,6 +170,8 @@ def evaluate(
             models=_models(models),
             params=parse_params(param),
             scheme=folds,
+            n_splits=n_splits,
+            transfer=schemes,
             n_boot=n_boot,
             resample=resample,
             use_codebook_examples=codebook_examples,

@@ -6,7 +6,8 @@ Modules
     Gold labels joined with passage texts: :class:`TaskData` (texts, targets, groups).
 :mod:`~stance.evaluation.folds`
     Leave-one-document-out (default), leave-one-outlet-out, stratified (leaks, warns),
-    grouped and custom folds; every fold records the scheme that made it.
+    grouped, cross-source (train on one side, test on the other), leave-one-kind-out and
+    custom folds; every fold records the scheme that made it.
 :mod:`~stance.evaluation.cv`
     The fold loop :func:`run_folds`: fit on each fold's training part, one forward pass
     (``predict_proba`` then the estimator's ``decide``) on its test part.
@@ -14,16 +15,26 @@ Modules
     The metric definition (per-label F1, macro-F1 over the labels in gold or predictions,
     ``f_avg``, accuracy, Brier) and the bootstrap intervals.
 :mod:`~stance.evaluation.selection`
-    Ranking with a tie rule, the choice of a task's default model.
+    Ranking with a tie rule, the selection criterion (grouped and cross-source scores),
+    the choice of a task's default model.
 :mod:`~stance.evaluation.compare`
-    Every model on the same folds: :func:`compare_models`, :func:`evaluate_gold`.
+    Every model on the same folds: :func:`compare_models`; the protocol of a task
+    (:func:`evaluate_task`: primary and transfer folds) and of the gold set (:func:`evaluate_gold`).
 :mod:`~stance.evaluation.reports`
     Confusion tables, error examples, the evaluation tables on disk (:class:`Evaluation`).
 """
 
 from __future__ import annotations
 
-from stance.evaluation.compare import MODEL_FAILURES, Comparison, compare_models, default_models, evaluate_gold
+from stance.evaluation.compare import (
+    MODEL_FAILURES,
+    TRANSFER_SCHEMES,
+    Comparison,
+    compare_models,
+    default_models,
+    evaluate_gold,
+    evaluate_task,
+)
 from stance.evaluation.cv import (
     PREDICTION_COLUMNS,
     CVResult,
@@ -40,10 +51,12 @@ from stance.evaluation.folds import (
     SCHEMES,
     Fold,
     LeakageWarning,
+    cross_source_folds,
     describe_folds,
     fold_scheme,
     folds_from_column,
     grouped_folds,
+    kind_folds,
     make_folds,
 )
 from stance.evaluation.metrics import (
@@ -58,20 +71,25 @@ from stance.evaluation.metrics import (
 )
 from stance.evaluation.reports import Evaluation, confusion_matrix, confusion_table, error_examples
 from stance.evaluation.selection import (
+    CRITERION,
     TIE_TOLERANCE,
     learning_curve_models,
     rank_models,
     select_default,
+    selection_scores,
     selection_table,
     speed_class,
+    transfer_table,
 )
 
 __all__ = [
+    "CRITERION",
     "MODEL_FAILURES",
     "PREDICTION_COLUMNS",
     "RESAMPLES",
     "SCHEMES",
     "TIE_TOLERANCE",
+    "TRANSFER_SCHEMES",
     "CVResult",
     "Comparison",
     "Evaluation",
@@ -84,6 +102,7 @@ __all__ = [
     "compare_models",
     "confusion_matrix",
     "confusion_table",
+    "cross_source_folds",
     "cross_validate",
     "data_hash",
     "decide",
@@ -91,12 +110,14 @@ __all__ = [
     "describe_folds",
     "error_examples",
     "evaluate_gold",
+    "evaluate_task",
     "fit_on",
     "fold_scheme",
     "folds_from_column",
     "gold_task_data",
     "gold_tasks",
     "grouped_folds",
+    "kind_folds",
     "learning_curve",
     "learning_curve_models",
     "load_gold",
@@ -111,6 +132,8 @@ __all__ = [
     "run_folds",
     "score_predictions",
     "select_default",
+    "selection_scores",
     "selection_table",
     "speed_class",
+    "transfer_table",
 ]

@@ -20,17 +20,28 @@ import pandas as pd
 from stance._progress import progress
 from stance.evaluation.cv import PREDICTION_COLUMNS, CVResult, cross_validate, learning_curve, model_name
 from stance.evaluation.data import TaskData, data_hash, gold_task_data, gold_tasks, load_gold
-from stance.evaluation.folds import Fold, fold_scheme, make_folds
-from stance.evaluation.metrics import primary_metric
+from stance.evaluation.folds import Fold, describe_folds, fold_scheme, make_folds
+from stance.evaluation.metrics import primary_metric, score_predictions
 from stance.evaluation.reports import Evaluation, confusion_table
-from stance.evaluation.selection import TIE_TOLERANCE, learning_curve_models, rank_models
+from stance.evaluation.selection import TIE_TOLERANCE, learning_curve_models, rank_models, selection_scores
 from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:
     from stance.codebook import Codebook
     from stance.corpus import Corpus
 
-__all__ = ["MODEL_FAILURES", "Comparison", "compare_models", "default_models", "evaluate_gold"]
+__all__ = [
+    "MODEL_FAILURES",
+    "TRANSFER_SCHEMES",
+    "Comparison",
+    "compare_models",
+    "default_models",
+    "evaluate_gold",
+    "evaluate_task",
+]
+
+#: Fold schemes scored beside the primary folds when the data allow them.
+TRANSFER_SCHEMES = ("cross-source", "kind")
 
 #: Failures recorded as a model's error by :func:`compare_models`: optional dependency
 #: missing (ImportError), weights or files unavailable (OSError), data the model cannot be
@@ -229,6 +240,138 @@ def compare_models(
     )
 
 
+TRANSFER_COLUMNS = [
+    "task",
+    "model",
+    "scheme",
+    "metric",
+    "score",
+    "ci_low",
+    "ci_high",
+    "n_passages",
+    "n_folds",
+    "fit_seconds",
+    "folds",
+    "error",
+]
+
+
+def _transfer_rows(comp: Comparison, scheme: str, folds: Sequence[Fold], score_kw: Mapping[str, Any]) -> list[dict]:
+    """Pooled rows of a transfer comparison, and for cross-source one row per direction."""
+    rows = []
+    desc = describe_folds(folds)
+    for rec in comp.table.to_dict("records"):
+        base = {"task": comp.task, "model": rec["model"], "metric": rec["metric"], "folds": desc}
+        rows.append(
+            {
+                **base,
+                "scheme": scheme,
+                **{k: rec.get(k) for k in ("score", "ci_low", "ci_high", "n_passages", "n_folds", "fit_seconds")},
+                "error": rec.get("error", ""),
+            }
+        )
+        res = comp.results.get(rec["model"])
+        if scheme != "cross-source" or res is None:
+            continue
+        for fold in folds:
+            sub = res.predictions[res.predictions["fold"] == fold.name]
+            overall = score_predictions(sub, res.labels, res.multilabel, **score_kw)[0].set_index("metric")
+            row = overall.loc[rec["metric"]] if rec["metric"] in overall.index else None
+            rows.append(
+                {
+                    **base,
+                    "scheme": f"{scheme} {fold.name}",
+                    "score": float(row["value"]) if row is not None else np.nan,
+                    "ci_low": float(row["ci_low"]) if row is not None else np.nan,
+                    "ci_high": float(row["ci_high"]) if row is not None else np.nan,
+                    "n_passages": int(sub["passage_id"].nunique()),
+                    "n_folds": 1,
+                    "fit_seconds": np.nan,
+                    "folds": f"train on {fold.name.split('->')[0]}, test on {fold.name.split('->')[1]}",
+                    "error": "",
+                }
+            )
+    return rows
+
+
+def evaluate_task(
+    data: TaskData,
+    models: Sequence[Any] | None = None,
+    *,
+    codebook: Codebook | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    scheme: str = "grouped",
+    n_splits: int = 5,
+    transfer: Sequence[str] = TRANSFER_SCHEMES,
+    n_boot: int = 1000,
+    resample: str = "document",
+    use_codebook_examples: bool = False,
+    tie_tolerance: float = TIE_TOLERANCE,
+    random_state: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> tuple[Comparison, pd.DataFrame, list[Fold]]:
+    """The evaluation protocol of one task: primary folds, transfer folds, selection score.
+
+    Every model is cross-validated on the primary folds (default: whole documents dealt
+    into ``n_splits`` grouped folds) and on each transfer scheme the data allow
+    (cross-source, leave-one-kind-out; a scheme the data do not allow is skipped). The
+    comparison table gains the transfer scores and the ``selection_score`` of
+    :data:`stance.evaluation.selection.CRITERION` and is ranked by it.
+
+    Parameters
+    ----------
+    data : TaskData
+    models : list, optional
+        Default: every registered classifier.
+    codebook, params, n_boot, resample, use_codebook_examples, tie_tolerance, random_state
+        See :func:`compare_models`.
+    scheme : str
+        Primary fold scheme (see :func:`stance.evaluation.folds.make_folds`).
+    n_splits : int
+        Folds of the ``grouped`` (and ``stratified``) schemes.
+    transfer : sequence of str
+        Transfer schemes to score.
+    log : callable, optional
+        Receives progress messages.
+
+    Returns
+    -------
+    comparison : Comparison
+        On the primary folds, its table ranked by the selection score.
+    transfer : DataFrame
+        Columns of :data:`TRANSFER_COLUMNS`.
+    folds : list of Fold
+        The primary folds.
+    """
+    say = log or (lambda _msg: None)
+    kw = {
+        "codebook": codebook,
+        "params": params,
+        "n_boot": n_boot,
+        "resample": resample,
+        "use_codebook_examples": use_codebook_examples,
+        "tie_tolerance": tie_tolerance,
+        "random_state": random_state,
+    }
+    folds = make_folds(data, scheme=scheme, n_splits=n_splits, random_state=random_state)
+    comp = compare_models(data, models, folds, **kw)
+    rows: list[dict] = []
+    for name in transfer:
+        try:
+            tfolds = make_folds(data, scheme=name, n_splits=n_splits, random_state=random_state)
+        except ValueError as exc:
+            say(f"{data.task}: {name} folds skipped ({exc})")
+            continue
+        tcomp = compare_models(data, models, tfolds, **kw)
+        score_kw = {"n_boot": n_boot, "resample": resample, "random_state": random_state}
+        rows += _transfer_rows(tcomp, name, tfolds, score_kw)
+    table = pd.DataFrame(rows, columns=TRANSFER_COLUMNS)
+    ranked = selection_scores(comp.table.drop(columns=["rank"]), table)
+    by = "selection_score" if ranked["selection_score"].notna().any() else "score"
+    comp.table = rank_models(ranked, by, tie_tolerance)
+    return comp, table, folds
+
+
 def _run_info(codebook: Codebook, settings: Mapping[str, Any]) -> dict[str, Any]:
     return {**settings, "codebook_hash": codebook.hash, "codebook_version": codebook.version, "tasks": {}}
 
@@ -252,6 +395,8 @@ def evaluate_gold(
     models: Sequence[Any] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     scheme: str = "document",
+    n_splits: int = 5,
+    transfer: Sequence[str] = (),
     n_boot: int = 1000,
     resample: str = "passage",
     use_codebook_examples: bool = False,
@@ -284,6 +429,12 @@ def evaluate_gold(
         Constructor parameters per model name.
     scheme, n_boot, resample, use_codebook_examples, tie_tolerance, random_state
         See :func:`compare_models`.
+    n_splits : int
+        Folds of the ``grouped`` scheme.
+    transfer : sequence of str
+        Transfer schemes scored beside the primary folds (e.g. :data:`TRANSFER_SCHEMES`);
+        with any, the tables gain ``transfer.csv`` and a selection score
+        (:func:`evaluate_task`).
     curve : bool
         Compute learning curves.
     curve_models : list, optional
@@ -317,6 +468,8 @@ def evaluate_gold(
     tasks = list(tasks) if tasks is not None else gold_tasks(codebook)
     settings = {
         "scheme": scheme,
+        "n_splits": n_splits,
+        "transfer": list(transfer),
         "n_boot": n_boot,
         "resample": resample,
         "use_codebook_examples": bool(use_codebook_examples),
@@ -325,27 +478,30 @@ def evaluate_gold(
     }
     info = _run_info(codebook, settings)
     comps: dict[str, Comparison] = {}
-    curves = []
+    curves, transfers = [], []
     for task in tasks:
         data = gold_task_data(corpus, gold, codebook, task)
         if len(data) == 0:
             say(f"{task}: no gold labels, skipped")
             continue
         say(f"{task}: {len(data)} passages, {data.passages['doc_id'].nunique()} documents")
-        folds = make_folds(data, scheme=scheme, random_state=random_state)
-        comp = compare_models(
+        comp, table, folds = evaluate_task(
             data,
             models,
-            folds,
             codebook=codebook,
             params=params,
+            scheme=scheme,
+            n_splits=n_splits,
+            transfer=transfer,
             n_boot=n_boot,
             resample=resample,
             use_codebook_examples=use_codebook_examples,
             tie_tolerance=tie_tolerance,
             random_state=random_state,
+            log=say,
         )
         comps[task] = comp
+        transfers.append(table)
         info["tasks"][task] = _task_info(data, folds)
         if not curve:
             continue
@@ -372,6 +528,7 @@ def evaluate_gold(
         learning_curve=_cat(curves),
         comparisons=comps,
         info=info,
+        transfer=_cat(transfers, pd.DataFrame(columns=TRANSFER_COLUMNS)),
     )
     if out is not None:
         result.write(out)

@@ -49,7 +49,10 @@ class TaskData:
         Class names in codebook order (the columns of ``y`` for multi-label tasks).
     multilabel : bool
     passages : DataFrame
-        One row per example: ``passage_id``, ``doc_id``, ``outlet`` and ``text`` (index 0..n-1).
+        One row per example: ``passage_id``, ``doc_id``, ``outlet``, ``side``, ``kind``,
+        ``speaker_role`` and ``text`` (index 0..n-1). ``side`` and ``kind`` (of the passage's
+        document) make the cross-source and leave-one-kind-out folds; empty when the corpus
+        does not record them.
     y : ndarray
         Multi-label: indicator matrix of shape (n, k), int. Multi-class: label strings, shape (n,).
     """
@@ -62,7 +65,7 @@ class TaskData:
 
     def __post_init__(self) -> None:
         self.passages = self.passages.reset_index(drop=True)
-        for col in ("passage_id", "doc_id", "outlet"):
+        for col in ("passage_id", "doc_id", "outlet", "side", "kind", "speaker_role"):
             if col not in self.passages:
                 self.passages[col] = self.passages.index.astype(str) if col == "passage_id" else ""
         self.labels = [str(x) for x in self.labels]
@@ -145,14 +148,22 @@ def _missing(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+#: Columns of a :class:`TaskData`'s passages, in order.
+PASSAGE_COLUMNS = ["passage_id", "doc_id", "outlet", "side", "kind", "speaker_role", "text"]
+_DOC_COLUMNS = ("outlet", "side", "kind")
+
+
 def _joined(corpus: Corpus, gold: pd.DataFrame) -> pd.DataFrame:
-    """Gold rows with their passage text, document and outlet."""
-    passages = corpus.passages[["passage_id", "doc_id", "text"]]
-    g = gold.drop(columns=[c for c in ("doc_id", "text") if c in gold.columns])
+    """Gold rows with their passage text, speaker role, and the document's id, outlet, side and kind."""
+    cols = ["passage_id", "doc_id", "text"] + (["speaker_role"] if "speaker_role" in corpus.passages else [])
+    passages = corpus.passages[cols]
+    g = gold.drop(columns=[c for c in ("doc_id", "text", "speaker_role", *_DOC_COLUMNS) if c in gold.columns])
     merged = passages.merge(g, on="passage_id", how="inner")
-    if "outlet" in corpus.documents:
-        merged = merged.merge(corpus.documents[["doc_id", "outlet"]], on="doc_id", how="left")
-    merged["outlet"] = merged.get("outlet", pd.Series("", index=merged.index)).fillna("").astype(str)
+    doc_cols = [c for c in _DOC_COLUMNS if c in corpus.documents]
+    if doc_cols:
+        merged = merged.merge(corpus.documents[["doc_id", *doc_cols]], on="doc_id", how="left")
+    for col in (*_DOC_COLUMNS, "speaker_role"):
+        merged[col] = merged.get(col, pd.Series("", index=merged.index)).fillna("").astype(str)
     return merged
 
 
@@ -209,7 +220,7 @@ def gold_task_data(corpus: Corpus, gold: pd.DataFrame, codebook: Codebook, task:
         merged = merged[~merged[task].map(_missing)]
         merged = merged.sort_values(["doc_id", "passage_id"], kind="stable").reset_index(drop=True)
         y = merged[task].astype(str).to_numpy(dtype=object)
-    return TaskData(task, labels, multilabel, merged[["passage_id", "doc_id", "outlet", "text"]], y)
+    return TaskData(task, labels, multilabel, merged[PASSAGE_COLUMNS], y)
 
 
 def codebook_examples(codebook: Codebook, task: str, labels: Sequence[str] | None = None) -> tuple[list[str], Any]:

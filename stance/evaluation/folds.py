@@ -14,6 +14,19 @@ Schemes
 ``grouped-document``, ``grouped-outlet``
     :func:`grouped_folds`: with more documents (outlets) than folds wanted, whole documents
     are dealt into folds of similar size, so every document is still held out in one piece.
+``grouped``
+    :func:`grouped_folds` by document with ``n_splits`` folds: the affordable form of
+    leave-one-document-out on a corpus of many documents.
+``cross-source``
+    Train on one side, test on the other (the ``side`` of every document, e.g. ``CN`` and
+    ``US``): one fold per side, named ``<train side>-><test side>``. With more than two
+    sides a fold tests one side and trains on all the others.
+``kind``
+    Leave one document kind out: each kind that at least two documents share is held
+    out in turn (named ``kind:<kind>``), and the model trains on every other passage.
+    Kinds of a single document are never held out, so they always train. On the
+    project corpus this holds out each White House document kind (press briefing,
+    fact sheet, ...); the five seed articles are each of their own kind and always train.
 ``custom``
     Folds given by the caller (:func:`folds_from_column`, or :class:`Fold` built by hand).
 
@@ -29,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from stance.evaluation.data import TaskData
 
@@ -36,14 +50,16 @@ __all__ = [
     "SCHEMES",
     "Fold",
     "LeakageWarning",
+    "cross_source_folds",
     "describe_folds",
     "fold_scheme",
     "folds_from_column",
     "grouped_folds",
+    "kind_folds",
     "make_folds",
 ]
 
-SCHEMES = ("document", "outlet", "stratified")
+SCHEMES = ("document", "outlet", "stratified", "grouped", "cross-source", "kind")
 _GROUP_COLUMN = {"document": "doc_id", "outlet": "outlet"}
 
 
@@ -122,19 +138,85 @@ def _stratified(data: TaskData, n_splits: int, random_state: int) -> list[Fold]:
     return [Fold(f"fold{i}", np.sort(tr), np.sort(te), "stratified") for i, (tr, te) in enumerate(splits)]
 
 
+def _column(data: TaskData, name: str) -> pd.Series:
+    if name not in data.passages:
+        return pd.Series("", index=data.passages.index)
+    return data.passages[name].fillna("").astype(str)
+
+
+def cross_source_folds(data: TaskData) -> list[Fold]:
+    """Train on one side, test on another: one fold per side (see the module docstring).
+
+    Parameters
+    ----------
+    data : TaskData
+        Passages with a ``side``.
+
+    Returns
+    -------
+    list of Fold
+        Scheme ``cross-source``, named ``<train sides>-><test side>``, in sorted order of
+        the test side.
+
+    Raises
+    ------
+    ValueError
+        When the passages do not come from at least two sides.
+    """
+    sides = _column(data, "side").to_numpy()
+    names = sorted(set(sides) - {""})
+    if len(names) < 2:
+        raise ValueError(f"cross-source folds need passages of at least two sides, found {names or 'none'}")
+    folds = []
+    for side in names:
+        test = np.flatnonzero(sides == side)
+        train = np.flatnonzero((sides != side) & (sides != ""))
+        others = "+".join(n for n in names if n != side)
+        folds.append(Fold(f"{others}->{side}", train, test, "cross-source"))
+    return folds
+
+
+def kind_folds(data: TaskData) -> list[Fold]:
+    """Leave one document kind out, for kinds that at least two documents share.
+
+    Parameters
+    ----------
+    data : TaskData
+        Passages with a ``kind``.
+
+    Returns
+    -------
+    list of Fold
+        Scheme ``kind``, named ``kind:<kind>``; each trains on every passage of another kind.
+
+    Raises
+    ------
+    ValueError
+        When fewer than two kinds are shared by two or more documents.
+    """
+    kinds = _column(data, "kind").to_numpy()
+    docs_per_kind = pd.Series(data.groups).groupby(kinds).nunique()
+    held = sorted(k for k, n in docs_per_kind.items() if k and n >= 2)
+    if len(held) < 2:
+        raise ValueError(f"leave-one-kind-out needs two kinds of two or more documents each, found {held or 'none'}")
+    return [Fold(f"kind:{k}", np.flatnonzero(kinds != k), np.flatnonzero(kinds == k), "kind") for k in held]
+
+
 def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, random_state: int = 0) -> list[Fold]:
     """Cross-validation folds for ``data``.
 
     Parameters
     ----------
     data : TaskData
-    scheme : {"document", "outlet", "stratified"}
-        Leave one document out (default), leave one outlet out, or stratified k-fold
-        over passages (warns: it leaks within documents).
+    scheme : {"document", "outlet", "stratified", "grouped", "cross-source", "kind"}
+        Leave one document out (default), leave one outlet out, stratified k-fold over
+        passages (warns: it leaks within documents), documents dealt into ``n_splits``
+        grouped folds, train on one side and test on the other, or leave one document
+        kind out (see the module docstring).
     n_splits : int
-        Folds for ``"stratified"``.
+        Folds for ``"stratified"`` and ``"grouped"``.
     random_state : int
-        Shuffling seed for ``"stratified"``.
+        Shuffling seed for ``"stratified"`` and ``"grouped"``.
 
     Returns
     -------
@@ -150,6 +232,12 @@ def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, rand
         raise ValueError(f"unknown fold scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
     if scheme in _GROUP_COLUMN:
         return folds_from_column(_groups(data, scheme), scheme)
+    if scheme == "grouped":
+        return grouped_folds(data, "document", n_splits, random_state)
+    if scheme == "cross-source":
+        return cross_source_folds(data)
+    if scheme == "kind":
+        return kind_folds(data)
     warnings.warn(
         "stratified k-fold puts passages of the same document in training and test folds; "
         "scores are optimistic. Use scheme='document' for an honest estimate.",
@@ -229,6 +317,10 @@ def describe_folds(folds: Sequence[Fold], n_groups: int | None = None) -> str:
     scheme, k = fold_scheme(folds), len(folds)
     if scheme in _GROUP_COLUMN:
         return f"leave-one-{scheme}-out ({k} folds)"
+    if scheme == "cross-source":
+        return f"cross-source: train on one side, test on the other ({', '.join(f.name for f in folds)})"
+    if scheme == "kind":
+        return f"leave-one-document-kind-out ({k} kinds held out in turn)"
     if scheme == "stratified":
         return f"stratified {k}-fold over passages (documents leak across folds)"
     if scheme.startswith("grouped-"):

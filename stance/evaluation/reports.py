@@ -228,6 +228,9 @@ class Evaluation:
         Per task.
     info : dict
         Settings and hashes of the run (written as ``run.json``).
+    transfer : DataFrame
+        Scores on the transfer folds (cross-source, leave-one-kind-out): ``task, model,
+        scheme, metric, score, ci_low, ci_high, n_passages, n_folds, folds, error``.
     """
 
     comparison: pd.DataFrame
@@ -237,8 +240,9 @@ class Evaluation:
     learning_curve: pd.DataFrame
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    transfer: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    FILES = ("comparison", "per_label", "learning_curve", "confusion", "predictions")
+    FILES = ("comparison", "per_label", "learning_curve", "confusion", "predictions", "transfer")
 
     @classmethod
     def read(cls, folder: str | Path) -> Evaluation:

@@ -3,6 +3,22 @@
 The policy is separate from the model store: :func:`stance.models.train_default` calls
 :func:`select_default` and saves what it picks.
 
+Selection criterion
+-------------------
+A task's default is chosen on :data:`CRITERION`: the **selection score** is the mean of
+
+* the grouped cross-validation score (folds of whole documents over the combined gold
+  set; the task's primary metric, macro-F1 or F_avg), and
+* the cross-source score: the same metric on the out-of-fold predictions of the
+  cross-source folds (train on one side and test on the other, both directions, the
+  predictions pooled and scored once).
+
+Without a cross-source score (a corpus with one side), the selection score is the
+grouped score. Passage-level (stratified) splits never enter the choice: a stratified
+primary scheme is refused. The leave-one-kind-out score is reported beside them but does
+not enter the criterion. :func:`selection_scores` computes the column, :func:`select_default`
+ranks by it.
+
 Tie rule
 --------
 Repeatedly take the best remaining score; among the models within ``tie_tolerance``
@@ -20,16 +36,67 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CRITERION",
     "TIE_TOLERANCE",
     "learning_curve_models",
     "rank_models",
     "select_default",
+    "selection_scores",
     "selection_table",
     "speed_class",
+    "transfer_table",
 ]
 
 #: Scores closer than this count as tied.
 TIE_TOLERANCE = 0.01
+
+#: The documented rule that picks a task's default model (see the module docstring).
+CRITERION = (
+    "selection score = mean of the grouped cross-validation score (whole documents held out, combined gold set) "
+    "and the cross-source score (train on one side, test on the other, both directions pooled); "
+    "the grouped score alone when there is no second side; never passage-level splits"
+)
+
+#: Transfer schemes whose score enters the selection score.
+SELECTION_SCHEMES = ("cross-source",)
+
+
+def selection_scores(comparison: pd.DataFrame, transfer: pd.DataFrame | None) -> pd.DataFrame:
+    """Add the transfer scores and the ``selection_score`` of :data:`CRITERION` to a comparison table.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        Rows ``task, model, score, ...`` of the primary (grouped) folds.
+    transfer : DataFrame, optional
+        Rows ``task, model, scheme, score, ci_low, ci_high`` of the transfer folds
+        (:func:`stance.evaluation.compare.evaluate_task`).
+
+    Returns
+    -------
+    DataFrame
+        ``comparison`` with ``<scheme>``, ``<scheme>_ci_low``, ``<scheme>_ci_high`` for every
+        transfer scheme and ``selection_score``.
+
+        The selection score is NaN when the primary folds were passage-level (stratified):
+        the criterion never uses them.
+    """
+    out = comparison.copy()
+    if "scheme" in out and (out["scheme"].astype(str) == "stratified").any():
+        out["selection_score"] = np.nan
+        return out
+    parts = [out["score"].astype(float)]
+    if transfer is not None and len(transfer):
+        for scheme, rows in transfer.groupby("scheme", sort=True):
+            idx = rows.set_index(["task", "model"])
+            key = list(zip(out["task"], out["model"], strict=True))
+            for col, src in ((scheme, "score"), (f"{scheme}_ci_low", "ci_low"), (f"{scheme}_ci_high", "ci_high")):
+                out[col] = [float(idx[src].get(k, np.nan)) for k in key]
+            if scheme in SELECTION_SCHEMES:
+                parts.append(out[scheme].astype(float))
+    # a model that failed on a transfer scheme has no selection score and ranks last
+    out["selection_score"] = pd.concat(parts, axis=1).mean(axis=1, skipna=False)
+    return out
 
 
 def _cost_order(name: str) -> int:
@@ -135,24 +202,28 @@ def select_default(table: pd.DataFrame, tie_tolerance: float = TIE_TOLERANCE) ->
     ok = table[table["error"].fillna("") == ""].drop(columns=["rank"], errors="ignore")
     if ok.empty:
         return [], ["no candidate could be evaluated"]
-    ranked = rank_models(ok, "score", tie_tolerance)
+    by = "selection_score" if "selection_score" in ok and ok["selection_score"].notna().any() else "score"
+    ranked = rank_models(ok, by, tie_tolerance)
     best = ranked.iloc[0]
     metric = str(best.get("metric", "score"))
+    what = f"the {CRITERION}" if by == "selection_score" else f"cross-validated {metric}"
     reasons = [
-        f"Candidates were ranked by cross-validated {metric} ({best.get('scheme', 'document')} folds); "
+        f"Candidates were ranked by {what} ({metric}; primary folds: {best.get('scheme', 'document')}); "
         f"scores within {tie_tolerance:g} of the best count as tied and go to the faster model (training per "
         "fold plus scoring 1,000 passages, compared by order of magnitude), then to the cheaper backend."
     ]
-    if best["score"] < ranked["score"].max():
-        leader = ranked.loc[ranked["score"].idxmax()]
+    if best[by] < ranked[by].max():
+        leader = ranked.loc[ranked[by].idxmax()]
         reasons.append(
-            f"{best['model']} ({metric} {best['score']:.3f}) is within {tie_tolerance:g} of "
-            f"{leader['model']} ({leader['score']:.3f}) and is faster or cheaper to train and run."
+            f"{best['model']} ({by} {best[by]:.3f}) is within {tie_tolerance:g} of "
+            f"{leader['model']} ({leader[by]:.3f}) and is faster or cheaper to train and run."
         )
     else:
-        reasons.append(f"{best['model']} has the highest {metric}: {best['score']:.3f}.")
-    if len(ranked) > 1:
+        reasons.append(f"{best['model']} has the highest {by}: {best[by]:.3f}.")
+    if len(ranked) > 1 and by == "score":
         reasons.append(_runner_up(best, ranked.iloc[1]))
+    elif len(ranked) > 1:
+        reasons.append(f"Runner-up: {ranked.iloc[1]['model']} ({by} {ranked.iloc[1][by]:.3f}).")
     return ranked["model"].astype(str).tolist(), reasons
 
 
@@ -183,6 +254,59 @@ def selection_table(table: pd.DataFrame) -> str:
             f"| {d['fit_seconds']:.2f} | {d['predict_ms']:.2f} |  |"
         )
     return "\n".join(lines)
+
+
+#: Notes on scores that are not out of sample everywhere (shown beside the tables).
+IN_SAMPLE_NOTES = {
+    "lexicon": (
+        "lexicon: the codebook's cue lists were written with the five seed articles in view, before the "
+        "White House texts were read; its scores on the US side (cross-source ->US, kind) are out of sample, "
+        "its scores on the seed (CN) side are not."
+    ),
+}
+
+
+def _cell(value: float, lo: float, hi: float) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    if pd.isna(lo) or pd.isna(hi):
+        return f"{value:.3f}"
+    return f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def transfer_table(table: pd.DataFrame, transfer: pd.DataFrame | None = None) -> str:
+    """Grouped and transfer scores side by side, one row per model, as Markdown (model cards, README).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Ranked comparison rows of one task with ``selection_score`` (:func:`selection_scores`).
+    transfer : DataFrame, optional
+        Transfer rows of the task; their ``folds`` column names the folds used.
+
+    Returns
+    -------
+    str
+        Columns: the grouped score, every transfer scheme (with 95% intervals) and the
+        selection score, followed by the folds used and notes on in-sample scores.
+    """
+    schemes = sorted(transfer["scheme"].unique()) if transfer is not None and len(transfer) else []
+    head = "| rank | model | grouped CV | " + " | ".join(schemes) + (" | " if schemes else "") + "selection |"
+    lines = [head, "|---:|---|---:|" + "---:|" * len(schemes) + "---:|"]
+    for _, row in table.iterrows():
+        cells = [_cell(row.get("score"), row.get("ci_low"), row.get("ci_high"))]
+        cells += [_cell(row.get(s), row.get(f"{s}_ci_low"), row.get(f"{s}_ci_high")) for s in schemes]
+        sel = row.get("selection_score")
+        cells.append("" if sel is None or pd.isna(sel) else f"{sel:.3f}")
+        lines.append(f"| {row.get('rank', '')} | {row['model']} | " + " | ".join(cells) + " |")
+    notes = []
+    if "scheme" in table and len(table):
+        notes.append(f"Grouped CV folds: {table['scheme'].iloc[0]} ({int(table['n_folds'].max())} folds).")
+    if schemes:
+        for scheme, rows in transfer.groupby("scheme", sort=True):
+            notes.append(f"{scheme}: {rows['folds'].iloc[0]}.")
+    notes += [note for name, note in IN_SAMPLE_NOTES.items() if name in set(table["model"].astype(str))]
+    return "\n".join(lines) + ("\n\n" + "\n".join(f"- {n}" for n in notes) if notes else "")
 
 
 def learning_curve_models(table: pd.DataFrame, budget: float) -> list[str]:
