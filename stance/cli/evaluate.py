@@ -98,8 +98,8 @@ def _print_comparison(table, task: str) -> None:
     metric = t["metric"].iloc[0]
     n = int(pd.to_numeric(t["n_passages"], errors="coerce").max() or 0)
     folds = int(pd.to_numeric(t["n_folds"], errors="coerce").max() or 0)
-    by = "selection score (mean of grouped and cross-source)" if transfer else metric
-    print_frame(show, title=f"{task}: {metric}, ranked by {by} ({n} passages, {folds} {t['scheme'].iloc[0]} folds)")
+    by = f"selection score (mean of grouped and cross-source {metric})" if transfer else metric
+    print_frame(show, title=f"{task}: ranked by {by} ({n} passages, {folds} {t['scheme'].iloc[0]} folds)")
 
 
 def evaluate(
