@@ -31,7 +31,9 @@ def figures(
         None, "--only", help="Build only this figure (repeat for several). Default: every figure."
     ),
     out: Path | None = typer.Option(None, "--out", help="Output folder. Default: `<project>/figures`."),
-    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: `<project>/seeds`."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Corpus folder or table. Default: the whole project corpus."
+    ),
     train: bool = typer.Option(True, "--train/--no-train", help="Train missing default models first."),
     list_only: bool = typer.Option(False, "--list", help="List the figures with a one-line reading guide and exit."),
     encoder_runtime: str | None = ENCODER_RUNTIME,

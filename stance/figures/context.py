@@ -37,7 +37,8 @@ class FigureContext:
     Parameters
     ----------
     corpus : Corpus, optional
-        Default: the project's corpus folder (``paths.seeds``).
+        Default: the whole project corpus (every corpus folder of ``paths``, with the
+        codebook's topic rule applied).
     codebook : Codebook, optional
         Default: the project codebook.
     models : mapping, optional
@@ -105,12 +106,12 @@ class FigureContext:
     # -- inputs
     @cached_property
     def corpus(self) -> Corpus:
-        """The corpus drawn (default: the project's corpus folder)."""
+        """The corpus drawn (default: the whole project corpus, :func:`stance.corpus.load_project_corpus`)."""
         if self._corpus is not None:
             return self._corpus
-        from stance.corpus import load_corpus
+        from stance.corpus import load_project_corpus
 
-        return load_corpus(self.paths.seeds)
+        return load_project_corpus(self.paths, codebook=self.codebook)
 
     @cached_property
     def codebook(self) -> Codebook:

@@ -57,8 +57,8 @@ class DocumentView:
         if not self.pooled:
             return ""
         return (
-            f"The {len(self.shown)} documents with the most analysable passages are drawn one by one; the other "
-            f"{len(self.rest)} are pooled in the last column or row ('{rest_label(len(self.rest))}')."
+            f"The {len(self.shown)} documents with the most analysable on-topic passages are drawn one by one; "
+            f"the other {len(self.rest)} are pooled in the last column or row ('{rest_label(len(self.rest))}')."
         )
 
 
@@ -82,15 +82,18 @@ def document_view(corpus: Any, limit: int = MAX_DOCUMENTS, weights: pd.Series | 
     limit : int
         Most columns or rows the figure has (pooled group included).
     weights : Series, optional
-        Size of each document (index doc_id); default: its analysable passages. Ties go to
-        the earlier document id.
+        Size of each document (index doc_id); default: its analysable on-topic passages. Ties
+        go to the earlier document id.
     """
     ids = corpus.documents["doc_id"].astype(str).tolist()
     if len(ids) <= limit:
         return DocumentView(ids, [])
     if weights is None:
         passages = corpus.passages
-        weights = passages[passages["analysable"].astype(bool)].groupby("doc_id").size()
+        kept = passages["analysable"].astype(bool)
+        if "on_topic" in passages.columns:
+            kept &= passages["on_topic"].fillna(True).astype(bool)
+        weights = passages[kept].groupby("doc_id").size()
     size = pd.Series(weights).reindex(ids).fillna(0)
     ranked = sorted(ids, key=lambda d: (-float(size[d]), d))
     shown = set(ranked[: limit - 1])

@@ -108,7 +108,7 @@ def _pool_note(data: pd.DataFrame) -> str:
     if pooled.empty:
         return ""
     n = pooled["group_label"].iloc[0].split()[1]
-    return f" Columns: the largest documents by analysable passages; the last column pools the other {n}."
+    return f" Columns: the largest documents by analysable on-topic passages; the last column pools the other {n}."
 
 
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:

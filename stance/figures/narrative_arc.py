@@ -80,11 +80,11 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         fig,
         ctx.caption(
             "Cell: one paragraph; colour: the frame the model codes with the highest probability (lower strip: the "
-            "second coded frame); grey: no frame coded; hatched: not analysed (headline, dateline, caption or other "
-            "boilerplate). Open on / close on: the first and last paragraph with a coded frame."
+            "second coded frame); grey: no frame coded; hatched: not analysed (off topic, or headline, dateline, "
+            "caption or other boilerplate). Open on / close on: the first and last paragraph with a coded frame."
             + (
-                f" Rows: the {len(view.shown)} documents with the most analysable passages of {arc['doc_id'].nunique()}"
-                " (the CSV and the title count every document)."
+                f" Rows: the {len(view.shown)} documents with the most analysable on-topic passages of "
+                f"{arc['doc_id'].nunique()} (the CSV and the title count every document)."
                 if view.pooled
                 else ""
             ),

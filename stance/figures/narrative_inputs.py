@@ -7,6 +7,7 @@ context points at and the label store the fallback baseline is fitted on.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +19,32 @@ from stance.narrative import cached_table, table_key
 if TYPE_CHECKING:  # pragma: no cover
     from stance.figures.context import FigureContext
 
-__all__ = ["NEUTRAL_ROLE", "cast_roles", "passages", "relations", "role_model", "roles"]
+__all__ = ["NEUTRAL_ROLE", "cast_roles", "on_topic_corpus", "passages", "relations", "role_model", "roles"]
 
 #: Role of an actor mentioned without being cast (codebook v1.1); figures of roles leave it out.
 NEUTRAL_ROLE = "none"
 
 
 def passages(ctx: FigureContext) -> pd.DataFrame:
-    """Analysable passages in document and paragraph order (what the narrative tables are computed from)."""
+    """Analysable on-topic passages in document and paragraph order (what the narrative tables are computed from)."""
     frame = ctx.corpus.analysable()
+    if "on_topic" in frame.columns:
+        frame = frame[frame["on_topic"].fillna(True).astype(bool)]
     order = [c for c in ("doc_id", "para_index") if c in frame.columns]
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def on_topic_corpus(ctx: FigureContext) -> Any:
+    """The context's corpus with only its on-topic passages (and their sentences): off-topic text is never parsed."""
+    corpus = ctx.corpus
+    if "on_topic" not in corpus.passages.columns or corpus.passages["on_topic"].fillna(True).all():
+        return corpus
+    keep = corpus.passages["on_topic"].fillna(True).astype(bool)
+    passages_kept = corpus.passages[keep].reset_index(drop=True)
+    sentences = getattr(corpus, "sentences", None)
+    if sentences is not None and "passage_id" in sentences.columns:
+        sentences = sentences[sentences["passage_id"].isin(set(passages_kept["passage_id"]))].reset_index(drop=True)
+    return dataclasses.replace(corpus, passages=passages_kept, sentences=sentences)
 
 
 def role_model(ctx: FigureContext) -> Any:
@@ -68,7 +84,7 @@ def roles(ctx: FigureContext) -> pd.DataFrame:
     return cached_table(
         "roles",
         key,
-        lambda: predict_roles(ctx.corpus, model=role_model(ctx), codebook=ctx.codebook),
+        lambda: predict_roles(on_topic_corpus(ctx), model=role_model(ctx), codebook=ctx.codebook),
         cache_dir=ctx.cache_dir,
     )
 
@@ -84,5 +100,8 @@ def relations(ctx: FigureContext) -> pd.DataFrame:
 
     key = table_key(passages(ctx), ctx.codebook.hash)
     return cached_table(
-        "relations", key, lambda: extract_relations(ctx.corpus, codebook=ctx.codebook), cache_dir=ctx.cache_dir
+        "relations",
+        key,
+        lambda: extract_relations(on_topic_corpus(ctx), codebook=ctx.codebook),
+        cache_dir=ctx.cache_dir,
     )
