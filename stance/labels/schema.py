@@ -372,21 +372,52 @@ class LabelSchema:
         if not isinstance(rec, Mapping):
             bad(f"each record must be a JSON object, got {type(rec).__name__}")
             return None
+        out = self._header(rec, defaults, bad)
+        if out is None:
+            return None
+        fields = self._fields(out, bad)
+        decided = set() if fields is None else {c for s in fields for c in self.spec_cells(s)}
+        self._frames(rec, out, fields, decided, bad)
+        self._stance(rec, out, fields, decided, bad)
+        self._roles(rec, out, fields, decided, bad)
+        self._rationale(rec, out, bad)
+        self._metadata(out, bad)
+        self._adjudication(out, bad)
+        if passages is not None:
+            self._check_passage(out, rec, passages, bad, check_rationale)
+        if len(problems.items) > n_before:
+            return None
+        if "text_hash" not in out:
+            bad("missing text_hash (give it, or pass the corpus so it can be filled in)", "text_hash")
+            return None
+        stored = {k: out[k] for k in RECORD_KEYS if k in out}
+        if "record_id" not in stored:
+            stored = {"record_id": record_id(stored), **stored}
+        return stored
+
+    # -- the parts of one record, each validated on its own (``bad`` records a problem)
+    def _header(self, rec: Mapping[str, Any], defaults: Mapping[str, Any] | None, bad: Any) -> dict | None:
+        """Known keys, defaults filled in, passage id and the record's identity; None when unusable."""
         known = set(RECORD_KEYS) | set(_INPUT_ONLY)
         for key in rec:
             if key not in known:
                 bad(f"unknown key {key!r}{_suggest(key, sorted(known))}", str(key))
-        out: dict[str, Any] = {}
-        for key, value in (defaults or {}).items():
-            if rec.get(key) in (None, "") and value is not None:
-                out[key] = value
+        out: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if rec.get(k) in (None, "") and v is not None}
         out.update({k: v for k, v in rec.items() if k in RECORD_KEYS and v is not None})
-
         pid = out.get("passage_id")
         if not isinstance(pid, str) or not pid.strip():
             bad("missing passage_id", "passage_id")
             return None
-        out["passage_id"] = pid = pid.strip()
+        out["passage_id"] = pid.strip()
+        self._identity(out, bad)
+        if not any(rec.get(k) is not None for k in _LABEL_KEYS):
+            bad("the record has no labels: give frames, stance or roles", "frames")
+            return None
+        return out
+
+    @staticmethod
+    def _identity(out: dict, bad: Any) -> None:
+        """Annotator, kind and round."""
         annotator = out.get("annotator")
         if not isinstance(annotator, str) or not annotator.strip():
             bad("missing annotator (give it in the record or with --annotator)", "annotator")
@@ -400,139 +431,144 @@ class LabelSchema:
             out["round"] = rnd = int(rnd)
         if not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 0:
             bad(f"round must be a whole number, got {rnd!r}", "round")
-        if not any(rec.get(k) is not None for k in _LABEL_KEYS):
-            bad("the record has no labels: give frames, stance or roles", "frames")
-            return None
 
-        # fields
+    def _fields(self, out: dict, bad: Any) -> list[str] | None:
+        """The field specs the record decides (None: all of the labels it gives)."""
         fields = out.get("fields")
-        if fields is not None:
-            if isinstance(fields, str):
-                fields = [fields]
-            if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-                bad("fields must be a list of strings such as ['frames:blame']", "fields")
-                fields = None
-            else:
-                norm = []
-                valid = self.field_specs
-                for f in fields:
-                    spec = self.normalise_spec(f)
-                    if spec not in valid:
-                        bad(
-                            f"unknown field {f!r}{_suggest(spec, valid)} (valid: frames, frames:<frame>, "
-                            "stance, stance:<target>, roles, roles:<actor>)",
-                            "fields",
-                        )
-                    elif spec not in norm:
-                        norm.append(spec)
-                fields = sorted(norm, key=valid.index) or None
+        if isinstance(fields, str):
+            fields = [fields]
+        if fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
+            bad("fields must be a list of strings such as ['frames:blame']", "fields")
+            fields = None
+        elif fields is not None:
+            norm: list[str] = []
+            valid = self.field_specs
+            for f in fields:
+                spec = self.normalise_spec(f)
+                if spec not in valid:
+                    bad(
+                        f"unknown field {f!r}{_suggest(spec, valid)} (valid: frames, frames:<frame>, "
+                        "stance, stance:<target>, roles, roles:<actor>)",
+                        "fields",
+                    )
+                elif spec not in norm:
+                    norm.append(spec)
+            fields = sorted(norm, key=valid.index) or None
         if fields is None:
             out.pop("fields", None)
         else:
             out["fields"] = fields
-        decided = set() if fields is None else {c for s in fields for c in self.spec_cells(s)}
+        return fields
 
-        # frames
-        if rec.get("frames") is not None:
-            frames = rec["frames"]
-            if isinstance(frames, str):
-                frames = [frames]
-            if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
-                bad("frames must be a list of frame names", "frames")
-            else:
-                for f in frames:
-                    if f not in self.frames:
-                        bad(
-                            f"unknown frame {f!r}{_suggest(f, self.frames)} (codebook frames: "
-                            f"{', '.join(self.frames)})",
-                            "frames",
-                        )
-                    elif fields is not None and f"frame:{f}" not in decided:
-                        bad(f"frames lists {f!r}, which is outside the record's fields {fields}", "frames")
-                out["frames"] = [f for f in self.frames if f in set(frames)]
-        elif fields is not None and any(c.startswith("frame:") for c in decided):
-            out["frames"] = []
+    def _frames(self, rec: Mapping[str, Any], out: dict, fields: list | None, decided: set, bad: Any) -> None:
+        if rec.get("frames") is None:
+            if fields is not None and any(c.startswith("frame:") for c in decided):
+                out["frames"] = []
+            return
+        frames = rec["frames"]
+        if isinstance(frames, str):
+            frames = [frames]
+        if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
+            bad("frames must be a list of frame names", "frames")
+            return
+        for f in frames:
+            if f not in self.frames:
+                bad(
+                    f"unknown frame {f!r}{_suggest(f, self.frames)} (codebook frames: {', '.join(self.frames)})",
+                    "frames",
+                )
+            elif fields is not None and f"frame:{f}" not in decided:
+                bad(f"frames lists {f!r}, which is outside the record's fields {fields}", "frames")
+        out["frames"] = [f for f in self.frames if f in set(frames)]
 
-        # stance
-        if rec.get("stance") is not None:
-            stance = rec["stance"]
-            if not isinstance(stance, Mapping):
-                bad('stance must map each target to a class, e.g. {"cooperation": "FAVOR"}', "stance")
-            else:
-                for t, c in stance.items():
-                    if t not in self.stance_targets:
-                        bad(f"unknown stance target {t!r}{_suggest(t, self.stance_targets)}", f"stance.{t}")
-                    elif c not in self.stance_classes:
-                        bad(
-                            f"unknown stance class {c!r} for target {t!r}{_suggest(str(c), self.stance_classes)} "
-                            f"(classes: {', '.join(self.stance_classes)})",
-                            f"stance.{t}",
-                        )
-                    elif fields is not None and f"stance:{t}" not in decided:
-                        bad(f"stance gives {t!r}, which is outside the record's fields {fields}", f"stance.{t}")
-                out["stance"] = {t: stance[t] for t in self.stance_targets if t in stance}
-        if fields is not None:
-            for c in sorted(decided):
-                if c.startswith("stance:") and c.split(":", 1)[1] not in (out.get("stance") or {}):
-                    bad(f"fields include {c!r} but stance gives no class for it", "stance")
+    def _stance(self, rec: Mapping[str, Any], out: dict, fields: list | None, decided: set, bad: Any) -> None:
+        stance = rec.get("stance")
+        if stance is not None and not isinstance(stance, Mapping):
+            bad('stance must map each target to a class, e.g. {"cooperation": "FAVOR"}', "stance")
+        elif stance is not None:
+            for t, c in stance.items():
+                if t not in self.stance_targets:
+                    bad(f"unknown stance target {t!r}{_suggest(t, self.stance_targets)}", f"stance.{t}")
+                elif c not in self.stance_classes:
+                    bad(
+                        f"unknown stance class {c!r} for target {t!r}{_suggest(str(c), self.stance_classes)} "
+                        f"(classes: {', '.join(self.stance_classes)})",
+                        f"stance.{t}",
+                    )
+                elif fields is not None and f"stance:{t}" not in decided:
+                    bad(f"stance gives {t!r}, which is outside the record's fields {fields}", f"stance.{t}")
+            out["stance"] = {t: stance[t] for t in self.stance_targets if t in stance}
+        if fields is None:
+            return
+        for c in sorted(decided):
+            if c.startswith("stance:") and c.split(":", 1)[1] not in (out.get("stance") or {}):
+                bad(f"fields include {c!r} but stance gives no class for it", "stance")
 
-        # roles
-        if rec.get("roles") is not None:
-            roles = rec["roles"]
-            if not isinstance(roles, Mapping):
-                bad('roles must map actors to roles, e.g. {"china": "protagonist"}', "roles")
-            else:
-                clean: dict[str, str | None] = {}
-                for a, r in roles.items():
-                    r_norm = None if r is None or str(r).strip().lower() in _NONE_ROLES else r
-                    if a not in self.actors:
-                        bad(
-                            f"unknown actor {a!r}{_suggest(a, self.actors)} (actors: {', '.join(self.actors)})",
-                            f"roles.{a}",
-                        )
-                    elif r_norm is not None and r_norm not in self.roles:
-                        bad(
-                            f"unknown role {r!r} for actor {a!r}{_suggest(str(r), self.roles)} "
-                            f"(roles: {', '.join(self.roles)}, or null for none)",
-                            f"roles.{a}",
-                        )
-                    elif fields is not None and f"role:{a}" not in decided:
-                        bad(f"roles gives {a!r}, which is outside the record's fields {fields}", f"roles.{a}")
-                    clean[a] = r_norm
-                out["roles"] = {a: clean[a] for a in self.actors if a in clean and clean[a] is not None}
-        elif fields is not None and any(c.startswith("role:") for c in decided):
-            out["roles"] = {}
+    def _role(self, actor: str, role: Any, fields: list | None, decided: set, bad: Any) -> str | None:
+        """One actor's role (None for no role), checked against the codebook and the record's fields."""
+        r_norm = None if role is None or str(role).strip().lower() in _NONE_ROLES else role
+        if actor not in self.actors:
+            bad(
+                f"unknown actor {actor!r}{_suggest(actor, self.actors)} (actors: {', '.join(self.actors)})",
+                f"roles.{actor}",
+            )
+        elif r_norm is not None and r_norm not in self.roles:
+            bad(
+                f"unknown role {role!r} for actor {actor!r}{_suggest(str(role), self.roles)} "
+                f"(roles: {', '.join(self.roles)}, or null for none)",
+                f"roles.{actor}",
+            )
+        elif fields is not None and f"role:{actor}" not in decided:
+            bad(f"roles gives {actor!r}, which is outside the record's fields {fields}", f"roles.{actor}")
+        return r_norm
 
-        # rationale
+    def _roles(self, rec: Mapping[str, Any], out: dict, fields: list | None, decided: set, bad: Any) -> None:
+        roles = rec.get("roles")
+        if roles is None:
+            if fields is not None and any(c.startswith("role:") for c in decided):
+                out["roles"] = {}
+            return
+        if not isinstance(roles, Mapping):
+            bad('roles must map actors to roles, e.g. {"china": "protagonist"}', "roles")
+            return
+        clean = {a: self._role(a, r, fields, decided, bad) for a, r in roles.items()}
+        out["roles"] = {a: clean[a] for a in self.actors if a in clean and clean[a] is not None}
+
+    def _frame_rationale(self, f: Any, words: Any, out: dict, clean: dict[str, str], bad: Any) -> None:
+        if f not in self.frames:
+            hint = _suggest(f, self.frames) if f else "; key each rationale by its frame"
+            bad(f"rationale for unknown frame {f!r}{hint}", f"rationale.{f}")
+        elif f not in (out.get("frames") or []):
+            bad(f"rationale given for frame {f!r}, which the record does not code as present", f"rationale.{f}")
+        elif not isinstance(words, str) or "\n" in words.strip():
+            bad("a rationale is one line of quoted words", f"rationale.{f}")
+        elif words.strip():
+            clean[f] = " ".join(words.split())
+
+    def _rationale(self, rec: Mapping[str, Any], out: dict, bad: Any) -> None:
         rationale = rec.get("rationale")
-        if rationale is not None:
-            if isinstance(rationale, str):
-                positives = out.get("frames") or []
-                rationale = {positives[0]: rationale} if len(positives) == 1 else {"": rationale}
-            if not isinstance(rationale, Mapping):
-                bad("rationale must map each frame to the quoted words that justify it", "rationale")
+        if rationale is None:
+            return
+        if isinstance(rationale, str):
+            positives = out.get("frames") or []
+            rationale = {positives[0]: rationale} if len(positives) == 1 else {"": rationale}
+        if not isinstance(rationale, Mapping):
+            bad("rationale must map each frame to the quoted words that justify it", "rationale")
+            return
+        clean: dict[str, str] = {}
+        for f, words in rationale.items():
+            if str(f).startswith("stance:"):
+                self._stance_rationale(str(f), words, out, clean, bad)
             else:
-                clean_r: dict[str, str] = {}
-                for f, words in rationale.items():
-                    if str(f).startswith("stance:"):
-                        self._stance_rationale(str(f), words, out, clean_r, bad)
-                    elif f not in self.frames:
-                        hint = _suggest(f, self.frames) if f else "; key each rationale by its frame"
-                        bad(f"rationale for unknown frame {f!r}{hint}", f"rationale.{f}")
-                    elif f not in (out.get("frames") or []):
-                        bad(
-                            f"rationale given for frame {f!r}, which the record does not code as present",
-                            f"rationale.{f}",
-                        )
-                    elif not isinstance(words, str) or "\n" in words.strip():
-                        bad("a rationale is one line of quoted words", f"rationale.{f}")
-                    elif words.strip():
-                        clean_r[f] = " ".join(words.split())
-                keys = [*self.frames, *(f"stance:{t}" for t in self.stance_targets)]
-                out["rationale"] = {f: clean_r[f] for f in keys if f in clean_r}
-                if not out["rationale"]:
-                    out.pop("rationale")
+                self._frame_rationale(f, words, out, clean, bad)
+        keys = [*self.frames, *(f"stance:{t}" for t in self.stance_targets)]
+        out["rationale"] = {f: clean[f] for f in keys if f in clean}
+        if not out["rationale"]:
+            out.pop("rationale")
 
+    @staticmethod
+    def _metadata(out: dict, bad: Any) -> None:
+        """on_topic, the string-valued keys and the timestamp."""
         if "on_topic" in out:
             out["on_topic"] = _on_topic(out["on_topic"], bad)
             if out["on_topic"] is None:
@@ -545,7 +581,8 @@ class LabelSchema:
         ):
             bad(f"timestamp {out['timestamp']!r} is not ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)", "timestamp")
 
-        # adjudication
+    def _adjudication(self, out: dict, bad: Any) -> None:
+        """``adjudicates`` and ``reason``."""
         adj = out.get("adjudicates")
         if adj is not None:
             if not isinstance(adj, Mapping) or not all(isinstance(v, str) for v in adj.values()):
@@ -556,32 +593,15 @@ class LabelSchema:
             elif not out.get("reason"):
                 bad("an adjudication needs a reason (a string, or one per resolved field)", "reason")
         reason = out.get("reason")
-        if reason is not None:
-            if isinstance(reason, Mapping):
-                for spec, text in reason.items():
-                    if self.normalise_spec(spec) not in self.field_specs and spec not in ("", "on_topic"):
-                        bad(
-                            f"reason given for unknown field {spec!r}{_suggest(spec, self.field_specs)}",
-                            f"reason.{spec}",
-                        )
-                    elif not isinstance(text, str) or not text.strip():
-                        bad("each reason must be a non-empty string", f"reason.{spec}")
-                out["reason"] = {self.normalise_spec(k): str(v).strip() for k, v in reason.items()}
-            elif not isinstance(reason, str):
-                bad("reason must be a string or a mapping of field to string", "reason")
-
-        # corpus checks
-        if passages is not None:
-            self._check_passage(out, rec, passages, bad, check_rationale)
-        if len(problems.items) > n_before:
-            return None
-        if "text_hash" not in out:
-            bad("missing text_hash (give it, or pass the corpus so it can be filled in)", "text_hash")
-            return None
-        stored = {k: out[k] for k in RECORD_KEYS if k in out}
-        if "record_id" not in stored:
-            stored = {"record_id": record_id(stored), **stored}
-        return stored
+        if isinstance(reason, Mapping):
+            for spec, text in reason.items():
+                if self.normalise_spec(spec) not in self.field_specs and spec not in ("", "on_topic"):
+                    bad(f"reason given for unknown field {spec!r}{_suggest(spec, self.field_specs)}", f"reason.{spec}")
+                elif not isinstance(text, str) or not text.strip():
+                    bad("each reason must be a non-empty string", f"reason.{spec}")
+            out["reason"] = {self.normalise_spec(k): str(v).strip() for k, v in reason.items()}
+        elif reason is not None and not isinstance(reason, str):
+            bad("reason must be a string or a mapping of field to string", "reason")
 
     def _check_passage(
         self,
