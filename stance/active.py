@@ -9,12 +9,13 @@ duplicates (maximal marginal relevance over TF-IDF vectors of the passages).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["suggest", "uncertainty"]
+__all__ = ["export_suggestions", "suggest", "uncertainty"]
 
 
 def uncertainty(proba: np.ndarray, multilabel: bool, thresholds: Sequence[float] | None = None) -> np.ndarray:
@@ -125,3 +126,71 @@ def suggest(
     for j, cls in enumerate(getattr(model, "classes_", range(proba.shape[1]))):
         out[f"p:{cls}"] = proba[chosen, j].round(4)
     return out
+
+
+def export_suggestions(
+    out: str | Path,
+    table: pd.DataFrame,
+    format: str = "csv",
+    store: Any = None,
+    corpus: Any = None,
+    codebook: Any = None,
+) -> pd.DataFrame:
+    """Write suggested passages as a blank task file, in rank order, with rank, uncertainty and probabilities.
+
+    Parameters
+    ----------
+    out : str or Path
+        Output file (checked like any export: never an input of the project).
+    table : DataFrame
+        The result of :func:`suggest`.
+    format : {"csv", "labelstudio"}
+        A spreadsheet to fill in, or Label Studio tasks (plus ``<stem>.xml``, the interface).
+    store, corpus, codebook : optional
+        As for :func:`stance.labels.export_labels`.
+
+    Returns
+    -------
+    DataFrame
+        What :func:`stance.labels.export_labels` returns (``attrs["replaced"]`` included).
+    """
+    from stance.labels import export_labels
+
+    out = Path(out)
+    exported = export_labels(out, format, store, corpus, codebook, annotator=None, ids=table["passage_id"].tolist())
+    _annotate(out, format, table)
+    return exported
+
+
+def _annotate(out: Path, format: str, table: pd.DataFrame) -> None:
+    """Add rank, uncertainty and the model's probabilities to an exported task file, in rank order."""
+    import csv
+    import io
+    import json
+
+    from stance.io import atomic_write
+
+    info = {r["passage_id"]: r for r in table.to_dict("records")}
+    extra = [c for c in table.columns if c not in ("rank", "passage_id", "doc_id", "text")]
+    if format == "csv":
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+        base = [c for c in rows[0] if c != "text"] if rows else []
+        cols = ["rank", *base, *extra, "text"]
+        for row in rows:
+            row.update({k: info[row["passage_id"]][k] for k in ("rank", *extra)})
+        rows.sort(key=lambda r: int(r["rank"]))
+        buf = io.StringIO(newline="")
+        writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write(out, buf.getvalue())
+        return
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    for t in tasks:
+        r = info[t["data"]["passage_id"]]
+        t["data"]["rank"] = int(r["rank"])
+        t["data"]["uncertainty"] = float(r["uncertainty"])
+    tasks.sort(key=lambda t: t["data"]["rank"])
+    for i, t in enumerate(tasks, start=1):
+        t["id"] = i
+    atomic_write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")

@@ -66,7 +66,7 @@ from stance.evaluation import (
     run_folds,
 )
 from stance.labels import LabelStore
-from stance.labels.store import resolve_records
+from stance.labels.store import MIN_POSITIVES, resolve_records
 from stance.models import default_version, load_version, models_root, save_version, task_slug
 from stance.models import promote as promote_version
 from stance.paths import CONFIG_FILE, ProjectPaths
@@ -91,8 +91,6 @@ __all__ = [
 
 #: A new version is "not worse" when its primary metric is at least the old one's minus this.
 NOT_WORSE_TOLERANCE = 0.01
-#: Labels with fewer positive examples than this get a warning and are marked "few".
-MIN_POSITIVES = 5
 #: The promotion rule, as printed by ``stance finetune --help`` and written into model cards.
 PROMOTION_RULE = (
     "Promotion rule: the new version becomes the default automatically when it is not worse than the "

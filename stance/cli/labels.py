@@ -396,40 +396,6 @@ def _suggest_model(task: str, codebook: Any, root: Path | None, texts: list[str]
         return model, "the codebook's cue phrases (lexicon; no default model yet, train one with `stance train`)"
 
 
-def _annotate_suggestions(out: Path, format: str, table: Any) -> None:
-    """Add rank, uncertainty and the model's probabilities to an exported task file, in rank order."""
-    import csv
-    import io
-    import json
-
-    from stance.io import atomic_write
-
-    info = {r["passage_id"]: r for r in table.to_dict("records")}
-    extra = [c for c in table.columns if c not in ("rank", "passage_id", "doc_id", "text")]
-    if format == "csv":
-        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
-        base = [c for c in rows[0] if c != "text"] if rows else []
-        cols = ["rank", *base, *extra, "text"]
-        for row in rows:
-            row.update({k: info[row["passage_id"]][k] for k in ("rank", *extra)})
-        rows.sort(key=lambda r: int(r["rank"]))
-        buf = io.StringIO(newline="")
-        writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        atomic_write(out, buf.getvalue())
-        return
-    tasks = json.loads(out.read_text(encoding="utf-8"))
-    for t in tasks:
-        r = info[t["data"]["passage_id"]]
-        t["data"]["rank"] = int(r["rank"])
-        t["data"]["uncertainty"] = float(r["uncertainty"])
-    tasks.sort(key=lambda t: t["data"]["rank"])
-    for i, t in enumerate(tasks, start=1):
-        t["id"] = i
-    atomic_write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
-
-
 def suggest_cmd(
     n: int = typer.Option(20, "--n", "-n", help="How many passages to suggest."),
     task: str = typer.Option(
@@ -460,8 +426,7 @@ def suggest_cmd(
     between the two likeliest classes) minus their similarity to passages already picked, and
     near-duplicates are skipped. The file is a blank task list for `stance label import`.
     """
-    from stance.active import suggest
-    from stance.labels import export_labels
+    from stance.active import export_suggestions, suggest
     from stance.labels.store import coded
 
     if format not in ("csv", "labelstudio"):
@@ -484,14 +449,14 @@ def suggest_cmd(
     left = int((~pool["passage_id"].isin(done)).sum())
     if table.empty:
         fail(f"no unlabelled analysable passage left for {task} ({len(done)} coded)", code=1)
-    export_labels(out, format, st, corp, cb, annotator=None, ids=table["passage_id"].tolist())
-    _annotate_suggestions(out, format, table)
+    exported = export_suggestions(out, table, format, st, corp, cb)
     shown = table[["rank", "passage_id", "uncertainty", "max_similarity"]].copy()
     shown["text"] = [t if len(t) <= 70 else t[:69] + "…" for t in table["text"].astype(str)]
     print_frame(shown, title=f"{len(table)} of {left} unlabelled passages, ranked by {source}")
     extra = f" and the labelling interface {out.with_suffix('.xml')}" if format == "labelstudio" else ""
+    again = " (replacing the earlier file)" if exported.attrs.get("replaced") else ""
     console.print(
-        f"wrote {out}{extra}; label them, then run `stance label import {out} --annotator NAME`", highlight=False
+        f"wrote {out}{again}{extra}; label them, then run `stance label import {out} --annotator NAME`", highlight=False
     )
 
 

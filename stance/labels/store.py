@@ -50,7 +50,7 @@ __all__ = [
     "task_targets",
 ]
 
-#: Labels with fewer positives than this are flagged by :func:`label_counts` and ``stance label``.
+#: Labels with fewer positives than this are flagged (:func:`label_counts`, ``stance label``, ``stance finetune``).
 MIN_POSITIVES = 5
 
 
