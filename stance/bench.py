@@ -7,9 +7,9 @@ throughput
     path: parts of ``chunksize`` rows, length-sorted encoding, Parquet output), next to the
     raw ``SentenceTransformer.encode`` of the same texts with the same encoder (``ratio`` =
     backend / raw encode). Model loading and a warm-up batch are not timed. The project's
-    encoder alone (``encoder [runtime]``) and the subjects that encode (``default-all``,
-    ``embedding``, ``zeroshot``) are measured under each encoder runtime (``[torch]``,
-    ``[onnx]``, ``[onnx-int8]``, see :mod:`stance.encoders_onnx`).
+    encoder alone (``encoder (runtime)``) and the subjects that encode (``default-all``,
+    ``embedding``, ``zeroshot``) are measured under each encoder runtime (``(torch)``,
+    ``(onnx)``, ``(onnx-int8)``, see :mod:`stance.encoders_onnx`).
 corpus
     :func:`stance.analysis.score_passages` of the whole project corpus
     (:func:`stance.corpus.load_project_corpus`) with every default model, from a cold cache
@@ -520,10 +520,10 @@ def _missing_defaults(tasks: Sequence[str] | None = None) -> list[str]:
 def _plan(subjects: Sequence[str], reference: bool, runtimes: Sequence[str]) -> list[tuple[str, str, str | None]]:
     """Throughput measurements as (label, subject, runtime): raw encode, the encoder per runtime, the subjects."""
     plan: list[tuple[str, str, str | None]] = [("raw-encode", "raw-encode", None)] if reference else []
-    plan += [(f"encoder [{r}]", "encoder", r) for r in runtimes]
+    plan += [(f"encoder ({r})", "encoder", r) for r in runtimes]
     for subject in subjects:
         if subject in _ENCODING and runtimes:
-            plan += [(f"{subject} [{r}]", subject, r) for r in runtimes]
+            plan += [(f"{subject} ({r})", subject, r) for r in runtimes]
         else:
             plan.append((subject, subject, None))
     return plan
@@ -622,12 +622,12 @@ def _corpus(runtimes: Sequence[str], repeats: int, workdir: Path, say: Callable[
     missing = _missing_defaults()
     if missing:
         note = f"not measured: no default model for {', '.join(missing)} (run `stance train`)"
-        return [_row("corpus", f"project corpus [{r}]", float("nan"), float("nan"), note=note) for r in runtimes]
+        return [_row("corpus", f"project corpus ({r})", float("nan"), float("nan"), note=note) for r in runtimes]
     best: dict[str, dict[str, Any]] = {}
     peaks: dict[str, float] = {}
     for r in range(repeats):
         for runtime in ["", *runtimes] if r == 0 else runtimes:  # the raw baseline once
-            label = f"project corpus [{runtime}]" if runtime else "raw-encode (project corpus)"
+            label = f"project corpus ({runtime})" if runtime else "raw-encode (project corpus)"
             say(f"corpus: {label} (run {r + 1} of {repeats})")
             res = measure({"kind": "corpus", "runtime": runtime or None, "workdir": str(workdir)}, workdir)
             peaks[label] = max(peaks.get(label, 0.0), res["peak_mb"])
@@ -647,7 +647,7 @@ def _corpus(runtimes: Sequence[str], repeats: int, workdir: Path, say: Callable[
         )
     ]
     for runtime in runtimes:
-        label = f"project corpus [{runtime}]"
+        label = f"project corpus ({runtime})"
         res = best[label]
         rows.append(
             _row(
@@ -968,8 +968,8 @@ def targets(table: pd.DataFrame, readable: bool = False) -> pd.DataFrame:
     small = growth[growth["n"] == 1000]
     values = {
         "throughput": _get(table, "throughput", "default", "ratio"),
-        "throughput_onnx": _get(table, "throughput", "default-all [onnx]", "ratio"),
-        "throughput_onnx_int8": _get(table, "throughput", "default-all [onnx-int8]", "ratio"),
+        "throughput_onnx": _get(table, "throughput", "default-all (onnx)", "ratio"),
+        "throughput_onnx_int8": _get(table, "throughput", "default-all (onnx-int8)", "ratio"),
         "warm_figures": _get(table, "figures", "warm", "seconds"),
         "memory": float(big["peak_mb"].iloc[0]) if len(big) else float("nan"),
         "growth": (

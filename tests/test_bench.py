@@ -163,14 +163,14 @@ def test_runtime_rows_are_planned_per_runtime_for_subjects_that_encode():
     plan = bench._plan(["default", "default-all", "lexicon", "embedding"], True, ["torch", "onnx-int8"])
     assert [label for label, _, _ in plan] == [
         "raw-encode",
-        "encoder [torch]",
-        "encoder [onnx-int8]",
+        "encoder (torch)",
+        "encoder (onnx-int8)",
         "default",
-        "default-all [torch]",
-        "default-all [onnx-int8]",
+        "default-all (torch)",
+        "default-all (onnx-int8)",
         "lexicon",
-        "embedding [torch]",
-        "embedding [onnx-int8]",
+        "embedding (torch)",
+        "embedding (onnx-int8)",
     ]
     assert [label for label, _, _ in bench._plan(["default-all"], False, [])] == ["default-all"]
     spec = bench._throughput_spec("default-all", "onnx", Path("x.parquet"), 100, Path("w"))
@@ -180,8 +180,8 @@ def test_runtime_rows_are_planned_per_runtime_for_subjects_that_encode():
 def test_runtime_targets_read_the_default_all_rows():
     t = _table(
         [
-            {"section": "throughput", "subject": "default-all [onnx]", "ratio": 1.5},
-            {"section": "throughput", "subject": "default-all [onnx-int8]", "ratio": 1.9},
+            {"section": "throughput", "subject": "default-all (onnx)", "ratio": 1.5},
+            {"section": "throughput", "subject": "default-all (onnx-int8)", "ratio": 1.9},
         ]
     )
     got = bench.targets(t).set_index("target")
@@ -209,7 +209,7 @@ def test_encoder_rows_per_runtime_in_the_same_run(tmp_path):
         runtimes=["torch", "onnx-int8"],
     )
     t = result.table.set_index("subject")
-    assert list(t.index) == ["raw-encode", "encoder [torch]", "encoder [onnx-int8]"]
-    assert "onnx-int8" in t.loc["encoder [onnx-int8]", "note"]
+    assert list(t.index) == ["raw-encode", "encoder (torch)", "encoder (onnx-int8)"]
+    assert "onnx-int8" in t.loc["encoder (onnx-int8)", "note"]
     raw = t.loc["raw-encode", "per_second"]
-    assert t.loc["encoder [onnx-int8]", "ratio"] == pytest.approx(t.loc["encoder [onnx-int8]", "per_second"] / raw)
+    assert t.loc["encoder (onnx-int8)", "ratio"] == pytest.approx(t.loc["encoder (onnx-int8)", "per_second"] / raw)
