@@ -85,8 +85,9 @@ def corpus(
         else:
             console.print(f"[yellow]Passage ids changed since the last run ({len(changed)}):[/yellow]")
             print_frame(changed)
-    snap.parent.mkdir(parents=True, exist_ok=True)
-    snap.write_text(json.dumps(current.to_dict("list")), encoding="utf-8")
+    from stance.io import atomic_write
+
+    atomic_write(snap, json.dumps(current.to_dict("list")))
 
 
 def codebook(

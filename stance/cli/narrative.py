@@ -54,11 +54,13 @@ def _corpus(path: Path | None):
 
 
 def _write(frame, out: Path | None) -> None:
+    from stance.io import check_output, replaced_note, write_frame
+
     if out is None:
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False)
-    console.print(f"wrote {out} ({len(frame)} rows)")
+    replaced = check_output(out, [".csv"])
+    write_frame(frame, out)
+    console.print(f"{replaced_note(out, replaced)} ({len(frame)} rows)", highlight=False)
 
 
 @app.command("actors")
@@ -253,6 +255,7 @@ def _evaluate(corpus, labels: Path | None, n_boot: int, out: Path | None) -> Non
     metrics, _ = evaluate_roles(examples, n_boot=n_boot)
     print_frame(metrics[["model", "metric", "value", "ci_low", "ci_high", "n", "n_groups"]], title="Role models (LODO)")
     target = out or project_root() / "models" / "evaluation" / "roles.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    metrics.to_csv(target, index=False, float_format="%.4f")
+    from stance.io import atomic_write
+
+    atomic_write(target, metrics.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     console.print(f"wrote {target}")
