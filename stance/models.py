@@ -742,6 +742,7 @@ def train_default(
     """
     from stance.evaluation import build_model, codebook_examples, data_hash, gold_task_data, load_gold
     from stance.evaluation.compare import evaluate_task
+    from stance.evaluation.cv import pooled_pairs
     from stance.labels.store import load_corpus_for
 
     say = log or (lambda _msg: None)
@@ -771,6 +772,7 @@ def train_default(
     transfer = _matching_transfer(evaluation or None, task) if table is not None and len(table) else None
     if table is None or table.empty:
         say(f"{task}: cross-validating {len(candidates) if candidates else 'all'} candidates on {len(data)} passages")
+        related = {t: gold_task_data(corpus, gold, codebook, t) for t in codebook.tasks if t.startswith("stance:")}
         comp, transfer, _ = evaluate_task(
             data,
             candidates,
@@ -785,6 +787,7 @@ def train_default(
             tie_tolerance=tie_tolerance,
             random_state=random_state,
             log=say,
+            related=related,
         )
         table = comp.table
     else:
@@ -801,7 +804,12 @@ def train_default(
     for name in order:
         clf = build_model(name, data, codebook, (params or {}).get(name), random_state)
         t0 = time.perf_counter()
-        clf.fit(X, y)
+        if getattr(clf, "pools_targets", False):
+            related = {t: gold_task_data(corpus, gold, codebook, t) for t in clf.target_list() if t in codebook.tasks}
+            pX, py, targets = pooled_pairs(clf, data, np.arange(len(data)), related)
+            clf.fit(pX, py, targets=targets)
+        else:
+            clf.fit(X, y)
         say(f"{task}: fitted {name} on {len(X)} passages in {time.perf_counter() - t0:.1f} s")
         with tempfile.TemporaryDirectory() as tmp:
             size = _folder_mb(clf.save(Path(tmp) / "m"))

@@ -40,7 +40,7 @@ from stance.classifiers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SLOW_BACKENDS = {"embedding", "zeroshot", "setfit", "transformer"}
+SLOW_BACKENDS = {"embedding", "zeroshot", "conditioned", "setfit", "transformer"}
 
 #: Contract cases: (id, registry name, constructor parameters per task kind).
 CASES = [
@@ -53,6 +53,7 @@ CASES = [
         "zeroshot",
         {"frames": {"prototypes": FRAME_PROTOTYPES}, "stance": {"prototypes": STANCE_PROTOTYPES}},
     ),
+    ("conditioned", "conditioned", {"frames": {"C": 1.0}, "stance": {"target": "stance:x", "targets": ["stance:x"]}}),
     ("setfit", "setfit", {kind: {"num_iterations": 1, "max_steps": 3} for kind in ("frames", "stance")}),
     ("transformer", "transformer", {kind: {"max_steps": 3} for kind in ("frames", "stance")}),
     ("transformer-lora", "transformer", {kind: {"max_steps": 3, "lora": True} for kind in ("frames", "stance")}),
@@ -100,7 +101,7 @@ def fitted(case: tuple, kind: str):
 
 def test_registry_is_covered():
     assert set(REGISTRY) == {name for _, name, _ in CASES}
-    assert list(REGISTRY) == ["lexicon", "tfidf", "embedding", "zeroshot", "setfit", "transformer"]
+    assert list(REGISTRY) == ["lexicon", "tfidf", "embedding", "zeroshot", "conditioned", "setfit", "transformer"]
 
 
 # ----------------------------------------------------------------------------------- contract

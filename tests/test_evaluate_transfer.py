@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,3 +111,40 @@ def test_selection_uses_the_cross_source_score():
     assert CRITERION in reasons[0]
     strat = selection_scores(table.assign(scheme="stratified"), transfer)
     assert strat["selection_score"].isna().all()
+
+
+def test_pooled_models_train_on_every_target_without_the_held_out_documents(task_data, keyword_classifier):
+    from stance.evaluation import cross_validate
+
+    class Pooled(keyword_classifier):
+        pools_targets = True
+        calls: ClassVar[list] = []
+
+        def target_list(self):
+            return ["stance:cooperation", "stance:other"]
+
+        def fit(self, X, y, targets=None):
+            Pooled.calls.append((list(X), list(targets)))
+            return super().fit(X, y)
+
+    data = _sided(task_data)
+    other = TaskData("stance:other", data.labels, False, data.passages, data.y)
+    folds = make_folds(data, "cross-source")
+    cross_validate(Pooled(labels=data.labels), data, folds, related={"stance:other": other})
+    texts = np.asarray(data.texts, dtype=object)
+    for fold, (X, targets) in zip(folds, Pooled.calls, strict=True):
+        assert sorted(set(targets)) == ["stance:cooperation", "stance:other"]
+        assert len(X) == 2 * len(fold.train)
+        assert not set(X) & set(texts[fold.test])
+
+
+def test_choose_c_picks_from_the_grid_by_inner_cv():
+    from stance.classifiers._head import C_GRID, choose_C
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 5))
+    Y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 1).astype(int)
+    C, scores = choose_C(X, Y, 3, False, cv=3)
+    assert C in C_GRID and set(scores) == set(C_GRID)
+    assert scores[C] == max(scores.values())
+    assert all(0.0 <= v <= 1.0 for v in scores.values())

@@ -11,6 +11,8 @@ lexicon    codebook cue phrases, counted                           no
 tfidf      TF-IDF + logistic regression                            yes
 embedding  frozen sentence encoder + logistic regression           yes
 zeroshot   similarity to codebook definitions and examples         no
+conditioned frozen encoder over (target, passage) pairs of every     yes
+           stance target, one logistic regression shared by them
 setfit     contrastively fine-tuned encoder + logistic regression  yes
 transformer fine-tuned encoder with a classification head (LoRA)   yes
 ========== ======================================================= ===============
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from stance.classifiers.base import CodebookChangedWarning, TextClassifier, check_codebook, check_texts
+from stance.classifiers.conditioned import TargetConditionedClassifier
 from stance.classifiers.embedding import EmbeddingClassifier
 from stance.classifiers.lexicon import LexiconClassifier
 from stance.classifiers.setfit import SetFitClassifier
@@ -47,6 +50,7 @@ __all__ = [
     "EmbeddingClassifier",
     "LexiconClassifier",
     "SetFitClassifier",
+    "TargetConditionedClassifier",
     "TextClassifier",
     "TfidfClassifier",
     "TransformerClassifier",
@@ -63,6 +67,7 @@ REGISTRY: dict[str, type[TextClassifier]] = {
     "tfidf": TfidfClassifier,
     "embedding": EmbeddingClassifier,
     "zeroshot": ZeroShotClassifier,
+    "conditioned": TargetConditionedClassifier,
     "setfit": SetFitClassifier,
     "transformer": TransformerClassifier,
 }

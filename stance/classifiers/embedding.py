@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stance.classifiers._head import LinearHead
+from stance.classifiers._head import LinearHead, choose_C
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["EmbeddingClassifier", "EncoderMixin"]
@@ -80,8 +80,10 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
     encoder : str, optional
         Encoder spec (``packaged:all-MiniLM-L6-v2``, a folder or a hub id); default from
         settings.
-    C : float
-        Inverse regularisation strength of the head.
+    C : float or "auto"
+        Inverse regularisation strength of the head; ``"auto"`` chooses it from
+        :data:`~stance.classifiers._head.C_GRID` by inner ``cv``-fold cross-validation on
+        the training data (:func:`~stance.classifiers._head.choose_C`), recorded in ``C_``.
     class_weight : {"balanced", None}
     batch_size : int
         Texts per encoder forward pass.
@@ -97,6 +99,10 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
     encoder_hash_ : str
         sha256 of its weights.
     head_ : LinearHead
+    C_ : float
+        The regularisation strength used (``C``, or the one chosen for ``"auto"``).
+    C_scores_ : dict
+        Mean inner macro-F1 per candidate ``C`` (empty unless ``C="auto"``).
     """
 
     backend = "embedding"
@@ -107,7 +113,7 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
         labels: list[str] | None = None,
         multilabel: bool = False,
         encoder: str | None = None,
-        C: float = 10.0,
+        C: float | str = 10.0,
         class_weight: str | None = "balanced",
         batch_size: int = 32,
         cache: bool = True,
@@ -132,22 +138,58 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
         return self._embed(texts)
 
     def _fit_features(self, F: np.ndarray, Y: np.ndarray) -> None:
-        self.head_ = LinearHead.fit(
-            F,
-            Y,
-            len(self.classes_),
-            self.multilabel,
-            C=self.C,
-            class_weight=self.class_weight,
-            random_state=self.random_state,
-        )
+        self.head_ = fit_head(self, F, Y)
+
+    def _fold_params(self) -> dict:
+        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
 
     def _raw_proba(self, F: np.ndarray) -> np.ndarray:
         return self.head_.proba(F)
 
     def _get_state(self, path) -> tuple[dict, dict[str, np.ndarray]]:
-        return self._encoder_state(), self.head_.arrays()
+        return {**self._encoder_state(), **c_state(self)}, self.head_.arrays()
 
     def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path) -> None:
         self._set_encoder_state(state)
+        set_c_state(self, state)
         self.head_ = LinearHead.from_arrays(arrays, self.multilabel)
+
+
+def fit_head(est, F, Y: np.ndarray) -> LinearHead:
+    """The logistic-regression head of ``est`` on features ``F``; ``C="auto"`` is chosen by inner CV first."""
+    if est.C == "auto":
+        est.C_, est.C_scores_ = choose_C(
+            F,
+            Y,
+            len(est.classes_),
+            est.multilabel,
+            cv=est.cv,
+            class_weight=est.class_weight,
+            random_state=est.random_state,
+        )
+        est.C_metric_ = "macro-F1"
+    else:
+        if not isinstance(est.C, int | float) or isinstance(est.C, bool) or est.C <= 0:
+            raise ValueError(f"C must be a positive number or 'auto', got {est.C!r}")
+        est.C_, est.C_scores_, est.C_metric_ = float(est.C), {}, ""
+    return LinearHead.fit(
+        F,
+        Y,
+        len(est.classes_),
+        est.multilabel,
+        C=est.C_,
+        class_weight=est.class_weight,
+        random_state=est.random_state,
+    )
+
+
+def c_state(est) -> dict:
+    """The saved form of ``C_`` and its inner-CV scores."""
+    return {"C": est.C_, "C_scores": {str(k): v for k, v in est.C_scores_.items()}, "C_metric": est.C_metric_}
+
+
+def set_c_state(est, state: dict) -> None:
+    """Restore what :func:`c_state` saved (models saved before it get their ``C``)."""
+    est.C_ = float(state.get("C", est.C if est.C != "auto" else np.nan))
+    est.C_scores_ = {float(k): float(v) for k, v in (state.get("C_scores") or {}).items()}
+    est.C_metric_ = str(state.get("C_metric", ""))

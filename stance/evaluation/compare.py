@@ -166,6 +166,7 @@ def compare_models(
     tie_tolerance: float = TIE_TOLERANCE,
     random_state: int = 0,
     on_error: str = "record",
+    related: Mapping[str, TaskData] | None = None,
 ) -> Comparison:
     """Cross-validate several models on the same folds and rank them.
 
@@ -192,6 +193,8 @@ def compare_models(
     on_error : {"record", "raise"}
         A model that fails in a documented way (:data:`MODEL_FAILURES`) is recorded with
         its error (default) or re-raised. Other exceptions always propagate.
+    related : mapping of str to TaskData, optional
+        Other targets' data for models that pool targets (see :func:`stance.evaluation.cv.fit_on`).
 
     Returns
     -------
@@ -216,6 +219,7 @@ def compare_models(
                 use_codebook_examples=use_codebook_examples,
                 random_state=random_state,
                 name=name,
+                related=related,
             )
         except MODEL_FAILURES as exc:
             if on_error == "raise":
@@ -309,6 +313,7 @@ def evaluate_task(
     tie_tolerance: float = TIE_TOLERANCE,
     random_state: int = 0,
     log: Callable[[str], None] | None = None,
+    related: Mapping[str, TaskData] | None = None,
 ) -> tuple[Comparison, pd.DataFrame, list[Fold]]:
     """The evaluation protocol of one task: primary folds, transfer folds, selection score.
 
@@ -333,6 +338,8 @@ def evaluate_task(
         Transfer schemes to score.
     log : callable, optional
         Receives progress messages.
+    related : mapping of str to TaskData, optional
+        Other targets' data for models that pool targets.
 
     Returns
     -------
@@ -352,6 +359,7 @@ def evaluate_task(
         "use_codebook_examples": use_codebook_examples,
         "tie_tolerance": tie_tolerance,
         "random_state": random_state,
+        "related": related,
     }
     folds = make_folds(data, scheme=scheme, n_splits=n_splits, random_state=random_state)
     comp = compare_models(data, models, folds, **kw)
@@ -370,6 +378,16 @@ def evaluate_task(
     by = "selection_score" if ranked["selection_score"].notna().any() else "score"
     comp.table = rank_models(ranked, by, tie_tolerance)
     return comp, table, folds
+
+
+def _models_for(task: str, models: Sequence[Any] | None) -> list[Any]:
+    """The models compared on ``task``: target-pooling backends only on stance targets."""
+    from stance.classifiers import REGISTRY
+
+    models = list(models) if models is not None else default_models()
+    if task.startswith("stance:"):
+        return models
+    return [m for m in models if not (isinstance(m, str) and getattr(REGISTRY.get(m), "pools_targets", False))]
 
 
 def _run_info(codebook: Codebook, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -479,15 +497,18 @@ def evaluate_gold(
     info = _run_info(codebook, settings)
     comps: dict[str, Comparison] = {}
     curves, transfers = [], []
+    datas = {
+        task: gold_task_data(corpus, gold, codebook, task) for task in dict.fromkeys([*tasks, *gold_tasks(codebook)])
+    }
     for task in tasks:
-        data = gold_task_data(corpus, gold, codebook, task)
+        data = datas[task]
         if len(data) == 0:
             say(f"{task}: no gold labels, skipped")
             continue
         say(f"{task}: {len(data)} passages, {data.passages['doc_id'].nunique()} documents")
         comp, table, folds = evaluate_task(
             data,
-            models,
+            _models_for(task, models),
             codebook=codebook,
             params=params,
             scheme=scheme,
@@ -499,6 +520,7 @@ def evaluate_gold(
             tie_tolerance=tie_tolerance,
             random_state=random_state,
             log=say,
+            related=datas,
         )
         comps[task] = comp
         transfers.append(table)

@@ -41,6 +41,7 @@ __all__ = [
     "fit_on",
     "learning_curve",
     "model_name",
+    "pooled_pairs",
     "run_folds",
 ]
 
@@ -313,8 +314,15 @@ def fit_on(
     params: Mapping[str, Any] | None = None,
     use_codebook_examples: bool = False,
     random_state: int = 0,
+    related: Mapping[str, TaskData] | None = None,
 ) -> Any:
     """A fresh ``model`` (see :func:`build_model`) fitted on the examples at ``index``.
+
+    A model that pools targets (``pools_targets``, e.g. the target-conditioned stance
+    model) is trained on the (target, passage) pairs of every target it names that
+    ``related`` holds: the pairs of ``data`` at ``index`` and, of every other target,
+    the pairs whose document is among the training documents of ``index``. So the held-out
+    documents stay out of training for every target.
 
     Parameters
     ----------
@@ -327,6 +335,8 @@ def fit_on(
     use_codebook_examples : bool
         Add the codebook's synthetic examples to the training data.
     random_state : int
+    related : mapping of str to TaskData, optional
+        The data of other targets, for models that pool targets.
 
     Returns
     -------
@@ -339,7 +349,11 @@ def fit_on(
         ``use_codebook_examples`` without a codebook.
     """
     est = build_model(model, data, codebook, params, random_state)
-    X = [data.texts[i] for i in index]
+    if getattr(est, "pools_targets", False) and related:
+        X, y, targets = pooled_pairs(est, data, index, related)
+        return est.fit(X, y, targets=targets)
+    texts = data.texts
+    X = [texts[i] for i in index]
     y = data.y[index]
     if use_codebook_examples:
         if codebook is None:
@@ -349,6 +363,44 @@ def fit_on(
         y = np.concatenate([y, ex_y]) if len(ex_text) else y
     est.fit(X, y)
     return est
+
+
+def pooled_pairs(
+    est: Any, data: TaskData, index: np.ndarray, related: Mapping[str, TaskData]
+) -> tuple[list[str], np.ndarray, list[str]]:
+    """The (target, passage) training pairs of a target-pooling model (see :func:`fit_on`).
+
+    Parameters
+    ----------
+    est : estimator
+        With ``target_list()``.
+    data : TaskData
+        The task of the model's own target.
+    index : ndarray of int
+        Training positions in ``data``.
+    related : mapping of str to TaskData
+        Data of the other targets.
+
+    Returns
+    -------
+    texts : list of str
+    y : ndarray
+    targets : list of str
+    """
+    train_docs = set(data.groups[index].tolist())
+    X: list[str] = []
+    ys: list[np.ndarray] = []
+    targets: list[str] = []
+    for task in est.target_list():
+        other = data if task == data.task else related.get(task)
+        if other is None or other.labels != data.labels:
+            continue
+        idx = np.asarray(index) if other is data else np.flatnonzero(np.isin(other.groups, list(train_docs)))
+        texts = other.texts
+        X += [texts[i] for i in idx]
+        ys.append(other.y[idx])
+        targets += [task] * len(idx)
+    return X, np.concatenate(ys) if ys else data.y[:0], targets
 
 
 def cross_validate(
@@ -361,6 +413,7 @@ def cross_validate(
     use_codebook_examples: bool = False,
     random_state: int = 0,
     name: str | None = None,
+    related: Mapping[str, TaskData] | None = None,
 ) -> CVResult:
     """Out-of-fold predictions of ``model`` on ``data``.
 
@@ -381,6 +434,8 @@ def cross_validate(
         Seed given to estimators that take one.
     name : str, optional
         Model name in the results (default: the registry name or class name).
+    related : mapping of str to TaskData, optional
+        Other targets' data for models that pool targets (see :func:`fit_on`).
 
     Returns
     -------
@@ -397,6 +452,7 @@ def cross_validate(
             params=params,
             use_codebook_examples=use_codebook_examples,
             random_state=random_state,
+            related=related,
         )
 
     return run_folds(data, folds, fit, name or model_name(model))
