@@ -89,7 +89,7 @@ def test_partial_stance_record_decides_only_that_target(store, lcorpus, codebook
 
 def test_later_decision_supersedes_same_annotator_only(store, lcorpus, codebook, pids):
     store.append([full(pids[0], "coder_a"), full(pids[0], "gold")], lcorpus, codebook)
-    report = store.append([full(pids[0], "coder_a", frames=["blame"], rationale={})], lcorpus, codebook)
+    report = store.append([full(pids[0], "coder_a", frames=["blame"], rationale={}, round=2)], lcorpus, codebook)
     assert len(report.changed) == 1
     assert {(c.cell, c.old, c.new) for c in report.changes} == {
         ("frame:cooperation", True, False),
@@ -101,10 +101,27 @@ def test_later_decision_supersedes_same_annotator_only(store, lcorpus, codebook,
     assert sorted(both["annotator"]) == ["coder_a", "gold"]
 
 
+def test_a_second_coding_in_the_same_round_is_a_conflict(store, lcorpus, codebook, pids):
+    store.append([full(pids[0], "coder_a")], lcorpus, codebook)
+    before = store.path.read_bytes()
+    with pytest.raises(StanceInputError, match=r"already coded by 'coder_a' in round 1 .* import it as round 2"):
+        store.append([full(pids[0], "coder_a", frames=["blame"], rationale={})], lcorpus, codebook)
+    assert store.path.read_bytes() == before
+    # the same coding again is unchanged, not a conflict
+    assert not store.append([full(pids[0], "coder_a")], lcorpus, codebook).added
+
+
+def test_a_codebook_version_the_codebook_does_not_know_is_refused(store, lcorpus, codebook, pids):
+    rec = full(pids[0], "coder_a") | {"codebook_version": "0.9"}
+    with pytest.raises(StanceInputError, match=r"field codebook_version: coded under codebook version '0.9'"):
+        store.append([rec], lcorpus, codebook)
+    assert not store.path.exists() or not store.records()
+
+
 def test_history_keeps_every_record(store, lcorpus, codebook, pids):
     store.append([full(pids[0])], lcorpus, codebook)
-    store.append([full(pids[0], frames=["blame"], rationale={})], lcorpus, codebook)
-    store.append([full(pids[0], frames=["goodwill"], rationale={})], lcorpus, codebook)
+    store.append([full(pids[0], frames=["blame"], rationale={}, round=2)], lcorpus, codebook)
+    store.append([full(pids[0], frames=["goodwill"], rationale={}, round=3)], lcorpus, codebook)
     hist = store.history(pids[0])
     assert [h["frames"] for h in hist] == [["cooperation"], ["blame"], ["goodwill"]]
     assert store.resolved().iloc[0]["record_ids"] == [h["record_id"] for h in hist]

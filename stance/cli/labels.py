@@ -92,8 +92,13 @@ def _print_report(report: Any) -> None:
     console.print(report.summary(), highlight=False)
 
 
+MAX_DOCUMENT_ROWS = 30
+"""Above this many documents, label counts are shown by side and year instead of per document."""
+
+
 def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Path | None) -> None:
     from stance.labels import document_counts, label_counts
+    from stance.labels.store import group_counts
 
     st = _store(store, codebook)
     cb = _codebook(codebook, st)
@@ -119,7 +124,11 @@ def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Pat
     except Exception as exc:  # the counts still make sense without the corpus
         err_console.print(f"[yellow]note:[/yellow] corpus not loaded ({exc})", highlight=False)
         corp = None
-    print_frame(document_counts(res, cb, corp), title="Passages labelled and frame positives per document")
+    if corp is not None and "side" in corp.documents and len(corp.documents) > MAX_DOCUMENT_ROWS:
+        table = group_counts(res, cb, corp)
+        print_frame(table, title=f"Positives per label by side and year ({annotator})")
+    else:
+        print_frame(document_counts(res, cb, corp), title="Passages labelled and frame positives per document")
     coded_tasks = set(counts.loc[counts["coded"] > 0, "task"])
     rare = counts[counts["rare"] & counts["task"].isin(coded_tasks)]
     for task, group in rare.groupby("task", sort=False):

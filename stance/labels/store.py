@@ -482,7 +482,7 @@ class LabelStore:
                 rec = schema.normalise(
                     item, problems, passages=passages, defaults=base, check_rationale=report.warnings
                 )
-                if rec is not None:
+                if rec is not None and _known_version(rec, codebook, item, problems):
                     clean.append((item, rec))
                     if schema.hash and rec.get("codebook_hash") not in (None, schema.hash):
                         report.warnings.append(
@@ -657,6 +657,65 @@ def _parse_store(raw: bytes, path: Path) -> list[dict]:
     return out
 
 
+def known_versions(codebook: Any) -> set[str]:
+    """Codebook versions a store accepts: the current one and every version in its ``changelog``."""
+    data = getattr(codebook, "data", None) or {}
+    versions = {str(e.get("version")) for e in data.get("changelog") or [] if isinstance(e, Mapping)}
+    current = getattr(codebook, "version", None)
+    return versions | ({str(current)} if current else set())
+
+
+def _known_version(rec: Mapping[str, Any], codebook: Any, item: Located, problems: Problems) -> bool:
+    """A record coded under a codebook version the codebook does not know is refused, naming the version."""
+    known = known_versions(codebook) if codebook is not None else set()
+    version = rec.get("codebook_version")
+    if not known or version in (None, "") or str(version) in known:
+        return True
+    problems.add(
+        f"coded under codebook version {version!r}, which this codebook does not know (its changelog lists "
+        f"{', '.join(sorted(known))}); re-code under a listed version or add the version to the changelog",
+        item.file,
+        item.line,
+        "codebook_version",
+    )
+    return False
+
+
+def _is_full_coding(rec: Mapping[str, Any]) -> bool:
+    return rec.get("kind", "annotation") == "annotation" and not rec.get("fields")
+
+
+def _round_codings(existing: list[dict], schema: LabelSchema) -> dict[tuple[str, str, int], dict]:
+    """The cells of each full annotation already stored, by (annotator, passage, round)."""
+    out: dict[tuple[str, str, int], dict] = {}
+    for r in existing:
+        if _is_full_coding(r):
+            key = (str(r.get("annotator")), str(r.get("passage_id")), int(r.get("round") or 1))
+            out.setdefault(key, {}).update(schema.cells_of(r))
+    return out
+
+
+def _check_recoding(item: Located, rec: dict, cells: dict, coded: dict, problems: Problems) -> None:
+    """A second, different full coding of a passage by one annotator in one round is a conflict."""
+    if not _is_full_coding(rec):
+        return
+    rnd = int(rec.get("round") or 1)
+    before = coded.get((rec["annotator"], rec["passage_id"], rnd))
+    if before is None:
+        return
+    clash = [c for c in cells if c in before and before[c] != cells[c]]
+    if clash:
+        problems.add(
+            f"passage {rec['passage_id']!r} is already coded by {rec['annotator']!r} in round {rnd} "
+            f"({clash[0]} = {_show(before[clash[0]])}, this line says {_show(cells[clash[0]])}); a second coding "
+            f"in the same round is a conflict: import it as round {rnd + 1} (--round {rnd + 1}), or as a re-code "
+            "of the fields that change",
+            item.file,
+            item.line,
+            clash[0].split(":", 1)[0],
+        )
+
+
 def _check_batch(
     clean: list[tuple[Located, dict]],
     schema: LabelSchema,
@@ -671,9 +730,11 @@ def _check_batch(
     for r in existing + [rec for _, rec in clean]:
         refs = by_ref.setdefault((str(r.get("annotator")), str(r.get("passage_id"))), set())
         refs.update({str(r.get("record_id", "")), str(r.get("timestamp", ""))})
+    coded = _round_codings(existing, schema)
     for item, rec in clean:
         key = (rec["annotator"], rec["passage_id"])
         cells = schema.cells_of(rec)
+        _check_recoding(item, rec, cells, coded, problems)
         duplicate = False
         for other_item, other_rec, other_cells in seen.get(key, []):
             clash = [c for c in cells if c in other_cells and other_cells[c] != cells[c]]
@@ -926,6 +987,41 @@ def document_counts(resolved: pd.DataFrame, codebook: Any, corpus: Any = None) -
         rows.append(row)
     cols = ["doc_id", "labelled", *(["analysable"] if corpus is not None else []), *schema.frames]
     return pd.DataFrame(rows, columns=cols)
+
+
+def group_counts(
+    resolved: pd.DataFrame, codebook: Any, corpus: Any, by: Sequence[str] = ("side", "year")
+) -> pd.DataFrame:
+    """Positives per label in each group of documents (by default side and year of publication).
+
+    Parameters
+    ----------
+    resolved : DataFrame
+        A resolved table (:meth:`LabelStore.resolved`).
+    codebook : Codebook
+        Supplies the labels.
+    corpus : Corpus
+        Supplies the documents' ``side``, ``published`` and other grouping columns.
+    by : sequence of str
+        Document columns to group by; ``year`` is the year of ``published``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (task, label), one column per group (``"CN 2017"``, ...), plus ``labelled``
+        rows giving the number of labelled passages per group.
+    """
+    docs = corpus.documents.assign(year=corpus.documents["published"].dt.year.astype("Int64").astype(str))
+    keys = docs.set_index("doc_id")[list(by)].astype(str).agg(" ".join, axis=1)
+    group = resolved["doc_id"].map(keys).fillna("unknown")
+    columns = {}
+    for name in sorted(group.unique()):
+        sub = resolved[group == name]
+        counts = label_counts(sub, codebook).set_index(["task", "label"])["positives"]
+        columns[name] = pd.concat([pd.Series({("all", "labelled"): len(sub)}), counts])
+    out = pd.DataFrame(columns).fillna(0).astype(int)
+    out.index = out.index.set_names(["task", "label"])
+    return out.reset_index()
 
 
 def make_record(**kwargs: Any) -> dict:
