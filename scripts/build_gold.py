@@ -106,10 +106,49 @@ def gold_records(store: LabelStore, adjudicated: dict[str, dict], codebook: Code
     return out
 
 
+def gold_roles_records(
+    store: LabelStore, adjudicated: dict[str, dict], codebook: Codebook, date: str, first: tuple[str, ...], second: str
+) -> list[dict]:
+    """Gold roles of a roles-only re-code round: partial ``fields: ["roles"]`` records of round 2."""
+    one = {r["passage_id"]: r for r in store.records(annotator=list(first)) if r.get("fields") == ["roles"]}
+    two = {r["passage_id"]: r for r in store.records(annotator=[second]) if r.get("fields") == ["roles"]}
+    out = []
+    for pid in sorted(one):
+        base, other = one[pid], two.get(pid)
+        adj = adjudicated.get(pid, {"decisions": {}, "reasons": {}})
+        roles = _apply({"roles": base.get("roles") or {}}, None, adj["decisions"])["roles"]
+        refs = {base["annotator"]: base["record_id"]}
+        if other is not None:
+            refs[second] = other["record_id"]
+            reason = adj["reasons"] or "the coders agreed on every role"
+        else:
+            reason = "roles coded once in the re-code round (not in the reliability subsample): the coding is gold"
+        out.append(
+            {
+                "passage_id": pid,
+                "text_hash": base["text_hash"],
+                "annotator": "gold",
+                "kind": "adjudication",
+                "round": int(base.get("round") or 2),
+                "fields": ["roles"],
+                "roles": roles,
+                "adjudicates": refs,
+                "reason": reason,
+                "codebook_version": codebook.version,
+                "codebook_hash": codebook.hash,
+                "timestamp": date,
+            }
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--adjudicated", type=Path, required=True)
     ap.add_argument("--date", default="2026-12-01T12:00:00Z")
+    ap.add_argument("--roles-round", action="store_true", help="gold roles of the roles re-code round (round 2)")
+    ap.add_argument("--first", default="coder_f,coder_h", help="with --roles-round: the first coders")
+    ap.add_argument("--second", default="coder_g", help="with --roles-round: the independent second coder")
     args = ap.parse_args(argv)
     paths = ProjectPaths.discover()
     codebook = Codebook.load(paths.codebook)
@@ -117,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     lines = [json.loads(x) for x in args.adjudicated.read_text(encoding="utf-8").splitlines() if x.strip()]
     adjudicated = {x["passage_id"]: x for x in lines}
     try:
-        report = store.append(gold_records(store, adjudicated, codebook, args.date), source=args.adjudicated.name)
+        if args.roles_round:
+            records = gold_roles_records(
+                store, adjudicated, codebook, args.date, tuple(args.first.split(",")), args.second
+            )
+        else:
+            records = gold_records(store, adjudicated, codebook, args.date)
+        report = store.append(records, source=args.adjudicated.name)
     except StanceInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         for p in getattr(exc, "problems", [])[:10]:

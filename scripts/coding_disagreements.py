@@ -24,15 +24,22 @@ from stance.paths import ProjectPaths
 
 
 def cell_values(row: pd.Series, frames: list[str], targets: list[str], actors: list[str]) -> dict[str, object]:
-    out: dict[str, object] = {f"frames:{f}": bool(row[f"frame:{f}"]) for f in frames}
+    """Every field one coding decides (fields it leaves undecided are None)."""
+    out: dict[str, object] = {
+        f"frames:{f}": None if pd.isna(row[f"frame:{f}"]) else bool(row[f"frame:{f}"]) for f in frames
+    }
     out |= {f"stance:{t}": row[f"stance:{t}"] for t in targets}
-    out |= {f"roles:{a}": row[f"role:{a}"] or "none" for a in actors}
+    decided = any(row[f"role:{a}"] is not None for a in actors)
+    out |= {f"roles:{a}": (row[f"role:{a}"] or "none") if decided else None for a in actors}
     out["on_topic"] = row["on_topic"]
     return out
 
 
-def pairs(store: LabelStore, first: list[str], second: str) -> pd.DataFrame:
+def pairs(store: LabelStore, first: list[str], second: str, round: int | None = None) -> tuple:
+    """Resolved codings of the first coders and of the second coder, on the passages both coded."""
     df = store.resolved(annotator=[*first, second])
+    if round is not None:
+        df = df[df["round"] == round]
     one = df[df["annotator"].isin(first)].drop_duplicates("passage_id", keep="last").set_index("passage_id")
     two = df[df["annotator"] == second].set_index("passage_id")
     common = two.index.intersection(one.index)
@@ -44,19 +51,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--second", default="coder_e")
     ap.add_argument("--first", default="coder_c,coder_d,coder_a")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--round", type=int, default=None, help="only records of this coding round")
     args = ap.parse_args(argv)
     paths = ProjectPaths.discover()
     store = LabelStore(paths.labels)
     schema = store.schema()
-    one, two = pairs(store, args.first.split(","), args.second)
+    one, two = pairs(store, args.first.split(","), args.second, args.round)
     corpus = load_corpus_for(paths.labels).passages.set_index("passage_id")
     lines, n_fields = [], 0
     for pid in one.index:
         a = cell_values(one.loc[pid], schema.frames, schema.stance_targets, schema.actors)
         b = cell_values(two.loc[pid], schema.frames, schema.stance_targets, schema.actors)
-        if a["on_topic"] is None:  # codings under v1.0 did not record on_topic
-            a.pop("on_topic"), b.pop("on_topic")
-        diff = [k for k in a if a[k] != b[k]]
+        diff = [k for k in a if a[k] is not None and b[k] is not None and a[k] != b[k]]
         if not diff:
             continue
         n_fields += len(diff)

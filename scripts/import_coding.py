@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--round", type=int, default=1)
     ap.add_argument("--date", default="2026-12-01T00:00:00Z", help="coding date stamped on every record")
     ap.add_argument("--store", type=Path, default=None)
+    ap.add_argument("--fields", default=None, help="comma-separated fields a re-code decides, e.g. roles")
     args = ap.parse_args(argv)
     paths = ProjectPaths.discover()
     codebook = Codebook.load(paths.codebook)
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         "codebook_hash": codebook.hash,
         "timestamp": args.date,
     }
+    if args.fields:
+        defaults["fields"] = args.fields.split(",")
     try:
         report = store.append(read_coding(args.coding), source=args.coding.name, defaults=defaults)
     except StanceInputError as exc:

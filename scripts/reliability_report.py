@@ -89,9 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first", default="coder_c,coder_d,coder_a")
     ap.add_argument("--out", type=Path, default=Path("docs/coding"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--round", type=int, default=None, help="only records of this coding round")
+    ap.add_argument("--name", default="", help="suffix of the output files (reliability<name>.csv)")
     args = ap.parse_args(argv)
     store = LabelStore(ProjectPaths.discover().labels)
-    one, two = pairs(store, args.first.split(","), args.second)
+    one, two = pairs(store, args.first.split(","), args.second, args.round)
     units = unit_table(one, two, store.schema())
     side = units["passage_id"].str.startswith("wh-").map({True: "US", False: "CN"})
     tables = []
@@ -104,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     conf = units[units["first"] != units["second"]].assign(label=lambda d: d["field"].map(_label))
     conf = conf.groupby(["label", "first", "second"]).size().rename("n").reset_index()
     args.out.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out / "reliability.csv", index=False, lineterminator="\n")
-    conf.to_csv(args.out / "disagreement_confusion.csv", index=False, lineterminator="\n")
+    out.to_csv(args.out / f"reliability{args.name}.csv", index=False, lineterminator="\n")
+    conf.to_csv(args.out / f"disagreement_confusion{args.name}.csv", index=False, lineterminator="\n")
     print(out.to_string(index=False))
     return 0
 

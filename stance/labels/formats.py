@@ -202,6 +202,7 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
         {f"stance:{t}" for t in schema.stance_targets}
         | {f"role:{a}" for a in schema.actors}
         | {f"rationale:{f}" for f in schema.frames}
+        | {f"rationale:stance:{t}" for t in schema.stance_targets}
         | {f"frame:{f}" for f in schema.frames}
     )
     for col in header:
@@ -268,7 +269,7 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
         fields = [f.strip() for f in re.split(r"[;|]", row.get("fields", "")) if f.strip()] or None
         rationale = {c.split(":", 1)[1]: row[c] for c in header if c.startswith("rationale:") and row.get(c, "")}
         extra: dict[str, Any] = {"passage_id": row.get("passage_id", "")}
-        for key in ("text_hash", "doc_id", "annotator", "note", "timestamp", "kind"):
+        for key in ("text_hash", "doc_id", "annotator", "note", "timestamp", "kind", "on_topic"):
             if row.get(key):
                 extra[key] = row[key]
         if row.get("round"):
@@ -852,7 +853,9 @@ def _write_csv(
         "frames",
         *[f"stance:{t}" for t in schema.stance_targets],
         *[f"role:{a}" for a in schema.actors],
+        "on_topic",
         *[f"rationale:{f}" for f in schema.frames],
+        *[f"rationale:stance:{t}" for t in schema.stance_targets],
         "fields",
         "note",
         "text",
@@ -873,6 +876,8 @@ def _write_csv(
                     row[c] = v
             for f, words in (lab.get("rationale") or {}).items():
                 row[f"rationale:{f}"] = words
+            if lab.get("on_topic") is not None and not pd.isna(lab.get("on_topic")):
+                row["on_topic"] = "true" if lab["on_topic"] else "false"
             row["fields"] = ";".join(_partial_fields(cells, schema))
         w.writerow(row)
     return buf.getvalue()
