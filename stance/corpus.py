@@ -523,6 +523,55 @@ def _segment(
     return passages, sentences, notes
 
 
+_SEGMENT_MODULES = ("corpus.py", "markdown.py", "speakers.py")
+
+
+def _segment_key(docs: pd.DataFrame, rules: Sequence[BoilerplateRule], table: dict[str, str]) -> str:
+    """Cache key of a segmentation: file hashes, the metadata segmentation reads, rules and code."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _SEGMENT_MODULES:
+        digest.update(hashlib.sha256((here / name).read_bytes()).digest())
+    cols = ["doc_id", "file", "sha256", "title", "author", "transcript"]
+    digest.update(docs[cols].astype(str).to_csv(index=False).encode("utf-8"))
+    digest.update(repr(list(rules)).encode("utf-8"))
+    digest.update(json.dumps(table, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()[:24]
+
+
+def _segment_cached(
+    docs: pd.DataFrame, texts: dict[str, str], rules: Sequence[BoilerplateRule], table: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """:func:`_segment`, reusing an earlier result for the same files, metadata, rules and code.
+
+    The cache (Parquet and JSON under ``<cache_dir>/segments/``) is keyed by the sha256 of every
+    file; any edit to a document, its metadata, the rules or the segmenting code segments afresh.
+    """
+    from stance.config import settings
+    from stance.io import atomic_write
+
+    folder = settings().cache_dir / "segments"
+    key = _segment_key(docs, rules, table)
+    files = [folder / f"{key}.{part}" for part in ("passages.parquet", "sentences.parquet", "notes.json")]
+    if all(f.is_file() for f in files):
+        try:
+            notes = json.loads(files[2].read_text(encoding="utf-8"))
+            return pd.read_parquet(files[0]), pd.read_parquet(files[1]), list(notes)
+        except (OSError, ValueError):
+            pass  # a damaged cache entry is recomputed below
+    passages, sentences, notes = _segment(docs, texts, rules, {d: table for d in docs["doc_id"]})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for frame, target in ((passages, files[0]), (sentences, files[1])):
+            buf = io.BytesIO()
+            frame.to_parquet(buf, index=False)
+            atomic_write(target, buf.getvalue())
+        atomic_write(files[2], json.dumps(notes))
+    except OSError:
+        pass  # an unwritable cache only costs time
+    return passages, sentences, notes
+
+
 def _parse_date(value: str, file: Path, line: int) -> pd.Timestamp:
     value = (value or "").strip()
     if not value:
@@ -770,7 +819,7 @@ def load_corpus(
         raise StanceInputError("no such corpus folder or table", file=path)
     docs = _complete_documents(docs, path)
     table = load_speaker_table(path) if path.is_dir() else {}
-    passages, sentences, seg_notes = _segment(docs, texts, rules, {d: table for d in docs["doc_id"]})
+    passages, sentences, seg_notes = _segment_cached(docs, texts, rules, table)
     notes += seg_notes
     passages = mark_on_topic(passages, docs, topic)
     if topic is not None:

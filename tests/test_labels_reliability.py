@@ -271,3 +271,24 @@ def test_no_double_coding_gives_an_empty_table(store, lcorpus, codebook, pids):
     assert table.empty and list(table.columns)[:2] == ["task", "label"]
     with pytest.raises(ValueError, match="no two coders"):
         disagreements(LabelStore(store.path, codebook=codebook).records()[:1], codebook)
+
+
+def test_a_coder_group_reads_several_annotators_as_one_coder(coded, codebook):
+    records = coded.records()
+    split = [
+        {**r, "annotator": "coder_x"} if r["annotator"] == "coder_a" and i % 2 else r for i, r in enumerate(records)
+    ]
+    whole = reliability_table(records, codebook, coders=["coder_a", "coder_b"])
+    grouped = reliability_table(split, codebook, coders=["coder_a+coder_x", "coder_b"])
+    pd.testing.assert_series_equal(whole["alpha"], grouped["alpha"])
+    with pytest.raises(StanceInputError, match="no records by 'coder_z'"):
+        reliability_table(records, codebook, coders=["coder_a+coder_z", "coder_b"])
+
+
+def test_alpha_intervals_come_from_a_seeded_bootstrap_over_passages(coded, codebook):
+    table = reliability_table(coded, codebook, intervals=True, n_boot=200, seed=3)
+    again = reliability_table(coded, codebook, intervals=True, n_boot=200, seed=3)
+    pd.testing.assert_frame_equal(table, again)
+    blame = table.set_index("label").loc["blame"]
+    assert blame["alpha_low"] <= blame["alpha"] <= blame["alpha_high"]
+    assert blame["alpha_low"] < blame["alpha_high"]

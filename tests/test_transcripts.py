@@ -242,3 +242,22 @@ def test_white_house_files_match_their_manifest():
     assert len(manifest) == 192 and manifest["id"].is_unique
     for row in manifest.itertuples():
         assert hashlib.sha256((folder / row.file).read_bytes()).hexdigest() == row.sha256, row.file
+
+
+def test_segmentation_is_cached_by_file_hash(tmp_path, monkeypatch):
+    import stance.corpus as corpus_module
+
+    monkeypatch.setenv("STANCE_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _briefing_corpus(tmp_path)
+    first = load_corpus(folder, topic=TOPIC)
+    calls = []
+    real = corpus_module._segment
+    monkeypatch.setattr(corpus_module, "_segment", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = load_corpus(folder, topic=TOPIC)
+    assert calls == []
+    pd.testing.assert_frame_equal(first.passages, again.passages)
+    pd.testing.assert_frame_equal(first.sentences, again.sentences)
+    (folder / "press/2024-01/b1.md").write_text(BRIEFING.replace("sunny", "rainy"), encoding="utf-8")
+    edited = load_corpus(folder, topic=TOPIC)
+    assert calls == [1]
+    assert edited.passages["text"].str.contains("rainy").any()

@@ -33,7 +33,8 @@ _CODERS = typer.Option(
     None,
     "--coders",
     help="The two coders to compare, e.g. coder_a,coder_b (default: coder_a,coder_b, or the only "
-    "two non-gold annotators).",
+    "two non-gold annotators). Join annotators with + to read them as one coder, e.g. "
+    "coder_c+coder_d+coder_a,coder_e.",
 )
 _ROUND = typer.Option(None, "--round", help="Only records of this coding round.")
 
@@ -203,6 +204,9 @@ def reliability(
     round: int | None = _ROUND,
     codebook: Path | None = _CODEBOOK,
     out: Path | None = typer.Option(None, "--out", "-o", help="Also write the table to this CSV file."),
+    intervals: bool = typer.Option(
+        False, "--intervals", help="Add a 95% interval for alpha from 1,000 bootstrap resamples of passages."
+    ),
 ) -> None:
     """Krippendorff's alpha and percent agreement per frame, stance target and role between two coders."""
     from stance.io import atomic_write, check_output, replaced_note
@@ -210,7 +214,7 @@ def reliability(
 
     st = _store(store, codebook)
     replaced = check_output(out, [".csv"], inputs=[st.path, codebook]) if out is not None else False
-    table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round)
+    table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round, intervals=intervals)
     if table.empty:
         fail(
             "no passage is coded by two coders; import each coder's labels with "

@@ -165,11 +165,87 @@ def _states(
 
 
 # --------------------------------------------------------------------------- reliability
+def _row(task: str, label: str, va: list, vb: list, categories: Sequence[Any], positive: Any) -> tuple:
+    n = len(va)
+    agree = float(np.mean([x == y for x, y in zip(va, vb, strict=True)])) if n else float("nan")
+    alpha = krippendorff_alpha(va, vb, categories)
+    return (task, label, n, alpha, agree, int(sum(positive(x) for x in va)), int(sum(positive(y) for y in vb)))
+
+
+def _role_pairs(a: dict[str, _State], b: dict[str, _State], both: Sequence[str], actors: Sequence[str]) -> tuple:
+    va, vb = [], []
+    for p in both:
+        for actor in actors:
+            x, y = a[p].cells.get(f"role:{actor}"), b[p].cells.get(f"role:{actor}")
+            if x is None or y is None or (x == NO_ROLE and y == NO_ROLE):
+                continue
+            va.append(x)
+            vb.append(y)
+    return va, vb
+
+
+def _rows(a: dict[str, _State], b: dict[str, _State], both: Sequence[str], schema: LabelSchema) -> list[tuple]:
+    """One row per label: task, label, units, alpha, agreement, positives of each coder, over passages ``both``."""
+    rows = []
+    for f in schema.frames:
+        cell = f"frame:{f}"
+        units = [p for p in both if cell in a[p].cells and cell in b[p].cells]
+        va, vb = [a[p].cells[cell] for p in units], [b[p].cells[cell] for p in units]
+        rows.append(_row("frames", f, va, vb, [False, True], bool))
+    negative = "NONE" if "NONE" in schema.stance_classes else (schema.stance_classes or [None])[-1]
+    for t in schema.stance_targets:
+        cell = f"stance:{t}"
+        units = [p for p in both if a[p].cells.get(cell) is not None and b[p].cells.get(cell) is not None]
+        va, vb = [a[p].cells[cell] for p in units], [b[p].cells[cell] for p in units]
+        rows.append(_row(f"stance:{t}", t, va, vb, schema.stance_classes, lambda x: x != negative))
+    if schema.actors and schema.roles:
+        va, vb = _role_pairs(a, b, both, schema.actors)
+        rows.append(_row("roles", "roles", va, vb, [*schema.roles, NO_ROLE], lambda x: x != NO_ROLE))
+        for role in schema.roles:
+            rows.append(_row("roles", role, [x == role for x in va], [y == role for y in vb], [False, True], bool))
+    return rows
+
+
+def _with_intervals(
+    out: pd.DataFrame, a: dict, b: dict, both: Sequence[str], schema: LabelSchema, n_boot: int, seed: int
+) -> pd.DataFrame:
+    """Add ``alpha_low`` and ``alpha_high``: the 2.5th and 97.5th percentiles over bootstrap resamples of passages."""
+    rng = np.random.default_rng(seed)
+    ids = np.array(sorted(both))
+    draws = np.full((n_boot, len(out)), np.nan)
+    for i in range(n_boot):
+        sample = list(rng.choice(ids, size=len(ids), replace=True))
+        draws[i] = [r[3] for r in _rows(a, b, sample, schema)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = out.assign(
+            alpha_low=np.nanpercentile(draws, 2.5, axis=0), alpha_high=np.nanpercentile(draws, 97.5, axis=0)
+        )
+    return out
+
+
+def _merge_groups(records: list[dict], coders: Sequence[str] | None) -> tuple[list[dict], Sequence[str] | None]:
+    """Coders given as ``a+b+c`` count as one coder: their records are read under that name."""
+    if coders is None or not any("+" in c for c in coders):
+        return records, coders
+    rename = {member: c for c in coders if "+" in c for member in c.split("+")}
+    present = {str(r.get("annotator")) for r in records}
+    missing = [m for m in rename if m not in present]
+    if missing:
+        raise StanceInputError(
+            f"no records by {missing[0]!r} (annotators: {', '.join(sorted(present))})", field="coders"
+        )
+    return [{**r, "annotator": rename.get(str(r.get("annotator")), r.get("annotator"))} for r in records], coders
+
+
 def reliability_table(
     store_or_df: Any,
     codebook: Any = None,
     coders: Sequence[str] | None = None,
     round: int | None = None,
+    intervals: bool = False,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Krippendorff's alpha and percent agreement per label between two coders.
 
@@ -184,6 +260,14 @@ def reliability_table(
         annotators who coded the most passages in common (ties: alphabetical).
     round : int, optional
         Only records of this coding round.
+    intervals : bool
+        Add ``alpha_low`` and ``alpha_high``, a 95% interval from ``n_boot`` bootstrap resamples
+        of passages (seeded by ``seed``).
+    n_boot, seed : int
+        Bootstrap resamples and seed.
+
+    A coder given as ``coder_c+coder_d`` is one coder made of several annotators (for example
+    the first coding of a sample split between two coders).
 
     Returns
     -------
@@ -200,6 +284,7 @@ def reliability_table(
     """
     records, store = _records_of(store_or_df)
     schema = _schema_for(codebook, store, records)
+    records, coders = _merge_groups(records, coders)
     pair = _pick_coders(records, coders)
     if pair is None:
         return pd.DataFrame(columns=RELIABILITY_COLUMNS)
@@ -209,54 +294,9 @@ def reliability_table(
         out = pd.DataFrame(columns=RELIABILITY_COLUMNS)
         out.attrs["coders"] = list(pair)
         return out
-    rows = []
-
-    def add(task: str, label: str, va: list, vb: list, categories: Sequence[Any], positive: Any) -> None:
-        n = len(va)
-        agree = float(np.mean([x == y for x, y in zip(va, vb, strict=True)])) if n else float("nan")
-        rows.append(
-            (
-                task,
-                label,
-                n,
-                krippendorff_alpha(va, vb, categories),
-                agree,
-                int(sum(positive(x) for x in va)),
-                int(sum(positive(y) for y in vb)),
-            )
-        )
-
-    for f in schema.frames:
-        cell = f"frame:{f}"
-        units = [p for p in both if cell in a[p].cells and cell in b[p].cells]
-        add("frames", f, [a[p].cells[cell] for p in units], [b[p].cells[cell] for p in units], [False, True], bool)
-    negative = "NONE" if "NONE" in schema.stance_classes else (schema.stance_classes or [None])[-1]
-    for t in schema.stance_targets:
-        cell = f"stance:{t}"
-        units = [p for p in both if a[p].cells.get(cell) is not None and b[p].cells.get(cell) is not None]
-        add(
-            f"stance:{t}",
-            t,
-            [a[p].cells[cell] for p in units],
-            [b[p].cells[cell] for p in units],
-            schema.stance_classes,
-            lambda x: x != negative,
-        )
-    if schema.actors and schema.roles:
-        va, vb = [], []
-        for p in both:
-            for actor in schema.actors:
-                cell = f"role:{actor}"
-                x, y = a[p].cells.get(cell), b[p].cells.get(cell)
-                if x is None or y is None or (x == NO_ROLE and y == NO_ROLE):
-                    continue
-                va.append(x)
-                vb.append(y)
-        cats = [*schema.roles, NO_ROLE]
-        add("roles", "roles", va, vb, cats, lambda x: x != NO_ROLE)
-        for role in schema.roles:
-            add("roles", role, [x == role for x in va], [y == role for y in vb], [False, True], bool)
-    out = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    out = pd.DataFrame(_rows(a, b, both, schema), columns=RELIABILITY_COLUMNS)
+    if intervals:
+        out = _with_intervals(out, a, b, both, schema, n_boot, seed)
     out.attrs["coders"] = list(pair)
     return out
 
