@@ -13,18 +13,21 @@ from __future__ import annotations
 
 from stance.codebook import Codebook
 from stance.config import project_root, settings
-from stance.corpus import Corpus, diff_passages, load_corpus, text_hash
+from stance.corpus import Corpus, diff_passages, load_corpus, load_project_corpus, text_hash
 from stance.errors import StanceInputError
+from stance.paths import ProjectPaths
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Codebook",
     "Corpus",
+    "ProjectPaths",
     "StanceInputError",
     "__version__",
     "diff_passages",
     "load_corpus",
+    "load_project_corpus",
     "project_root",
     "settings",
     "text_hash",
