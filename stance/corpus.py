@@ -19,6 +19,7 @@ import csv
 import difflib
 import hashlib
 import io
+import json
 import re
 import unicodedata
 import warnings
