@@ -33,9 +33,10 @@ device
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from stance.paths import read_project_settings
 
 __all__ = ["DEFAULT_ENCODER", "DEVICES", "ENCODER_RUNTIMES", "Settings", "project_root", "settings"]
 
@@ -79,15 +80,6 @@ class Settings:
     device: str = "auto"
 
 
-def _toml(root: Path) -> dict:
-    path = root / "stance.toml"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    return data.get("stance", data)
-
-
 def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in {"", "0", "false", "no", "off"}
 
@@ -111,7 +103,7 @@ def _choice(name: str, env: str, cfg: dict, allowed: tuple[str, ...], root: Path
 def settings() -> Settings:
     """Return the current settings (read afresh on each call, so env changes apply)."""
     root = project_root()
-    cfg = _toml(root)
+    cfg = read_project_settings(root)
     cache = os.environ.get("STANCE_CACHE_DIR") or cfg.get("cache_dir") or root / ".cache" / "stance"
     cache_path = Path(cache)
     if not cache_path.is_absolute():

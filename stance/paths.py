@@ -22,7 +22,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-__all__ = ["CONFIG_FILE", "MODEL_CARD", "ProjectPaths", "discover_corpora"]
+__all__ = ["CONFIG_FILE", "MODEL_CARD", "ProjectPaths", "discover_corpora", "read_project_settings"]
 
 CONFIG_FILE = "config.json"
 """Name of the JSON file that describes a saved model version."""
@@ -31,8 +31,9 @@ MODEL_CARD = "MODEL_CARD.md"
 MANIFEST = "manifest.csv"
 
 
-def _read_toml(root: Path) -> dict:
-    path = root / "stance.toml"
+def read_project_settings(root: str | Path) -> dict:
+    """The ``[stance]`` table of a project's ``stance.toml`` (empty when there is none)."""
+    path = Path(root) / "stance.toml"
     if not path.is_file():
         return {}
     with path.open("rb") as fh:
@@ -126,7 +127,7 @@ class ProjectPaths:
 
             root = project_root()
         root = Path(root).resolve()
-        cfg = _read_toml(root)
+        cfg = read_project_settings(root)
 
         def _path(key: str, default: str) -> Path:
             value = Path(str(cfg.get(key) or default))

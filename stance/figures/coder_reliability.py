@@ -8,6 +8,7 @@ import pandas as pd
 
 from stance import plotting
 from stance.figures.context import MissingInputError
+from stance.paths import read_project_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -39,6 +40,40 @@ def _shown(ctx: FigureContext) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(ctx.labels_path)
 
 
+N_BOOT = 500
+
+
+def comparisons(ctx: FigureContext) -> list[dict]:
+    """The coder comparisons drawn, from ``[stance.reliability] comparisons`` in ``stance.toml``.
+
+    Each entry has ``name``, ``coders`` (``"a,b"``; ``a+b`` reads two annotators as one coder) and an
+    optional ``round``. A label measured by several comparisons is drawn from the last one (a later
+    re-code round supersedes an earlier one). Without the setting: the store's default coder pair.
+    """
+    settings = read_project_settings(ctx.root).get("reliability") or {}
+    return [dict(c) for c in settings.get("comparisons") or []] or [{"name": "", "coders": None}]
+
+
+def _comparisons_table(store: object, ctx: FigureContext) -> pd.DataFrame:
+    from stance.labels import reliability_table
+
+    parts = []
+    for comp in comparisons(ctx):
+        coders = str(comp["coders"]).split(",") if comp.get("coders") else None
+        table = reliability_table(
+            store, codebook=ctx.codebook, coders=coders, round=comp.get("round"), intervals=True, n_boot=N_BOOT
+        )
+        if not table.empty:
+            parts.append(table.assign(comparison=comp.get("name") or " vs ".join(table.attrs["coders"])))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(["task", "label"], keep="last")
+    order = {t: i for i, t in enumerate(dict.fromkeys(parts[0]["task"]))}
+    out = out.sort_values("task", key=lambda col: col.map(order), kind="stable").reset_index(drop=True)
+    out.attrs["coders"] = list(dict.fromkeys(out["comparison"]))
+    return out
+
+
 def compute(ctx: FigureContext) -> pd.DataFrame:
     """Alpha per task and label from the context's label store, with a ``display`` name per row.
 
@@ -47,14 +82,15 @@ def compute(ctx: FigureContext) -> pd.DataFrame:
     MissingInputError
         When the label store is missing or no passage is coded by two coders.
     """
-    from stance.labels import LabelStore, reliability_table
+    from stance.labels import LabelStore
 
     path = ctx.labels_path
     if not path.is_file():
         raise MissingInputError(
             f"{path} does not exist; import two coders' annotations with `stance labels import` first"
         )
-    table = reliability_table(LabelStore(path, codebook=ctx.codebook), codebook=ctx.codebook)
+    store = LabelStore(path, codebook=ctx.codebook)
+    table = _comparisons_table(store, ctx)
     if table.empty:
         raise MissingInputError(
             f"no passage in {path} is coded by two coders; import a second coder's annotations with "
@@ -93,15 +129,15 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
     plotting.set_title(fig, headline(data), width=80)
     frames = data["task"] == "frames"
     n_units = int(data.loc[frames, "n_units"].max()) if frames.any() else 0
-    who = f" ({' and '.join(coders)})" if coders else ""
+    who = f" ({'; '.join(coders)})" if coders else ""
     plotting.add_caption(
         fig,
         ctx.caption(
-            f"Bar: Krippendorff's alpha (nominal) between two independent coders{who} over {n_units} double-coded "
+            f"Bar: Krippendorff's alpha (nominal) between independent codings{who} over {n_units} double-coded "
             "passages; frames coded present/absent, stance as FAVOR/AGAINST/NONE per target, roles per mentioned "
-            "actor. Dashed lines: 0.667 (lowest for tentative conclusions) and 0.8 (reliable). n/a: the label never "
-            "varies. "
-            f"Source: {_shown(ctx)} (annotation records), `stance labels reliability`.",
+            "actor. The CSV gives 95% intervals from a bootstrap over passages. Dashed lines: 0.667 (lowest for "
+            "tentative conclusions) and 0.8 (reliable). n/a: the label never varies. "
+            f"Source: {_shown(ctx)} (annotation records), `stance label reliability --intervals`.",
         ),
         width=110,
     )
