@@ -40,7 +40,7 @@ def _shown(ctx: FigureContext) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(ctx.labels_path)
 
 
-N_BOOT = 500
+N_BOOT = 200
 
 
 def comparisons(ctx: FigureContext) -> list[dict]:
@@ -63,6 +63,7 @@ def _comparisons_table(store: object, ctx: FigureContext) -> pd.DataFrame:
         table = reliability_table(
             store, codebook=ctx.codebook, coders=coders, round=comp.get("round"), intervals=True, n_boot=N_BOOT
         )
+        table = table[table["n_units"] > 0] if not table.empty else table
         if not table.empty:
             parts.append(table.assign(comparison=comp.get("name") or " vs ".join(table.attrs["coders"])))
     if not parts:
