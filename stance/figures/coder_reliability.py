@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from stance import plotting
+from stance.errors import StanceInputError
 from stance.figures.context import MissingInputError
 from stance.paths import read_project_settings
 
@@ -54,18 +55,29 @@ def comparisons(ctx: FigureContext) -> list[dict]:
     return [dict(c) for c in settings.get("comparisons") or []] or [{"name": "", "coders": None}]
 
 
-def _comparisons_table(store: object, ctx: FigureContext) -> pd.DataFrame:
+def _comparison(store: object, ctx: FigureContext, comp: dict, n_boot: int) -> pd.DataFrame | None:
     from stance.labels import reliability_table
 
-    parts = []
-    for comp in comparisons(ctx):
-        coders = str(comp["coders"]).split(",") if comp.get("coders") else None
+    coders = str(comp["coders"]).split(",") if comp.get("coders") else None
+    try:
         table = reliability_table(
-            store, codebook=ctx.codebook, coders=coders, round=comp.get("round"), intervals=True, n_boot=N_BOOT
+            store, codebook=ctx.codebook, coders=coders, round=comp.get("round"), intervals=True, n_boot=n_boot
         )
-        table = table[table["n_units"] > 0] if not table.empty else table
-        if not table.empty:
-            parts.append(table.assign(comparison=comp.get("name") or " vs ".join(table.attrs["coders"])))
+    except StanceInputError:
+        return None  # a comparison whose coders this store does not hold
+    table = table[table["n_units"] > 0] if not table.empty else table
+    if table.empty:
+        return None
+    return table.assign(comparison=comp.get("name") or " vs ".join(table.attrs["coders"]))
+
+
+def _comparisons_table(store: object, ctx: FigureContext) -> pd.DataFrame:
+    """One row per label, the last listed comparison that measured it winning; else the default pair."""
+    n_boot = min(int(getattr(ctx, "n_boot", N_BOOT) or N_BOOT), N_BOOT)
+    parts = [t for t in (_comparison(store, ctx, c, n_boot) for c in comparisons(ctx)) if t is not None]
+    if not parts:
+        default = _comparison(store, ctx, {"name": "", "coders": None}, n_boot)
+        parts = [default] if default is not None else []
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True).drop_duplicates(["task", "label"], keep="last")
