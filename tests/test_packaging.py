@@ -16,10 +16,12 @@ import stance
 EXPECTED_ALL = [
     "Codebook",
     "Corpus",
+    "ProjectPaths",
     "StanceInputError",
     "__version__",
     "diff_passages",
     "load_corpus",
+    "load_project_corpus",
     "project_root",
     "settings",
     "text_hash",
