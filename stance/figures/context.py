@@ -251,7 +251,7 @@ class FigureContext:
         docs = self.corpus.documents
         n_pass = int(self.corpus.passages["analysable"].sum())
         source = getattr(self.corpus, "source", None)
-        where = f"{Path(source).name}/" if source is not None else "corpus"
+        where = _corpus_name(source)
         span = f"{fmt_date(docs['published'].min())} to {fmt_date(docs['published'].max())}"
         return f"Data: {where} ({len(docs)} documents, {span}; {n_pass} analysable passages)."
 
@@ -305,3 +305,13 @@ class FigureContext:
             "its values on the same passages are in-sample fits, not independent estimates (cross-validated quality: "
             "model-comparison)."
         )
+
+
+def _corpus_name(source: object) -> str:
+    """How a caption names the data: the corpus folder or table, or the project corpus (never a clone's folder name)."""
+    if source is None:
+        return "corpus"
+    path = Path(str(source))
+    if (path / "codebook").is_dir():
+        return "the project corpus"
+    return f"{path.name}/" if path.is_dir() else path.name
