@@ -73,6 +73,23 @@ def _apply(base: dict, other: dict | None, decisions: dict) -> dict:
     return out
 
 
+def _gold_record(base: dict, labels: dict, refs: dict, reason: object, codebook: Codebook, date: str, rnd: int) -> dict:
+    """An adjudication record of the annotator ``gold`` that resolves the codings in ``refs``."""
+    return {
+        "passage_id": base["passage_id"],
+        "text_hash": base["text_hash"],
+        "annotator": "gold",
+        "kind": "adjudication",
+        "round": rnd,
+        **labels,
+        "adjudicates": refs,
+        "reason": reason,
+        "codebook_version": codebook.version,
+        "codebook_hash": codebook.hash,
+        "timestamp": date,
+    }
+
+
 def gold_records(store: LabelStore, adjudicated: dict[str, dict], codebook: Codebook, date: str) -> list[dict]:
     first = _latest(store, FIRST)
     second = _latest(store, (SECOND,))
@@ -88,21 +105,7 @@ def gold_records(store: LabelStore, adjudicated: dict[str, dict], codebook: Code
             reason = adj["reasons"] or "the coders agreed on every label"
         else:
             reason = "coded once (not in the reliability subsample): the first coding is gold"
-        out.append(
-            {
-                "passage_id": pid,
-                "text_hash": base["text_hash"],
-                "annotator": "gold",
-                "kind": "adjudication",
-                "round": 1,
-                **labels,
-                "adjudicates": refs,
-                "reason": reason,
-                "codebook_version": codebook.version,
-                "codebook_hash": codebook.hash,
-                "timestamp": date,
-            }
-        )
+        out.append(_gold_record(base, labels, refs, reason, codebook, date, 1))
     return out
 
 
@@ -123,22 +126,8 @@ def gold_roles_records(
             reason = adj["reasons"] or "the coders agreed on every role"
         else:
             reason = "roles coded once in the re-code round (not in the reliability subsample): the coding is gold"
-        out.append(
-            {
-                "passage_id": pid,
-                "text_hash": base["text_hash"],
-                "annotator": "gold",
-                "kind": "adjudication",
-                "round": int(base.get("round") or 2),
-                "fields": ["roles"],
-                "roles": roles,
-                "adjudicates": refs,
-                "reason": reason,
-                "codebook_version": codebook.version,
-                "codebook_hash": codebook.hash,
-                "timestamp": date,
-            }
-        )
+        labels = {"fields": ["roles"], "roles": roles}
+        out.append(_gold_record(base, labels, refs, reason, codebook, date, int(base.get("round") or 2)))
     return out
 
 

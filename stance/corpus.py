@@ -68,24 +68,7 @@ MANIFEST_COLUMNS = [
 ]
 OPTIONAL_MANIFEST_COLUMNS = ["side", "administration", "section"]
 _REQUIRED_MANIFEST = ["id", "file", "published"]
-DOCUMENT_COLUMNS = [
-    "doc_id",
-    "file",
-    "outlet",
-    "published",
-    "date_evidence",
-    "title",
-    "author",
-    "url",
-    "language",
-    "country",
-    "kind",
-    "sha256",
-    "side",
-    "administration",
-    "transcript",
-    "corpus",
-]
+DOCUMENT_COLUMNS = ["doc_id", *MANIFEST_COLUMNS[1:], "side", "administration", "transcript", "corpus"]
 TEXT_SUFFIXES = {".txt", ".md"}
 
 
