@@ -191,6 +191,28 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
+    frame_col, label_cols = _csv_label_columns(header, schema, path)
+    out, notes = [], []
+    prev = 1
+    for row in csv_rows(reader, path):
+        line = prev + 1
+        prev = reader.line_num
+        row = _csv_complete_row(row, header, path, line)
+        cells = _csv_cells(row, frame_col, label_cols, schema, path, line)
+        if not cells:
+            notes.append(f"{path}, line {line}: no labels, skipped")
+            continue
+        fields = [f.strip() for f in re.split(r"[;|]", row.get("fields", "")) if f.strip()] or None
+        rationale = {c.split(":", 1)[1]: row[c] for c in header if c.startswith("rationale:") and row.get(c, "")}
+        rec = _cells_record(cells, schema, fields, **_csv_extra(row))
+        if rationale:
+            rec["rationale"] = rationale
+        out.append(Located(rec, str(path), line))
+    return out, notes
+
+
+def _csv_label_columns(header: list[str], schema: LabelSchema, path: Path) -> tuple[str | None, list[str]]:
+    """The frames column (or None) and the other label columns of a CSV header, checked."""
     if not header:
         raise StanceInputError("the CSV file has no header row", file=path, line=1)
     if "passage_id" not in header:
@@ -218,69 +240,69 @@ def _read_csv(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]
             line=1,
             field="frames",
         )
-    out, notes = [], []
-    prev = 1
-    for row in csv_rows(reader, path):
-        line = prev + 1
-        prev = reader.line_num
-        if None in row:
-            raise StanceInputError("the row has more fields than the header", file=path, line=line)
-        missing = [k for k, v in row.items() if v is None]
-        if missing:
+    return frame_col, label_cols
+
+
+def _csv_complete_row(row: dict, header: list[str], path: Path, line: int) -> dict[str, str]:
+    """``row`` with its values stripped; an error when it has more or fewer fields than the header."""
+    if None in row:
+        raise StanceInputError("the row has more fields than the header", file=path, line=line)
+    missing = [k for k, v in row.items() if v is None]
+    if missing:
+        raise StanceInputError(
+            f"the row has {len(header) - len(missing)} of the header's {len(header)} fields (it looks cut short); "
+            "complete it or delete it",
+            file=path,
+            line=line,
+            field=missing[0],
+        )
+    return {k: v.strip() for k, v in row.items()}
+
+
+def _csv_cells(
+    row: dict[str, str], frame_col: str | None, label_cols: list[str], schema: LabelSchema, path: Path, line: int
+) -> dict[str, Any]:
+    """The label cells a CSV row decides (empty when it codes nothing)."""
+    cells: dict[str, Any] = {}
+    if frame_col and row.get(frame_col, "").lower() not in _EMPTY:
+        names = _csv_frame_names(row[frame_col], schema, path, line, frame_col)
+        cells.update({f"frame:{f}": f in names for f in schema.frames})
+    for col in label_cols:
+        value = row.get(col, "")
+        if value.lower() in _EMPTY:
+            continue
+        if col.startswith("frame:"):
+            if value.lower() not in _TRUE | _FALSE:
+                raise StanceInputError(f"expected 1/0 or true/false, got {value!r}", file=path, line=line, field=col)
+            cells[col] = value.lower() in _TRUE
+        elif col.startswith("role:"):
+            cells[col] = NO_ROLE if value.lower() in _NONE else value
+        else:
+            cells[col] = value
+    return cells
+
+
+def _csv_frame_names(value: str, schema: LabelSchema, path: Path, line: int, field: str) -> list[str]:
+    """The frames named in a ``frames`` cell, each checked against the codebook."""
+    names = [] if value.lower() in _NONE else [x.strip() for x in re.split(r"[;|]", value) if x.strip()]
+    for f in names:
+        if f not in schema.frames:
             raise StanceInputError(
-                f"the row has {len(header) - len(missing)} of the header's {len(header)} fields (it looks cut short); "
-                "complete it or delete it",
+                f"unknown frame {f!r}{_suggest(f, schema.frames)} (codebook frames: {', '.join(schema.frames)})",
                 file=path,
                 line=line,
-                field=missing[0],
+                field=field,
             )
-        row = {k: v.strip() for k, v in row.items()}
-        cells: dict[str, Any] = {}
-        if frame_col and row.get(frame_col, "").lower() not in _EMPTY:
-            value = row[frame_col]
-            names = [] if value.lower() in _NONE else [x.strip() for x in re.split(r"[;|]", value) if x.strip()]
-            for f in names:
-                if f not in schema.frames:
-                    raise StanceInputError(
-                        f"unknown frame {f!r}{_suggest(f, schema.frames)} (codebook frames: "
-                        f"{', '.join(schema.frames)})",
-                        file=path,
-                        line=line,
-                        field=frame_col,
-                    )
-            cells.update({f"frame:{f}": f in names for f in schema.frames})
-        for col in label_cols:
-            value = row.get(col, "")
-            if value.lower() in _EMPTY:
-                continue
-            if col.startswith("frame:"):
-                if value.lower() not in _TRUE | _FALSE:
-                    raise StanceInputError(
-                        f"expected 1/0 or true/false, got {value!r}", file=path, line=line, field=col
-                    )
-                cells[col] = value.lower() in _TRUE
-            elif col.startswith("role:"):
-                cells[col] = NO_ROLE if value.lower() in _NONE else value
-            else:
-                cells[col] = value
-        if not cells:
-            notes.append(f"{path}, line {line}: no labels, skipped")
-            continue
-        fields = [f.strip() for f in re.split(r"[;|]", row.get("fields", "")) if f.strip()] or None
-        rationale = {c.split(":", 1)[1]: row[c] for c in header if c.startswith("rationale:") and row.get(c, "")}
-        extra: dict[str, Any] = {"passage_id": row.get("passage_id", "")}
-        for key in ("text_hash", "doc_id", "annotator", "note", "timestamp", "kind", "on_topic"):
-            if row.get(key):
-                extra[key] = row[key]
-        if row.get("round"):
-            extra["round"] = row["round"]
-        if row.get("text"):
-            extra["text"] = row["text"]
-        rec = _cells_record(cells, schema, fields, **extra)
-        if rationale:
-            rec["rationale"] = rationale
-        out.append(Located(rec, str(path), line))
-    return out, notes
+    return names
+
+
+def _csv_extra(row: dict[str, str]) -> dict[str, Any]:
+    """The record fields other than labels that a CSV row gives."""
+    extra: dict[str, Any] = {"passage_id": row.get("passage_id", "")}
+    for key in ("text_hash", "doc_id", "annotator", "note", "timestamp", "kind", "on_topic", "round", "text"):
+        if row.get(key):
+            extra[key] = row[key]
+    return extra
 
 
 # Label Studio ---------------------------------------------------------------------------
@@ -333,35 +355,26 @@ def _ls_name(kind: str, name: str) -> str:
     return f"{kind}_{name}"
 
 
+class _LSControls:
+    """The Label Studio control names of a schema: ``stance_<target>``, ``role_<actor>``, ``rationale_<frame>``."""
+
+    def __init__(self, schema: LabelSchema) -> None:
+        self.stance = {_ls_name("stance", t): t for t in schema.stance_targets}
+        self.role = {_ls_name("role", a): a for a in schema.actors}
+        self.rationale = {_ls_name("rationale", f): f for f in schema.frames}
+        self.known = {"frames", "note", *self.stance, *self.role, *self.rationale}
+
+
 def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], list[str]]:
     text = _read_text(path)
     if path.suffix.lower() == ".jsonl":
         items = _jsonl_objects(path)
     else:
         items = _json_array_items(text, path)
-    stance_names = {_ls_name("stance", t): t for t in schema.stance_targets}
-    role_names = {_ls_name("role", a): a for a in schema.actors}
-    rationale_names = {_ls_name("rationale", f): f for f in schema.frames}
-    known = {"frames", "note", *stance_names, *role_names, *rationale_names}
+    controls = _LSControls(schema)
     out, notes = [], []
     for line, task in items:
-        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            raise StanceInputError(
-                "each Label Studio task must be an object with 'data'", file=path, line=line, field="data"
-            )
-        data = task["data"]
-        if not data.get("passage_id"):
-            raise StanceInputError(
-                "task has no data.passage_id; create tasks with `stance label export --format labelstudio`",
-                file=path,
-                line=line,
-                field="data.passage_id",
-            )
-        anns = task.get("annotations")
-        if anns is None:
-            anns = task.get("completions") or []
-        if not isinstance(anns, list):
-            raise StanceInputError("annotations must be a list", file=path, line=line, field="annotations")
+        data, anns = _ls_task(task, path, line)
         if not anns:
             notes.append(f"{path}, line {line}: task {data['passage_id']} has no annotations, skipped")
         fields = [f for f in str(data.get("fields") or "").split(";") if f] or None
@@ -374,75 +387,10 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
             if ann.get("was_cancelled") or ann.get("skipped"):
                 notes.append(f"{path}, line {line}: a skipped annotation of {data['passage_id']} was left out")
                 continue
-            cells: dict[str, Any] = {f"frame:{f}": False for f in schema.frames}
-            rationale: dict[str, str] = {}
-            note = ""
-            has_roles = False
-            for j, res in enumerate(ann.get("result") or []):
-                rwhere = f"{where}.result[{j}]"
-                if not isinstance(res, dict) or "from_name" not in res or not isinstance(res.get("value"), dict):
-                    raise StanceInputError("a result needs from_name and value", file=path, line=line, field=rwhere)
-                name = str(res["from_name"])
-                value = res["value"]
-                if name not in known:
-                    raise StanceInputError(
-                        f"unknown control {name!r}{_suggest(name, sorted(known))}; build the labelling interface "
-                        "with `stance label export --format labelstudio`",
-                        file=path,
-                        line=line,
-                        field=rwhere,
-                    )
-                if name in rationale_names or name == "note":
-                    words = value.get("text") or []
-                    words = " ".join(words) if isinstance(words, list) else str(words)
-                    if name == "note":
-                        note = words
-                    else:
-                        rationale[rationale_names[name]] = words
-                    continue
-                choices = value.get("choices")
-                if not isinstance(choices, list):
-                    raise StanceInputError(
-                        "a choices result needs value.choices (a list)", file=path, line=line, field=rwhere
-                    )
-                if name == "frames":
-                    for f in choices:
-                        if f not in schema.frames:
-                            raise StanceInputError(
-                                f"unknown frame {f!r}{_suggest(f, schema.frames)}", file=path, line=line, field=rwhere
-                            )
-                        cells[f"frame:{f}"] = True
-                elif len(choices) != 1:
-                    raise StanceInputError(
-                        f"{name} takes exactly one choice, got {choices}", file=path, line=line, field=rwhere
-                    )
-                elif name in stance_names:
-                    cells[f"stance:{stance_names[name]}"] = choices[0]
-                else:
-                    has_roles = True
-                    cells[f"role:{role_names[name]}"] = choices[0]
-            if has_roles:
-                for a in schema.actors:
-                    cells.setdefault(f"role:{a}", NO_ROLE)
-            annotator = ann.get("completed_by")
-            if isinstance(annotator, dict):
-                annotator = annotator.get("email") or annotator.get("id")
-            extra: dict[str, Any] = {"passage_id": data["passage_id"]}
-            if annotator not in (None, ""):
-                extra["annotator"] = str(annotator)
-            for key, src in (
-                ("text_hash", data.get("text_hash")),
-                ("text", data.get("text")),
-                ("doc_id", data.get("doc_id")),
-                ("timestamp", ann.get("updated_at") or ann.get("created_at")),
-            ):
-                if src:
-                    extra[key] = src
-            if note:
-                extra["note"] = note
+            cells, rationale, note = _ls_results(ann.get("result") or [], where, schema, controls, path, line)
             if fields:
                 cells = {c: v for c, v in cells.items() if c in {x for s in fields for x in schema.spec_cells(s)}}
-            rec = _cells_record(cells, schema, fields, **extra)
+            rec = _cells_record(cells, schema, fields, **_ls_extra(ann, data, note))
             unticked = sorted(f for f in rationale if not cells.get(f"frame:{f}"))
             if unticked:  # a rationale box keeps its text after its frame is unticked
                 notes.append(
@@ -454,6 +402,114 @@ def _read_labelstudio(path: Path, schema: LabelSchema) -> tuple[list[Located], l
                 rec["rationale"] = rationale
             out.append(Located(rec, str(path), line))
     return out, notes
+
+
+def _ls_task(task: Any, path: Path, line: int) -> tuple[dict, list]:
+    """A Label Studio task's ``data`` and its annotations, checked."""
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        raise StanceInputError(
+            "each Label Studio task must be an object with 'data'", file=path, line=line, field="data"
+        )
+    data = task["data"]
+    if not data.get("passage_id"):
+        raise StanceInputError(
+            "task has no data.passage_id; create tasks with `stance label export --format labelstudio`",
+            file=path,
+            line=line,
+            field="data.passage_id",
+        )
+    anns = task.get("annotations")
+    if anns is None:
+        anns = task.get("completions") or []
+    if not isinstance(anns, list):
+        raise StanceInputError("annotations must be a list", file=path, line=line, field="annotations")
+    return data, anns
+
+
+def _ls_results(
+    results: list, where: str, schema: LabelSchema, controls: _LSControls, path: Path, line: int
+) -> tuple[dict[str, Any], dict[str, str], str]:
+    """The cells, rationales and note that one annotation's results give."""
+    cells: dict[str, Any] = {f"frame:{f}": False for f in schema.frames}
+    rationale: dict[str, str] = {}
+    note = ""
+    has_roles = False
+    for j, res in enumerate(results):
+        rwhere = f"{where}.result[{j}]"
+        name, value = _ls_control(res, controls, path, line, rwhere)
+        if name in controls.rationale or name == "note":
+            words = value.get("text") or []
+            words = " ".join(words) if isinstance(words, list) else str(words)
+            if name == "note":
+                note = words
+            else:
+                rationale[controls.rationale[name]] = words
+            continue
+        choices = _ls_choices(name, value, schema, path, line, rwhere)
+        if name == "frames":
+            cells.update({f"frame:{f}": True for f in choices})
+        elif name in controls.stance:
+            cells[f"stance:{controls.stance[name]}"] = choices[0]
+        else:
+            has_roles = True
+            cells[f"role:{controls.role[name]}"] = choices[0]
+    if has_roles:
+        for a in schema.actors:
+            cells.setdefault(f"role:{a}", NO_ROLE)
+    return cells, rationale, note
+
+
+def _ls_control(res: Any, controls: _LSControls, path: Path, line: int, field: str) -> tuple[str, dict]:
+    """A result's control name and value, checked."""
+    if not isinstance(res, dict) or "from_name" not in res or not isinstance(res.get("value"), dict):
+        raise StanceInputError("a result needs from_name and value", file=path, line=line, field=field)
+    name = str(res["from_name"])
+    if name not in controls.known:
+        raise StanceInputError(
+            f"unknown control {name!r}{_suggest(name, sorted(controls.known))}; build the labelling interface "
+            "with `stance label export --format labelstudio`",
+            file=path,
+            line=line,
+            field=field,
+        )
+    return name, res["value"]
+
+
+def _ls_choices(name: str, value: dict, schema: LabelSchema, path: Path, line: int, field: str) -> list:
+    """The checked choices of a choices result: frames for ``frames``, exactly one for the others."""
+    choices = value.get("choices")
+    if not isinstance(choices, list):
+        raise StanceInputError("a choices result needs value.choices (a list)", file=path, line=line, field=field)
+    if name == "frames":
+        for f in choices:
+            if f not in schema.frames:
+                raise StanceInputError(
+                    f"unknown frame {f!r}{_suggest(f, schema.frames)}", file=path, line=line, field=field
+                )
+    elif len(choices) != 1:
+        raise StanceInputError(f"{name} takes exactly one choice, got {choices}", file=path, line=line, field=field)
+    return choices
+
+
+def _ls_extra(ann: dict, data: dict, note: str) -> dict[str, Any]:
+    """The record fields other than labels of one annotation of a task."""
+    annotator = ann.get("completed_by")
+    if isinstance(annotator, dict):
+        annotator = annotator.get("email") or annotator.get("id")
+    extra: dict[str, Any] = {"passage_id": data["passage_id"]}
+    if annotator not in (None, ""):
+        extra["annotator"] = str(annotator)
+    for key, src in (
+        ("text_hash", data.get("text_hash")),
+        ("text", data.get("text")),
+        ("doc_id", data.get("doc_id")),
+        ("timestamp", ann.get("updated_at") or ann.get("created_at")),
+    ):
+        if src:
+            extra[key] = src
+    if note:
+        extra["note"] = note
+    return extra
 
 
 # Prodigy / doccano ----------------------------------------------------------------------
@@ -477,70 +533,16 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
             raise StanceInputError(
                 "missing passage_id (in meta or at the top level)", file=path, line=line, field="meta.passage_id"
             )
-        answer = obj.get("answer", "accept")
+        cells, labels, skipped = _prodigy_answer(obj, schema, options, path, line)
+        if skipped:
+            notes.append(f"{path}, line {line}: {skipped}, skipped")
+            continue
+        _add_option_labels(cells, labels, schema, options, path, line)
         fields = meta.get("fields") or obj.get("fields")
         if isinstance(fields, str):
             fields = [f for f in fields.split(";") if f]
-        cells: dict[str, Any] = {}
-        labels: list[str] | None = None
-        if isinstance(obj.get("label"), str):  # Prodigy binary answer about one label
-            if answer == "ignore":
-                notes.append(f"{path}, line {line}: ignored answer, skipped")
-                continue
-            lab = obj["label"]
-            _check_option(lab, options, path, line, "label")
-            if lab in schema.frames:
-                cells[f"frame:{lab}"] = answer == "accept"
-            elif answer == "accept":
-                labels = [lab]
-            else:
-                notes.append(f"{path}, line {line}: rejected {lab!r} says nothing definite, skipped")
-                continue
-            if labels is None:
-                rec = _cells_record(cells, schema, None, passage_id=pid)
-                out.append(Located(_prodigy_extra(rec, obj, meta), str(path), line))
-                continue
-        elif answer in ("reject", "ignore"):
-            notes.append(f"{path}, line {line}: {answer}ed example, skipped")
-            continue
-        elif isinstance(obj.get("cats"), dict):
-            for lab, score in obj["cats"].items():
-                _check_option(lab, options, path, line, "cats")
-                present = _cat_score(score, path, line, lab) >= 0.5
-                if lab in schema.frames:
-                    cells[f"frame:{lab}"] = present
-                elif present:
-                    labels = [*(labels or []), lab]
-        else:
-            key = "accept" if "accept" in obj else "label" if "label" in obj else None
-            if key is None:
-                raise StanceInputError(
-                    "missing labels: give 'accept' (Prodigy), 'label' (doccano) or 'cats'",
-                    file=path,
-                    line=line,
-                    field="accept",
-                )
-            labels = obj[key]
-            if not isinstance(labels, list):
-                raise StanceInputError(f"{key} must be a list of labels", file=path, line=line, field=key)
-            cells.update({f"frame:{f}": False for f in schema.frames})
-        for lab in labels or []:
-            lab = lab[0] if isinstance(lab, list) and lab else lab  # doccano [start, end, label] spans are not ours
-            _check_option(lab, options, path, line, "accept")
-            if lab in schema.frames:
-                cells[f"frame:{lab}"] = True
-            elif lab.startswith("stance:"):
-                _, t, c = lab.split(":", 2)
-                if f"stance:{t}" in cells and cells[f"stance:{t}"] != c:
-                    raise StanceInputError(f"two classes for stance target {t!r}", file=path, line=line, field="accept")
-                cells[f"stance:{t}"] = c
-            else:
-                _, a, r = lab.split(":", 2)
-                if cells.get(f"role:{a}") not in (None, NO_ROLE, r):
-                    raise StanceInputError(f"two roles for actor {a!r}", file=path, line=line, field="accept")
-                for other in schema.actors:
-                    cells.setdefault(f"role:{other}", NO_ROLE)
-                cells[f"role:{a}"] = r
+        if isinstance(obj.get("label"), str) and obj["label"] in schema.frames:
+            fields = None  # a binary answer about one frame decides that frame only
         if fields:
             keep = {
                 x
@@ -552,6 +554,73 @@ def _read_prodigy(path: Path, schema: LabelSchema) -> tuple[list[Located], list[
         rec = _cells_record(cells, schema, fields, passage_id=pid)
         out.append(Located(_prodigy_extra(rec, obj, meta), str(path), line))
     return out, notes
+
+
+def _prodigy_answer(
+    obj: dict, schema: LabelSchema, options: list[str], path: Path, line: int
+) -> tuple[dict[str, Any], list, str | None]:
+    """The frame cells and option labels one Prodigy / doccano line gives, or why it is skipped."""
+    answer = obj.get("answer", "accept")
+    cells: dict[str, Any] = {}
+    if isinstance(obj.get("label"), str):  # Prodigy binary answer about one label
+        if answer == "ignore":
+            return cells, [], "ignored answer"
+        lab = obj["label"]
+        _check_option(lab, options, path, line, "label")
+        if lab in schema.frames:
+            cells[f"frame:{lab}"] = answer == "accept"
+            return cells, [], None
+        if answer == "accept":
+            return cells, [lab], None
+        return cells, [], f"rejected {lab!r} says nothing definite"
+    if answer in ("reject", "ignore"):
+        return cells, [], f"{answer}ed example"
+    labels = []
+    if isinstance(obj.get("cats"), dict):
+        for lab, score in obj["cats"].items():
+            _check_option(lab, options, path, line, "cats")
+            present = _cat_score(score, path, line, lab) >= 0.5
+            if lab in schema.frames:
+                cells[f"frame:{lab}"] = present
+            elif present:
+                labels.append(lab)
+        return cells, labels, None
+    key = "accept" if "accept" in obj else "label" if "label" in obj else None
+    if key is None:
+        raise StanceInputError(
+            "missing labels: give 'accept' (Prodigy), 'label' (doccano) or 'cats'",
+            file=path,
+            line=line,
+            field="accept",
+        )
+    labels = obj[key]
+    if not isinstance(labels, list):
+        raise StanceInputError(f"{key} must be a list of labels", file=path, line=line, field=key)
+    cells.update({f"frame:{f}": False for f in schema.frames})
+    return cells, labels, None
+
+
+def _add_option_labels(
+    cells: dict[str, Any], labels: list, schema: LabelSchema, options: list[str], path: Path, line: int
+) -> None:
+    """Set in ``cells`` what accepted option labels (frames, ``stance:t:C``, ``role:a:r``) say."""
+    for lab in labels:
+        lab = lab[0] if isinstance(lab, list) and lab else lab  # doccano [start, end, label] spans are not ours
+        _check_option(lab, options, path, line, "accept")
+        if lab in schema.frames:
+            cells[f"frame:{lab}"] = True
+        elif lab.startswith("stance:"):
+            _, t, c = lab.split(":", 2)
+            if f"stance:{t}" in cells and cells[f"stance:{t}"] != c:
+                raise StanceInputError(f"two classes for stance target {t!r}", file=path, line=line, field="accept")
+            cells[f"stance:{t}"] = c
+        else:
+            _, a, r = lab.split(":", 2)
+            if cells.get(f"role:{a}") not in (None, NO_ROLE, r):
+                raise StanceInputError(f"two roles for actor {a!r}", file=path, line=line, field="accept")
+            for other in schema.actors:
+                cells.setdefault(f"role:{other}", NO_ROLE)
+            cells[f"role:{a}"] = r
 
 
 def _check_option(lab: Any, options: list[str], path: Path, line: int, field: str) -> None:
