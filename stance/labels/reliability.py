@@ -472,86 +472,12 @@ def adjudicate(
     records = store.records()
     pair = _need_pair(records, coders)
     a, b = _states(records, schema, pair, round)
-    if isinstance(decisions, str | Path):
-        rows = read_decisions(decisions)
-    elif isinstance(decisions, pd.DataFrame):
-        rows = [{**r, "_line": i + 2, "_file": "<decisions>"} for i, r in enumerate(decisions.to_dict("records"))]
-    else:
-        rows = [{**r, "_line": i + 1, "_file": "<decisions>"} for i, r in enumerate(decisions or [])]
-    resolved: dict[tuple[str, str], tuple[Any, str, str]] = {}
-    problems: list[StanceInputError] = []
-    valid_specs = {s: schema.spec_cells(s)[0] for s in schema.field_specs if s.count(":") == 1}
-    for r in rows:
-        raw = "" if _is_missing(r.get("decision")) else str(r.get("decision")).strip()
-        if not raw:
-            continue
-        file, line = r["_file"], r["_line"]
-        spec = schema.normalise_spec(str(r.get("field", "")))
-        pid = str(r.get("passage_id", ""))
-        if pid not in a or pid not in b:
-            problems.append(
-                StanceInputError(
-                    f"passage {pid!r} is not coded by both {pair[0]} and {pair[1]}",
-                    file=file,
-                    line=line,
-                    field="passage_id",
-                )
-            )
-            continue
-        if spec not in valid_specs:
-            problems.append(
-                StanceInputError(
-                    f"unknown field {spec!r}{_suggest(spec, list(valid_specs))}", file=file, line=line, field="field"
-                )
-            )
-            continue
-        cell = valid_specs[spec]
-        try:
-            value = _decision_value(cell, raw, schema)
-        except ValueError as exc:
-            problems.append(StanceInputError(str(exc), file=file, line=line, field="decision"))
-            continue
-        reason = "" if _is_missing(r.get("reason")) else str(r.get("reason")).strip()
-        if not reason:
-            problems.append(StanceInputError("every resolution needs a reason", file=file, line=line, field="reason"))
-            continue
-        rationale = "" if _is_missing(r.get("rationale")) else str(r.get("rationale") or "").strip()
-        resolved[(pid, cell)] = (value, reason, rationale)
-    if problems:
-        first = problems[0]
-        more = f" [{len(problems) - 1} more problem(s)]" if len(problems) > 1 else ""
-        raise StanceInputError(
-            first.message + more + ". Nothing was written.", file=first.file, line=first.line, field=first.field
-        )
+    resolved = _resolutions(_decision_rows(decisions), schema, a, b, pair)
     out: list[Located] = []
     pending: list[str] = []
     for pid in sorted(set(a) & set(b), key=lambda p: (doc_id_of(p), p)):
         sa, sb = a[pid], b[pid]
-        cells: dict[str, Any] = {}
-        reasons: dict[str, str] = {}
-        rationale: dict[str, str] = {}
-        open_fields = []
-        for cell in schema.cells:
-            x, y = sa.cells.get(cell), sb.cells.get(cell)
-            if x is None or y is None:
-                continue
-            task, label, spec = _field_of(cell)
-            if x == y:
-                cells[cell] = x
-                if task == "frames" and x:
-                    words = sa.rationale.get(label) or sb.rationale.get(label)
-                    if words:
-                        rationale[label] = words
-            elif (pid, cell) in resolved:
-                value, reason, words = resolved[(pid, cell)]
-                cells[cell] = value
-                reasons[spec] = reason
-                if task == "frames" and value:
-                    words = words or (sa.rationale.get(label) if x else sb.rationale.get(label))
-                    if words:
-                        rationale[label] = words
-            else:
-                open_fields.append(spec)
+        cells, reasons, rationale, open_fields = _gold_cells(pid, sa, sb, schema, resolved)
         if open_fields:
             pending.append(f"{pid}: unresolved {', '.join(open_fields)}")
             continue
@@ -574,6 +500,111 @@ def adjudicate(
     report = store.append(out, corpus, codebook, source="adjudication", dry_run=dry_run)
     report.warnings = [f"left out (unresolved disagreements): {p}" for p in pending] + report.warnings
     return report
+
+
+def _decision_rows(decisions: pd.DataFrame | Iterable[Mapping[str, Any]] | str | Path | None) -> list[dict]:
+    """Decision rows, each with the ``_file`` and ``_line`` it came from."""
+    if isinstance(decisions, str | Path):
+        return read_decisions(decisions)
+    if isinstance(decisions, pd.DataFrame):
+        return [{**r, "_line": i + 2, "_file": "<decisions>"} for i, r in enumerate(decisions.to_dict("records"))]
+    return [{**r, "_line": i + 1, "_file": "<decisions>"} for i, r in enumerate(decisions or [])]
+
+
+def _resolutions(
+    rows: list[dict], schema: LabelSchema, a: Mapping, b: Mapping, pair: Sequence[str]
+) -> dict[tuple[str, str], tuple[Any, str, str]]:
+    """``(passage_id, cell) -> (value, reason, rationale)`` of the rows that decide something.
+
+    Raises
+    ------
+    StanceInputError
+        Naming the first bad row and how many more there are.
+    """
+    resolved: dict[tuple[str, str], tuple[Any, str, str]] = {}
+    problems: list[StanceInputError] = []
+    valid_specs = {s: schema.spec_cells(s)[0] for s in schema.field_specs if s.count(":") == 1}
+    for r in rows:
+        raw = "" if _is_missing(r.get("decision")) else str(r.get("decision")).strip()
+        if not raw:
+            continue
+        try:
+            key, resolution = _resolution(r, raw, schema, valid_specs, a, b, pair)
+        except StanceInputError as exc:
+            problems.append(exc)
+            continue
+        resolved[key] = resolution
+    if problems:
+        first = problems[0]
+        more = f" [{len(problems) - 1} more problem(s)]" if len(problems) > 1 else ""
+        raise StanceInputError(
+            first.message + more + ". Nothing was written.", file=first.file, line=first.line, field=first.field
+        )
+    return resolved
+
+
+def _resolution(
+    r: Mapping[str, Any],
+    raw: str,
+    schema: LabelSchema,
+    valid_specs: Mapping[str, str],
+    a: Mapping,
+    b: Mapping,
+    pair: Sequence[str],
+) -> tuple[tuple[str, str], tuple[Any, str, str]]:
+    """One decision row checked: its ``(passage_id, cell)`` and ``(value, reason, rationale)``."""
+    file, line = r["_file"], r["_line"]
+    spec = schema.normalise_spec(str(r.get("field", "")))
+    pid = str(r.get("passage_id", ""))
+    if pid not in a or pid not in b:
+        raise StanceInputError(
+            f"passage {pid!r} is not coded by both {pair[0]} and {pair[1]}", file=file, line=line, field="passage_id"
+        )
+    if spec not in valid_specs:
+        raise StanceInputError(
+            f"unknown field {spec!r}{_suggest(spec, list(valid_specs))}", file=file, line=line, field="field"
+        )
+    cell = valid_specs[spec]
+    try:
+        value = _decision_value(cell, raw, schema)
+    except ValueError as exc:
+        raise StanceInputError(str(exc), file=file, line=line, field="decision") from exc
+    reason = "" if _is_missing(r.get("reason")) else str(r.get("reason")).strip()
+    if not reason:
+        raise StanceInputError("every resolution needs a reason", file=file, line=line, field="reason")
+    rationale = "" if _is_missing(r.get("rationale")) else str(r.get("rationale") or "").strip()
+    return (pid, cell), (value, reason, rationale)
+
+
+def _gold_cells(
+    pid: str, sa: Any, sb: Any, schema: LabelSchema, resolved: Mapping[tuple[str, str], tuple[Any, str, str]]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str], list[str]]:
+    """The gold cells, reasons and rationales of a double-coded passage, and its unresolved fields."""
+    cells: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
+    rationale: dict[str, str] = {}
+    open_fields = []
+    for cell in schema.cells:
+        x, y = sa.cells.get(cell), sb.cells.get(cell)
+        if x is None or y is None:
+            continue
+        task, label, spec = _field_of(cell)
+        if x == y:
+            cells[cell] = x
+            words = (sa.rationale.get(label) or sb.rationale.get(label)) if task == "frames" and x else None
+        elif (pid, cell) in resolved:
+            value, reasons[spec], words = resolved[(pid, cell)]
+            cells[cell] = value
+            if task == "frames" and value:
+                words = words or (sa.rationale.get(label) if x else sb.rationale.get(label))
+            else:
+                words = None
+        else:
+            open_fields.append(spec)
+            continue
+        if words:
+            rationale[label] = words
+    return cells, reasons, rationale, open_fields
 
 
 def adjudications(
