@@ -367,18 +367,7 @@ def passage_mentions(
         actor = matcher.actor_of(name)
         source = "alias"
         if actor is None and ent.label_ == "PERSON":
-            actor = affiliations.get(name)
-            if actor is None:
-                parts = name.split()
-                hits = {affiliations[p] for p in parts if p in affiliations}
-                actor = hits.pop() if len(hits) == 1 else None
-            if actor is None:
-                actor = _affiliation(ent, alias_tokens)
-            if actor is None:  # "Spokesperson Lin Jian" after "a Foreign Ministry spokesperson said"
-                for tok in [*ent, *ent.root.children]:
-                    actor = affiliations.get(f"title:{tok.lemma_.lower()}")
-                    if actor is not None:
-                        break
+            actor = _person_actor(ent, name, affiliations, alias_tokens)
             if actor is not None:
                 source = "affiliation"
                 affiliations[name] = actor
@@ -401,6 +390,22 @@ def passage_mentions(
         for m in mentions
     ]
     return sorted(mentions, key=lambda m: (m.start, m.end, m.actor or ""))
+
+
+def _person_actor(ent: Any, name: str, affiliations: Mapping[str, str], alias_tokens: dict[int, str]) -> str | None:
+    """The actor a person entity speaks for: a known name or name part, an alias beside it, or a known title."""
+    actor = affiliations.get(name)
+    if actor is None:
+        hits = {affiliations[p] for p in name.split() if p in affiliations}
+        actor = hits.pop() if len(hits) == 1 else None
+    if actor is None:
+        actor = _affiliation(ent, alias_tokens)
+    if actor is None:  # "Spokesperson Lin Jian" after "a Foreign Ministry spokesperson said"
+        for tok in [*ent, *ent.root.children]:
+            actor = affiliations.get(f"title:{tok.lemma_.lower()}")
+            if actor is not None:
+                break
+    return actor
 
 
 def _affiliations_in(doc: Doc, mentions: list[Mention]) -> dict[str, str]:

@@ -412,19 +412,7 @@ def _noun_statements(n: Token, args: _Args, consumed: set[int]) -> list[tuple[li
     action = _noun_action(n)
     if action is None:
         return []
-    agents: list = []
-    for c in n.children:
-        if c.dep_ in {"poss", "compound", "amod", "nmod"}:
-            agents += [r for r in args.resolve(c) if r[0] is not None]
-            # "China-U.S. cooperation": every actor in the modifier chain
-            for g in c.subtree:
-                for a in args.token_actors.get(g.i, []):
-                    if all(a != x for x, _, _ in agents):
-                        agents.append((a, args._phrase(c), True))
-        elif c.dep_ == "prep" and c.lower_ in _AGENT_PREPS_NOUN:
-            agents += [r for g in c.children if g.dep_ == "pobj" for r in args.resolve(g)]
-        elif c.dep_ == "prep" and c.lower_ == "between" and action == "cooperate":
-            agents += [r for g in c.children if g.dep_ == "pobj" for r in args.resolve(g)]
+    agents = _noun_agents(n, action, args)
     # "the imposition of tariffs": the action noun inside an "of" phrase
     preps = _PATIENT_PREPS.get(action, _PATIENT_PREPS["other"])
     patient_toks = _prep_objects(n, preps)
@@ -438,6 +426,24 @@ def _noun_statements(n: Token, args: _Args, consumed: set[int]) -> list[tuple[li
     if not any(a for a, _, _ in agents) and not any(p for p, _, _ in patients):
         return []
     return [(agents, action, patients, _negated(n), n.lemma_.lower())]
+
+
+def _noun_agents(n: Token, action: str, args: _Args) -> list:
+    """Who acts in an action noun: its possessive and modifiers, or its "by" / "between" phrase."""
+    agents: list = []
+    for c in n.children:
+        if c.dep_ in {"poss", "compound", "amod", "nmod"}:
+            agents += [r for r in args.resolve(c) if r[0] is not None]
+            # "China-U.S. cooperation": every actor in the modifier chain
+            for g in c.subtree:
+                for a in args.token_actors.get(g.i, []):
+                    if all(a != x for x, _, _ in agents):
+                        agents.append((a, args._phrase(c), True))
+        elif c.dep_ == "prep" and c.lower_ in _AGENT_PREPS_NOUN:
+            agents += [r for g in c.children if g.dep_ == "pobj" for r in args.resolve(g)]
+        elif c.dep_ == "prep" and c.lower_ == "between" and action == "cooperate":
+            agents += [r for g in c.children if g.dep_ == "pobj" for r in args.resolve(g)]
+    return agents
 
 
 def _emit(
