@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["C_GRID", "Calibrator", "LinearHead", "brier", "choose_C", "tune_thresholds"]
+__all__ = ["C_GRID", "Calibrator", "LinearHead", "brier", "choose_C", "inner_splits", "tune_thresholds"]
 
 _EPS = 1e-6
 
@@ -314,6 +314,53 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray, grid: np.ndarray | None = None
     return out
 
 
+def inner_splits(
+    Y: np.ndarray, multilabel: bool, cv: int | float, random_state: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Inner ``(train, test)`` splits of a training set, for what a model tunes on its own data.
+
+    Parameters
+    ----------
+    Y : ndarray
+        Class codes (multi-class) or an indicator matrix (multi-label).
+    multilabel : bool
+    cv : int or float
+        An int ``k >= 2``: ``k`` folds. A float in (0, 1): one split that holds out that
+        share of the samples (at least one), for models too costly to fit ``k`` times.
+        Multi-class splits are stratified when every class present allows it.
+    random_state : int
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        Empty when there are too few samples to split.
+    """
+    from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
+
+    n = len(Y)
+    codes = None if multilabel else np.asarray(Y).astype(int)
+    counts = np.bincount(codes) if codes is not None and n else np.array([0])
+    smallest = counts[counts > 0].min() if codes is not None and n else 0
+    X = np.zeros(n)
+    if isinstance(cv, float) and not isinstance(cv, bool):
+        if not 0.0 < cv < 1.0:
+            raise ValueError(f"cv must be an int of at least 2 or a share between 0 and 1, got {cv!r}")
+        n_test = max(1, round(cv * n))
+        if n < 2 or n_test >= n:
+            return []
+        n_classes = int(np.count_nonzero(counts))
+        if codes is not None and smallest >= 2 and n_classes <= n_test <= n - n_classes:
+            splitter = StratifiedShuffleSplit(1, test_size=n_test, random_state=random_state)
+            return list(splitter.split(X, codes))
+        return list(ShuffleSplit(1, test_size=n_test, random_state=random_state).split(X))
+    n_splits = min(int(cv), n)
+    if n_splits < 2:
+        return []
+    if codes is not None and smallest >= n_splits:
+        return list(StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(X, codes))
+    return list(KFold(n_splits, shuffle=True, random_state=random_state).split(X))
+
+
 #: Regularisation strengths tried when a head's ``C`` is ``"auto"``.
 C_GRID = (0.1, 1.0, 10.0, 100.0)
 
@@ -329,7 +376,7 @@ def choose_C(
     class_weight: str | None = "balanced",
     random_state: int = 0,
 ) -> tuple[float, dict[float, float]]:
-    """The ``C`` of ``grid`` with the best mean macro-F1 over an inner ``cv``-fold split of the training data.
+    """The ``C`` of ``grid`` with the best mean macro-F1 over inner splits of the training data.
 
     Multi-class decisions are the arg-max class, multi-label ones every label with
     probability >= 0.5; macro-F1 is over the labels present in the inner test fold's
@@ -343,8 +390,8 @@ def choose_C(
     n_classes : int
     multilabel : bool
     grid : tuple of float
-    cv : int
-        Inner folds (stratified for multi-class when every class allows it).
+    cv : int or float
+        Inner folds, or the share of one held-out split (see :func:`inner_splits`).
     class_weight : {"balanced", None}
     random_state : int
 
@@ -355,18 +402,11 @@ def choose_C(
         Mean inner macro-F1 per ``C``.
     """
     from sklearn.metrics import f1_score
-    from sklearn.model_selection import KFold, StratifiedKFold
 
     Y = np.asarray(Y)
-    n = len(Y)
-    n_splits = min(int(cv), n)
-    if n_splits < 2:
+    splits = inner_splits(Y, multilabel, cv, random_state)
+    if not splits:
         return float(grid[len(grid) // 2]), {}
-    counts = np.bincount(Y.astype(int)) if not multilabel else np.array([0])
-    if not multilabel and counts[counts > 0].min() >= n_splits:
-        splits = list(StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(np.zeros(n), Y))
-    else:
-        splits = list(KFold(n_splits, shuffle=True, random_state=random_state).split(np.zeros(n)))
     scores: dict[float, float] = {}
     for C in grid:
         values = []

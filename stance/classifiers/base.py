@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stance.classifiers._head import Calibrator, choose_calibration, tune_thresholds
+from stance.classifiers._head import Calibrator, choose_calibration, inner_splits, tune_thresholds
 from stance.errors import StanceInputError
 
 __all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "training_data_hash"]
@@ -151,8 +151,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     threshold : float or "auto"
         Multi-label decision threshold; ``"auto"`` tunes one per label for F1 on
         out-of-fold predictions of the training data (inner CV; never on test data).
-    cv : int
-        Folds of the inner cross-validation used by ``calibration`` and ``threshold``.
+    cv : int or float
+        Folds of the inner cross-validation used by ``calibration`` and ``threshold``, or
+        (a float in (0, 1)) the share of the training data held out in one inner split, for
+        backends too costly to fit several times (see :func:`~stance.classifiers._head.inner_splits`).
     random_state : int
         Seed for every random choice the backend makes.
 
@@ -448,32 +450,23 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if thr != "auto" and not (isinstance(thr, int | float) and 0.0 < float(thr) < 1.0):
             raise ValueError(f"threshold must be 'auto' or a number between 0 and 1, got {thr!r}")
 
-    def _oof_proba(self, F: Any, Y: np.ndarray) -> np.ndarray | None:
-        """Out-of-fold raw probabilities from the inner CV, or None if too few samples."""
+    def _oof_proba(self, F: Any, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Raw probabilities of the inner splits' held-out samples and their positions, or None if too few samples."""
         from sklearn.base import clone
-        from sklearn.model_selection import KFold, StratifiedKFold
 
-        n = len(Y)
-        n_splits = min(int(getattr(self, "cv", 3)), n)
-        if n_splits < 2:
-            return None
         seed = int(getattr(self, "random_state", 0) or 0)
-        if self.multilabel:
-            splits = KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n))
-        else:
-            counts = np.bincount(Y)
-            if counts[counts > 0].min() >= n_splits:
-                splits = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n), Y)
-            else:
-                splits = KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n))
-        P = np.zeros((n, len(self.classes_)), dtype=np.float64)
+        splits = inner_splits(Y, self.multilabel, getattr(self, "cv", 3), seed)
+        if not splits:
+            return None
+        held = np.sort(np.concatenate([te for _, te in splits]))
+        P = np.zeros((len(Y), len(self.classes_)), dtype=np.float64)
         overrides = {"calibration": None, "threshold": 0.5, **self._fold_params()}
         for tr, te in splits:
             sub = clone(self).set_params(**overrides)
             sub.classes_ = self.classes_
             sub._fit_features(_take(F, tr), Y[tr])
             P[te] = sub._raw_proba(_take(F, te))
-        return P
+        return P[held], held
 
     def _fit_decision(self, F: Any, Y: np.ndarray | None) -> None:
         k = len(self.classes_)
@@ -487,9 +480,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         tune = self.multilabel and threshold == "auto"
         if Y is None or (method is None and not tune):
             return
-        P = self._oof_proba(F, Y)
-        if P is None:
+        inner = self._oof_proba(F, Y)
+        if inner is None:
             return
+        P, held = inner
+        Y = Y[held]
         if method == "auto":
             method, self.calibration_scores_ = choose_calibration(
                 P, Y, self.multilabel, seed=int(getattr(self, "random_state", 0) or 0)

@@ -16,12 +16,10 @@ The loop is written on plain transformers + torch so that training needs neither
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
-from stance.classifiers._head import LinearHead
-from stance.classifiers._torch import TorchTrainingMixin
+from stance.classifiers._torch import FineTunedEncoderMixin
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["SetFitClassifier", "contrastive_pairs"]
@@ -59,7 +57,7 @@ def contrastive_pairs(
     return pairs
 
 
-class SetFitClassifier(TorchTrainingMixin, TextClassifier):
+class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
     """Contrastively fine-tuned sentence encoder plus a logistic-regression head (SetFit).
 
     Parameters
@@ -83,21 +81,27 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
     learning_rate : float
     max_length : int
         Token limit during training and inference.
-    freeze_embeddings : bool
-        Keep the token-embedding matrix fixed (half of MiniLM's weights; training is
-        about twice as fast on CPU and less prone to overfit small data).
-    C : float
-        Inverse regularisation strength of the head.
+    train_layers : int or None
+        Top encoder layers trained (see :class:`~stance.classifiers._torch.TrainableBody`);
+        None trains every layer. Token embeddings are never trained.
+    C : float or "auto"
+        Inverse regularisation strength of the head; ``"auto"`` chooses it by inner
+        cross-validation on the fine-tuned embeddings of the training texts.
     class_weight : {"balanced", None}
+        Class weights of the head.
     calibration, threshold, cv, random_state
-        See :class:`~stance.classifiers.base.TextClassifier`. Calibration and tuned
-        thresholds repeat the fine-tuning ``cv`` times, so they are off by default.
+        See :class:`~stance.classifiers.base.TextClassifier`. Multi-label thresholds are
+        tuned by default on an inner split of the training data (``cv=0.2``: the encoder
+        is fine-tuned on 80% of the training texts and each label's threshold maximises
+        its F1 on the other 20%); the final model is then trained on all of them.
 
     Attributes
     ----------
     encoder_, encoder_hash_ : str
         Starting encoder and the sha256 of its weights.
     head_ : LinearHead
+    C_ : float
+        Regularisation strength of the head.
     n_pairs_, n_steps_ : int
         Pairs and optimiser steps used in training.
     """
@@ -115,14 +119,14 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
         max_steps: int | None = None,
         num_epochs: int = 1,
         batch_size: int = 16,
-        learning_rate: float = 2e-5,
+        learning_rate: float = 5e-5,
         max_length: int = 128,
-        freeze_embeddings: bool = True,
-        C: float = 10.0,
+        train_layers: int | None = 2,
+        C: float | str = "auto",
         class_weight: str | None = "balanced",
         calibration: str | None = None,
-        threshold: float | str = 0.5,
-        cv: int = 3,
+        threshold: float | str = "auto",
+        cv: int | float = 0.2,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
@@ -135,7 +139,7 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.max_length = max_length
-        self.freeze_embeddings = freeze_embeddings
+        self.train_layers = train_layers
         self.C = C
         self.class_weight = class_weight
         self.calibration = calibration
@@ -143,116 +147,49 @@ class SetFitClassifier(TorchTrainingMixin, TextClassifier):
         self.cv = cv
         self.random_state = random_state
 
+    def _fold_params(self) -> dict:
+        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
+
+    def _extra_state(self) -> dict:
+        return {"n_pairs": self.n_pairs_, "n_steps": self.n_steps_}
+
+    def _set_extra_state(self, state: dict) -> None:
+        self.n_pairs_ = int(state.get("n_pairs", 0))
+        self.n_steps_ = int(state.get("n_steps", 0))
+
     # ----------------------------------------------------------------- training
     def _fit_features(self, F: list[str], Y: np.ndarray) -> None:
         from stance._lazy import require
-        from stance.classifiers._torch import linear_schedule, pad, seed_all
-        from stance.encoders import Encoder, _pooling_mode, pool
+        from stance.classifiers._torch import train_loop
+        from stance.classifiers.embedding import fit_head
 
         torch = require("torch", extra="models")
-        transformers = require("transformers", extra="models")
-        resolved = self._resolve_base()
-        seed_all(self.random_state)
+        body = self._start_body()
+        body.prepare(F)
         rng = np.random.default_rng(self.random_state)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
-        body = transformers.AutoModel.from_pretrained(str(resolved.path), local_files_only=True)
-        if self.freeze_embeddings:
-            body.get_input_embeddings().weight.requires_grad_(False)
-        pooling = _pooling_mode(resolved.path)
-        ids = tokenizer(list(F), truncation=True, max_length=self.max_length)["input_ids"]
-
         pairs = contrastive_pairs(Y, self.multilabel, self.num_iterations, rng)
         if len(pairs) > self.max_pairs:
             keep = rng.choice(len(pairs), size=self.max_pairs, replace=False)
             pairs = [pairs[i] for i in sorted(keep)]
-        steps_per_epoch = math.ceil(len(pairs) / self.batch_size) if pairs else 0
-        total = steps_per_epoch * self.num_epochs
+        total = math.ceil(len(pairs) / self.batch_size) * self.num_epochs if pairs else 0
         if self.max_steps is not None:
             total = min(total, int(self.max_steps))
+
+        def loss_of(batch: list[tuple[int, int, float]]):
+            emb = body.embed([i for i, _, _ in batch] + [j for _, j, _ in batch])
+            cos = (emb[: len(batch)] * emb[len(batch) :]).sum(-1)
+            target = torch.tensor([t for _, _, t in batch], dtype=cos.dtype)
+            return torch.nn.functional.mse_loss(cos, target)
+
+        def batches(rng: np.random.Generator):
+            order = rng.permutation(len(pairs))
+            return ([pairs[i] for i in order[s : s + self.batch_size]] for s in range(0, len(order), self.batch_size))
+
+        body.model.train()
         self.n_pairs_ = len(pairs)
-        self.n_steps_ = total
-        if total > 0:
-            body.train()
-            optim = torch.optim.AdamW([p for p in body.parameters() if p.requires_grad], lr=self.learning_rate)
-            sched = linear_schedule(optim, total)
-            pad_id = tokenizer.pad_token_id or 0
-            step = 0
-            while step < total:
-                order = rng.permutation(len(pairs))
-                for start in range(0, len(order), self.batch_size):
-                    if step >= total:
-                        break
-                    batch = [pairs[i] for i in order[start : start + self.batch_size]]
-                    left = [ids[i] for i, _, _ in batch]
-                    right = [ids[j] for _, j, _ in batch]
-                    input_ids, mask = pad(left + right, pad_id)
-                    states = body(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                    emb = pool(states, mask, pooling, normalize=True)
-                    cos = (emb[: len(batch)] * emb[len(batch) :]).sum(-1)
-                    target = torch.tensor([t for _, _, t in batch], dtype=cos.dtype)
-                    loss = torch.nn.functional.mse_loss(cos, target)
-                    loss.backward()
-                    optim.step()
-                    sched.step()
-                    optim.zero_grad()
-                    step += 1
-        body.eval()
-        self._body = Encoder.from_model(body, tokenizer, pooling, self.max_length, spec=self.encoder_)
-        E = self._body.encode(list(F), cache=False)
-        self.head_ = LinearHead.fit(
-            E,
-            Y,
-            len(self.classes_),
-            self.multilabel,
-            C=self.C,
-            class_weight=self.class_weight,
-            random_state=self.random_state,
+        self.n_steps_ = train_loop(
+            body.parameters(), total, batches, loss_of, lr=self.learning_rate, seed=self.random_state
         )
-
-    def transform(self, X) -> np.ndarray:
-        """Embeddings of ``X`` from the fine-tuned encoder, shape (n, dim)."""
-        from stance.classifiers.base import check_texts
-
-        return self._body.encode(check_texts(X), batch_size=32)
-
-    def _raw_proba(self, F: list[str]) -> np.ndarray:
-        return self.head_.proba(self._body.encode(list(F), batch_size=32))
-
-    # ------------------------------------------------------------ persistence
-    def _get_state(self, path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-        folder = Path(path) / "encoder"
-        self._body.model.save_pretrained(str(folder))
-        self._body.tokenizer.save_pretrained(str(folder))
-        state = {
-            "encoder": self.encoder_,
-            "encoder_hash": self.encoder_hash_,
-            "pooling": self._body.pooling,
-            "n_pairs": self.n_pairs_,
-            "n_steps": self.n_steps_,
-        }
-        return state, self.head_.arrays()
-
-    def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
-        from stance._lazy import require
-        from stance.encoders import Encoder, encoder_hash, quiet_transformers, set_torch_threads
-
-        transformers = require("transformers", extra="models")
-        quiet_transformers()
-        set_torch_threads()
-        folder = Path(path) / "encoder"
-        body = transformers.AutoModel.from_pretrained(str(folder), local_files_only=True)
-        body.eval()
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        self.encoder_ = state["encoder"]
-        self.encoder_hash_ = state["encoder_hash"]
-        self.n_pairs_ = int(state.get("n_pairs", 0))
-        self.n_steps_ = int(state.get("n_steps", 0))
-        self._body = Encoder.from_model(
-            body,
-            tokenizer,
-            state.get("pooling", "mean"),
-            self.max_length,
-            spec=str(folder),
-            hash=encoder_hash(folder),
-        )
-        self.head_ = LinearHead.from_arrays(arrays, self.multilabel)
+        body.model.eval()
+        self.head_ = fit_head(self, body.embed_all(), Y)
+        self._finish_body(body)

@@ -1,27 +1,38 @@
-"""Full fine-tuning of the encoder with a classification head, optionally through LoRA adapters."""
+"""The encoder fine-tuned end to end with a linear classification head, optionally through LoRA adapters."""
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from stance.classifiers._torch import TorchTrainingMixin
+from stance.classifiers._torch import FineTunedEncoderMixin
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["TransformerClassifier"]
 
 
-class TransformerClassifier(TorchTrainingMixin, TextClassifier):
-    """The encoder fine-tuned end to end with a sequence-classification head, on CPU.
+class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
+    """The sentence encoder fine-tuned with a linear head on its pooled embeddings, on CPU.
 
-    Multi-class models use cross-entropy (class-balanced by default), multi-label models
-    one binary cross-entropy per label. With ``lora=True`` the encoder stays frozen and
-    only low-rank adapters and the head are trained (PEFT); the saved folder then holds
-    the adapter alone, and the base encoder is resolved again from its spec at load.
+    The head starts as the logistic regression of the ``embedding`` backend fitted on
+    the frozen embeddings of the training texts, so training starts from a model that
+    already separates the classes. The top ``train_layers`` layers of the encoder and the
+    head are then trained together: multi-class models with cross-entropy, multi-label
+    models with one binary cross-entropy per label, both weighted for class balance by
+    default (multi-label: ``pos_weight`` = negatives / positives of each label, at most
+    ``max_pos_weight``). The learning rate warms up linearly over the first ``warmup``
+    share of the steps, then decays linearly to zero.
+
+    Multi-label decision thresholds are tuned by default (``threshold="auto"``) on an
+    inner split of the training data (``cv=0.2``: a model is fine-tuned on 80% of the
+    training texts and the thresholds maximise each label's F1 on the other 20%); the
+    final model is then fine-tuned on all of them.
+
+    With ``lora=True`` the encoder's weights stay fixed and low-rank adapters on the
+    attention of the trained layers learn instead (PEFT); the saved folder then holds the
+    adapter alone, and the base encoder is resolved again from its spec at load.
 
     Parameters
     ----------
@@ -29,8 +40,11 @@ class TransformerClassifier(TorchTrainingMixin, TextClassifier):
     multilabel : bool
     encoder : str, optional
         Encoder spec to start from; default from settings.
+    train_layers : int or None
+        Top encoder layers trained (see :class:`~stance.classifiers._torch.TrainableBody`);
+        None trains every layer. Token embeddings are never trained.
     lora : bool
-        Train LoRA adapters instead of all weights.
+        Train LoRA adapters instead of the weights of the trained layers.
     lora_r, lora_alpha, lora_dropout : int, int, float
         LoRA rank, scaling and dropout.
     num_epochs : int
@@ -39,22 +53,31 @@ class TransformerClassifier(TorchTrainingMixin, TextClassifier):
         Upper bound on optimiser steps.
     batch_size : int
     learning_rate : float, optional
-        Default 5e-5 (full) or 1e-3 (LoRA).
+        Encoder learning rate; default 1e-4 (weights) or 1e-3 (LoRA).
+    head_learning_rate : float
+        Learning rate of the head.
+    warmup : float
+        Share of the steps over which the learning rate warms up.
     weight_decay : float
     max_length : int
         Token limit.
-    freeze_embeddings : bool
-        Keep the token-embedding matrix fixed (all other weights are trained).
+    C : float or "auto"
+        Inverse regularisation strength of the logistic regression that starts the head
+        (see :class:`~stance.classifiers.embedding.EmbeddingClassifier`).
     class_weight : {"balanced", None}
-        Multi-class loss weights.
+        Loss weights (multi-class) or ``pos_weight`` (multi-label), and the start head's.
+    max_pos_weight : float
+        Cap on a label's ``pos_weight``.
     calibration, threshold, cv, random_state
-        See :class:`~stance.classifiers.base.TextClassifier`. Calibration and tuned
-        thresholds repeat the fine-tuning ``cv`` times, so they are off by default.
+        See :class:`~stance.classifiers.base.TextClassifier`.
 
     Attributes
     ----------
     encoder_, encoder_hash_ : str
         Base encoder spec and the sha256 of its weights.
+    head_ : LinearHead
+    C_ : float
+        Regularisation strength of the start head.
     n_steps_ : int
     """
 
@@ -66,26 +89,31 @@ class TransformerClassifier(TorchTrainingMixin, TextClassifier):
         labels: list[str] | None = None,
         multilabel: bool = False,
         encoder: str | None = None,
+        train_layers: int | None = 2,
         lora: bool = False,
         lora_r: int = 8,
         lora_alpha: int = 16,
         lora_dropout: float = 0.1,
-        num_epochs: int = 4,
+        num_epochs: int = 2,
         max_steps: int | None = None,
         batch_size: int = 16,
         learning_rate: float | None = None,
+        head_learning_rate: float = 1e-3,
+        warmup: float = 0.1,
         weight_decay: float = 0.01,
         max_length: int = 128,
-        freeze_embeddings: bool = True,
+        C: float | str = 10.0,
         class_weight: str | None = "balanced",
+        max_pos_weight: float = 20.0,
         calibration: str | None = None,
-        threshold: float | str = 0.5,
-        cv: int = 3,
+        threshold: float | str = "auto",
+        cv: int | float = 0.2,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
         self.multilabel = multilabel
         self.encoder = encoder
+        self.train_layers = train_layers
         self.lora = lora
         self.lora_r = lora_r
         self.lora_alpha = lora_alpha
@@ -94,10 +122,13 @@ class TransformerClassifier(TorchTrainingMixin, TextClassifier):
         self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.head_learning_rate = head_learning_rate
+        self.warmup = warmup
         self.weight_decay = weight_decay
         self.max_length = max_length
-        self.freeze_embeddings = freeze_embeddings
+        self.C = C
         self.class_weight = class_weight
+        self.max_pos_weight = max_pos_weight
         self.calibration = calibration
         self.threshold = threshold
         self.cv = cv
@@ -110,161 +141,85 @@ class TransformerClassifier(TorchTrainingMixin, TextClassifier):
 
             require("peft", extra="models")
 
+    def _fold_params(self) -> dict:
+        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
+
     # ------------------------------------------------------------------ model
-    def _base_model(self, path: Path):
-        from stance._lazy import require
-
-        transformers = require("transformers", extra="models")
-        classes = [str(c) for c in self.classes_]
-        config = transformers.AutoConfig.from_pretrained(
-            str(path),
-            local_files_only=True,
-            num_labels=len(classes),
-            id2label=dict(enumerate(classes)),
-            label2id={c: i for i, c in enumerate(classes)},
-            problem_type="multi_label_classification" if self.multilabel else "single_label_classification",
-        )
-        return transformers.AutoModelForSequenceClassification.from_pretrained(
-            str(path), config=config, local_files_only=True
-        )
-
-    def _lora_config(self):
+    def _lora(self, model):
         from stance._lazy import require
 
         peft = require("peft", extra="models")
-        return peft.LoraConfig(
-            task_type=peft.TaskType.SEQ_CLS,
+        n_layers = int(model.config.num_hidden_layers)
+        top = None if self.train_layers is None else list(range(max(0, n_layers - int(self.train_layers)), n_layers))
+        config = peft.LoraConfig(
+            task_type=peft.TaskType.FEATURE_EXTRACTION,
             r=self.lora_r,
             lora_alpha=self.lora_alpha,
             lora_dropout=self.lora_dropout,
+            target_modules=["query", "value"],
+            layers_to_transform=top,
         )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)  # peft probes deprecated attributes
+            return peft.get_peft_model(model, config)
+
+    def _loss(self, Y: np.ndarray):
+        """The training loss on logits, class-weighted as ``class_weight`` says."""
+        from stance._lazy import require
+
+        torch = require("torch", extra="models")
+        balanced = self.class_weight == "balanced"
+        if self.multilabel:
+            pos = Y.sum(axis=0).astype(float)
+            ratio = np.where(pos > 0, (len(Y) - pos) / np.maximum(pos, 1), 1.0)
+            weight = np.clip(ratio, 1.0, float(self.max_pos_weight)) if balanced else np.ones(Y.shape[1])
+            return torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weight, dtype=torch.float32))
+        counts = np.bincount(Y, minlength=len(self.classes_)).astype(float)
+        weight = np.where(counts > 0, len(Y) / (np.count_nonzero(counts) * np.maximum(counts, 1)), 0.0)
+        return torch.nn.CrossEntropyLoss(weight=torch.tensor(weight, dtype=torch.float32) if balanced else None)
 
     def _fit_features(self, F: list[str], Y: np.ndarray) -> None:
         from stance._lazy import require
-        from stance.classifiers._torch import linear_schedule, pad, seed_all
+        from stance.classifiers._head import LinearHead
+        from stance.classifiers._torch import train_loop
+        from stance.classifiers.embedding import fit_head
 
         torch = require("torch", extra="models")
-        transformers = require("transformers", extra="models")
-        resolved = self._resolve_base()
-        seed_all(self.random_state)
-        rng = np.random.default_rng(self.random_state)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
-        model = self._base_model(resolved.path)
-        if self.freeze_embeddings:
-            model.get_input_embeddings().weight.requires_grad_(False)
-        if self.lora:
-            peft = require("peft", extra="models")
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", category=FutureWarning)  # peft probes deprecated attributes
-                model = peft.get_peft_model(model, self._lora_config())
-        ids = tokenizer(list(F), truncation=True, max_length=self.max_length)["input_ids"]
-        k = len(self.classes_)
-        if self.multilabel:
-            targets = torch.tensor(np.asarray(Y), dtype=torch.float32)
-            loss_fn = torch.nn.BCEWithLogitsLoss()
-        else:
-            targets = torch.tensor(np.asarray(Y), dtype=torch.long)
-            weight = None
-            if self.class_weight == "balanced":
-                counts = np.bincount(Y, minlength=k).astype(float)
-                w = np.where(counts > 0, len(Y) / (np.count_nonzero(counts) * np.maximum(counts, 1)), 0.0)
-                weight = torch.tensor(w, dtype=torch.float32)
-            loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-        total = math.ceil(len(ids) / self.batch_size) * self.num_epochs
+        body = self._start_body(wrap=self._lora if self.lora else None)
+        body.prepare(F)
+        start = fit_head(self, body.embed_all(), Y)
+        coef = torch.nn.Parameter(torch.tensor(start.coef, dtype=torch.float32))
+        intercept = torch.nn.Parameter(torch.tensor(start.intercept, dtype=torch.float32))
+        inactive = torch.tensor(~start.active)
+        targets = torch.tensor(np.asarray(Y), dtype=torch.float32 if self.multilabel else torch.long)
+        loss_fn = self._loss(np.asarray(Y))
+
+        def loss_of(idx: np.ndarray):
+            logits = body.embed(idx) @ coef.T + intercept
+            if not self.multilabel:
+                logits = logits.masked_fill(inactive, -1e4)
+            return loss_fn(logits, targets[idx])
+
+        def batches(rng: np.random.Generator):
+            order = rng.permutation(len(F))
+            return (order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size))
+
+        total = math.ceil(len(F) / self.batch_size) * int(self.num_epochs)
         if self.max_steps is not None:
             total = min(total, int(self.max_steps))
-        lr = self.learning_rate or (1e-3 if self.lora else 5e-5)
-        params = [p for p in model.parameters() if p.requires_grad]
-        optim = torch.optim.AdamW(params, lr=lr, weight_decay=self.weight_decay)
-        sched = linear_schedule(optim, max(total, 1))
-        pad_id = tokenizer.pad_token_id or 0
-        model.train()
-        step = 0
-        while step < total:
-            order = rng.permutation(len(ids))
-            for start in range(0, len(order), self.batch_size):
-                if step >= total:
-                    break
-                idx = order[start : start + self.batch_size]
-                input_ids, mask = pad([ids[i] for i in idx], pad_id)
-                logits = model(input_ids=input_ids, attention_mask=mask).logits
-                loss = loss_fn(logits, targets[idx])
-                loss.backward()
-                optim.step()
-                sched.step()
-                optim.zero_grad()
-                step += 1
-        model.eval()
-        self.n_steps_ = total
-        self._model = model
-        self._tokenizer = tokenizer
-
-    def _raw_proba(self, F: list[str]) -> np.ndarray:
-        from stance._lazy import require
-        from stance.classifiers._torch import length_batches, pad
-
-        torch = require("torch", extra="models")
-        ids = self._tokenizer(list(F), truncation=True, max_length=self.max_length)["input_ids"]
-        out = np.zeros((len(ids), len(self.classes_)), dtype=np.float64)
-        pad_id = self._tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for idx in length_batches(ids, 32):
-                input_ids, mask = pad([ids[i] for i in idx], pad_id)
-                logits = self._model(input_ids=input_ids, attention_mask=mask).logits.double()
-                probs = torch.sigmoid(logits) if self.multilabel else torch.softmax(logits, dim=-1)
-                out[idx] = probs.numpy()
-        return out
-
-    # ------------------------------------------------------------ persistence
-    def _get_state(self, path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-        path = Path(path)
-        if self.lora:
-            folder = path / "adapter"
-            self._model.save_pretrained(str(folder))
-            # PEFT records the absolute path of the base model; store the portable spec instead
-            cfg_path = folder / "adapter_config.json"
-            cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-            cfg["base_model_name_or_path"] = self.encoder_
-            cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            (folder / "README.md").unlink(missing_ok=True)  # PEFT's empty template; MODEL_CARD.md describes the model
-        else:
-            folder = path / "model"
-            self._model.save_pretrained(str(folder))
-            self._tokenizer.save_pretrained(str(folder))
-        state = {
-            "encoder": self.encoder_,
-            "encoder_hash": self.encoder_hash_,
-            "weights": folder.name,
-            "n_steps": self.n_steps_,
-        }
-        return state, {}
-
-    def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
-        from stance._lazy import require
-        from stance.encoders import quiet_transformers, set_torch_threads
-
-        transformers = require("transformers", extra="models")
-        quiet_transformers()
-        set_torch_threads()
-        path = Path(path)
-        self.n_steps_ = int(state.get("n_steps", 0))
-        self.encoder_hash_ = state["encoder_hash"]
-        if state.get("weights") == "adapter":
-            peft = require("peft", extra="models")
-            # resolve the base model again on this machine (the saved config holds only its spec)
-            resolved = self._resolve_base(state["encoder"])
-            base = self._base_model(resolved.path)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", category=FutureWarning)
-                model = peft.PeftModel.from_pretrained(base, str(path / "adapter"))
-            for cfg in model.peft_config.values():
-                cfg.base_model_name_or_path = str(resolved.path)
-            tokenizer = transformers.AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
-        else:
-            self.encoder_ = state["encoder"]
-            folder = path / "model"
-            model = transformers.AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True)
-            tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        model.eval()
-        self._model = model
-        self._tokenizer = tokenizer
+        lr = self.learning_rate or (1e-3 if self.lora else 1e-4)
+        groups = [{"params": body.parameters(), "lr": lr}, {"params": [coef, intercept], "lr": self.head_learning_rate}]
+        body.model.train()
+        self.n_steps_ = train_loop(
+            groups,
+            total,
+            batches,
+            loss_of,
+            lr=lr,
+            weight_decay=self.weight_decay,
+            warmup_ratio=self.warmup,
+            seed=self.random_state,
+        )
+        body.model.eval()
+        self.head_ = LinearHead(coef.detach().numpy(), intercept.detach().numpy(), start.active, self.multilabel)
+        self._finish_body(body)
