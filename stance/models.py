@@ -674,9 +674,11 @@ def _fitted_notes(clf: Any) -> list[str]:
     notes = []
     if getattr(clf, "C_", None) is not None and getattr(clf, "C", None) == "auto":
         scores = ", ".join(f"C={c:g}: {v:.3f}" for c, v in sorted((clf.C_scores_ or {}).items()))
+        cv = clf.cv
+        how = f"one inner split holding out {cv:.0%}" if isinstance(cv, float) else f"inner {cv}-fold cross-validation"
         notes.append(
-            f"Regularisation: C = {clf.C_:g}, chosen by inner {clf.cv}-fold cross-validation on the training "
-            f"data (mean {clf.C_metric_} over the inner folds; {scores})."
+            f"Regularisation: C = {clf.C_:g}, chosen by {how} of the training data "
+            f"(mean {clf.C_metric_} over the inner folds; {scores})."
         )
     return notes
 

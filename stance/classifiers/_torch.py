@@ -150,7 +150,11 @@ class TrainableBody:
         if found and train_layers is not None and 0 <= int(train_layers) < n_layers:
             self.n_frozen = n_layers - int(train_layers)
         model.get_input_embeddings().weight.requires_grad_(False)
-        if found:
+        pooler = getattr(found[0], "pooler", None) if found else None
+        if pooler is not None:
+            pooler.requires_grad_(False)  # sentence embeddings are pooled from the token states
+        if found and self.n_frozen:
+            found[0].embeddings.requires_grad_(False)
             for layer in found[1][: self.n_frozen]:
                 layer.requires_grad_(False)
         self._base, self._all_layers = found if found else (None, None)
