@@ -26,7 +26,6 @@ from typing import Any
 
 import yaml
 
-from stance.config import project_root
 from stance.errors import StanceInputError, UnknownNameError
 
 __all__ = ["Actor", "Codebook", "Label", "canonical_hash"]
@@ -38,6 +37,7 @@ _TOP_KEYS = {
     "name",
     "version",
     "description",
+    "intended_use",
     "policy_frames_reference",
     "changelog",
     "topic",
@@ -237,6 +237,8 @@ class Codebook:
         self.name: str = str(data.get("name", ""))
         self.version: str = str(data.get("version", ""))
         self.description: str = str(data.get("description", "")).strip()
+        #: What models trained under this codebook are for (their model cards quote it); may be empty.
+        self.intended_use: str = str(data.get("intended_use", "")).strip()
         self.hash: str = canonical_hash(data)
         self.frames: list[Label] = [self._label(d, "frames") for d in data.get("frames") or []]
         stance = data.get("stance") or {}
@@ -261,14 +263,18 @@ class Codebook:
         Parameters
         ----------
         path : str or Path, optional
-            Defaults to ``<project>/codebook/codebook.yaml``.
+            Defaults to the project's codebook (``codebook/codebook.yaml`` unless ``stance.toml`` says otherwise).
 
         Raises
         ------
         StanceInputError
             Naming the file, line and field of the first problem found.
         """
-        path = Path(path) if path is not None else project_root() / "codebook" / "codebook.yaml"
+        if path is None:
+            from stance.paths import ProjectPaths
+
+            path = ProjectPaths.discover().codebook
+        path = Path(path)
         if not path.is_file():
             raise StanceInputError("codebook file not found", file=path)
         size = path.stat().st_size

@@ -38,7 +38,17 @@ from pathlib import Path
 
 from stance.paths import read_project_settings
 
-__all__ = ["DEFAULT_ENCODER", "DEVICES", "ENCODER_RUNTIMES", "Settings", "project_root", "settings"]
+__all__ = [
+    "DEFAULT_ENCODER",
+    "DEVICES",
+    "ENCODER_RUNTIMES",
+    "PROJECT_SOURCES",
+    "Settings",
+    "find_project",
+    "is_project",
+    "project_root",
+    "settings",
+]
 
 DEFAULT_ENCODER = "packaged:all-MiniLM-L6-v2"
 #: Values of the ``encoder_runtime`` setting.
@@ -48,21 +58,39 @@ DEVICES = ("auto", "cpu", "cuda")
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def project_root() -> Path:
-    """Return the project folder that holds ``codebook/``, ``seeds/`` and ``models/``.
+#: How :func:`find_project` found the project: the environment, the working directory, or the package's own.
+PROJECT_SOURCES = ("STANCE_PROJECT_DIR", "working directory", "package")
+
+
+def is_project(folder: str | Path) -> bool:
+    """True when ``folder`` is a stance project: it holds a ``stance.toml`` or a ``codebook/`` folder."""
+    folder = Path(folder)
+    return (folder / "stance.toml").is_file() or (folder / "codebook").is_dir()
+
+
+def find_project() -> tuple[Path, str]:
+    """The project folder and how it was found (one of :data:`PROJECT_SOURCES`).
 
     ``STANCE_PROJECT_DIR`` wins; otherwise the nearest parent of the working directory
-    that contains a ``codebook/`` folder; otherwise the folder this package was installed
-    from.
+    that is a project (:func:`is_project`); otherwise the package's own seed project (the
+    folder this package was installed from).
     """
     env = os.environ.get("STANCE_PROJECT_DIR")
     if env:
-        return Path(env).resolve()
+        return Path(env).resolve(), PROJECT_SOURCES[0]
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
-        if (folder / "codebook").is_dir():
-            return folder
-    return _REPO_ROOT
+        if is_project(folder):
+            return folder, PROJECT_SOURCES[1]
+    return _REPO_ROOT, PROJECT_SOURCES[2]
+
+
+def project_root() -> Path:
+    """Return the project folder that holds ``codebook/``, the corpus, the label store and ``models/``.
+
+    See :func:`find_project` for how it is found.
+    """
+    return find_project()[0]
 
 
 @dataclass(frozen=True)

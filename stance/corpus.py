@@ -791,9 +791,7 @@ def load_corpus(
         duplicate ids, files missing from the manifest and manifest rows without files.
     """
     if path is None:
-        from stance.config import project_root
-
-        path = project_root() / "seeds"
+        path = ProjectPaths.discover().seeds
     path = Path(path)
     if path.is_dir():
         docs, texts, notes = _read_manifest(path, manifest)
@@ -861,6 +859,14 @@ def load_project_corpus(paths: ProjectPaths | None = None, codebook: object = No
 
         codebook = Codebook.load(paths.codebook)
     topic = TopicRule.from_codebook(codebook)
+    for folder in paths.corpora:
+        if not folder.exists():
+            raise StanceInputError(
+                "the project corpus does not exist yet: import a labelled table with `stance label import FILE "
+                "--text-column COLUMN ...` (it writes the passages there), or list your corpus folders and tables "
+                "under corpora in stance.toml",
+                file=folder,
+            )
     parts = [load_corpus(folder, topic=topic) for folder in paths.corpora]
     if not parts:
         raise StanceInputError("the project has no corpus: add a folder with a manifest.csv", file=paths.seeds)

@@ -6,14 +6,16 @@ dependencies only when they run, so ``stance --help`` is fast.
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import typer
 
 from stance import __version__
 from stance.cli import corpus as _corpus
 from stance.cli._boundary import run
-from stance.cli._common import console
+from stance.cli._common import announce_project, console, fail
 
 __all__ = ["app", "main"]
 
@@ -35,14 +37,46 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
     debug: bool = typer.Option(
         False, "--debug", help="Print the full traceback of an unexpected error (else it is saved to a file)."
     ),
+    project: Path | None = typer.Option(
+        None,
+        "--project",
+        help="The project to act on (a folder made by `stance init`). Default: STANCE_PROJECT_DIR, else the "
+        "nearest folder at or above the working directory with a stance.toml or codebook/.",
+    ),
 ) -> None:
-    """Narrative, framing and stance analysis of news and official statements (offline, CPU)."""
+    """Narrative, framing and stance analysis of news and official statements (offline, CPU).
+
+    Start a project of your own with `stance init DIR`; every command names the project it acts on.
+    """
+    if project is not None:
+        _use_project(ctx, project)
+    if ctx.invoked_subcommand not in _SELF_ANNOUNCING:
+        announce_project(str(ctx.invoked_subcommand))
+
+
+def _use_project(ctx: typer.Context, project: Path) -> None:
+    """Make ``project`` the current project (``STANCE_PROJECT_DIR``) while the command runs."""
+    from stance.config import is_project
+
+    if not is_project(project):
+        fail(f"{project} is not a stance project (it has no stance.toml or codebook/); make one with `stance init`")
+    previous = os.environ.get("STANCE_PROJECT_DIR")
+    os.environ["STANCE_PROJECT_DIR"] = str(project.resolve())
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop("STANCE_PROJECT_DIR", None)
+        else:
+            os.environ["STANCE_PROJECT_DIR"] = previous
+
+    ctx.call_on_close(restore)
 
 
 app.command("corpus")(_corpus.corpus)
@@ -61,9 +95,12 @@ def _mount_optional() -> None:
             app.command(name)(getattr(mod, attr))
 
 
+#: Commands that name their project themselves: the label group (per sub-command) and `init` (a new project).
+_SELF_ANNOUNCING = {"init", "label", "labels", None}
 _HIDDEN = {"labels"}  # deprecated name of `stance label`
 # (module, command name, attribute, "group" | "command")
 _GROUPS: list[tuple[str, str, str, str]] = [
+    ("project", "init", "init", "command"),
     ("labels", "label", "app", "group"),
     ("labels", "labels", "app", "group"),
     ("evaluate", "evaluate", "evaluate", "command"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import pandas as pd
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["ENCODER_RUNTIME", "console", "err_console", "fail", "print_frame"]
+__all__ = ["ENCODER_RUNTIME", "WRITING_COMMANDS", "announce_project", "console", "err_console", "fail", "print_frame"]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -72,3 +73,34 @@ ENCODER_RUNTIME = typer.Option(
     help="What runs the sentence encoder: auto, torch, onnx or onnx-int8. Default: STANCE_ENCODER_RUNTIME, "
     "stance.toml, else auto.",
 )
+
+
+#: Commands that write into the project (label store, models, figures, evaluation tables); ``label`` sub-commands
+#: are named ``label <name>``.
+WRITING_COMMANDS = frozenset(
+    {"train", "finetune", "figures", "evaluate", "label import", "label adjudicate", "label reanchor"}
+)
+
+
+def announce_project(command: str) -> None:
+    """Name the project ``command`` acts on (one stderr line, unless quiet); refuse to write to the package's own.
+
+    Outside any project (no ``--project``, no ``STANCE_PROJECT_DIR``, no project folder above the working
+    directory), a command that writes into the project would write into the package's own seed project:
+    it stops with a message that says how to make or name a project.
+    """
+    from stance.config import PROJECT_SOURCES, find_project, settings
+
+    root, how = find_project()
+    if how == PROJECT_SOURCES[2] and command in WRITING_COMMANDS:
+        fail(
+            f"no stance project in {Path.cwd()} or above it, so `stance {command}` would write into the package's "
+            f"own seed project ({root}). Make a project with `stance init DIR` and run the command inside it, or "
+            f"name one with `stance --project DIR {command} ...` (`--project {root}` to use the seed project)"
+        )
+    if not settings().quiet:
+        where = {
+            PROJECT_SOURCES[0]: " (from --project or STANCE_PROJECT_DIR)",
+            PROJECT_SOURCES[2]: " (the package's own seed project: no project in the working directory or above)",
+        }.get(how, "")
+        err_console.print(f"[dim]project: {root}{where}[/dim]", highlight=False, soft_wrap=True)

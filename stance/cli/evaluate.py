@@ -141,8 +141,8 @@ def evaluate(
     Writes comparison.csv, per_label.csv, learning_curve.csv, confusion.csv, predictions.csv
     and run.json to --out.
     """
-    from stance.config import project_root
     from stance.evaluation import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
+    from stance.paths import ProjectPaths
 
     if folds not in SCHEMES:
         fail(f"--folds must be one of {', '.join(SCHEMES)}")
@@ -157,7 +157,7 @@ def evaluate(
     Codebook.load(codebook).check_tasks(task or [], exclude=["roles"])
     c, gold, cb = _inputs(corpus, labels, codebook)
     tasks = task or gold_tasks(cb)
-    out = out or project_root() / "models" / "evaluation"
+    out = out or ProjectPaths.discover().evaluation
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LeakageWarning)

@@ -164,6 +164,9 @@ def _labels(
         err_console.print(
             "[yellow]note:[/yellow] `stance labels` is now `stance label`; the old name will go", highlight=False
         )
+    from stance.cli._common import announce_project
+
+    announce_project(f"label {ctx.invoked_subcommand or 'show'}")
     if ctx.invoked_subcommand is None:
         _show(store, annotator, corpus, codebook)
 

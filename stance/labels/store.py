@@ -55,10 +55,10 @@ MIN_POSITIVES = 5
 
 
 def default_store_path() -> Path:
-    """``<project_root>/seeds/labels.jsonl``."""
-    from stance.config import project_root
+    """The project's label store (:attr:`stance.paths.ProjectPaths.labels`; ``seeds/labels.jsonl`` by default)."""
+    from stance.paths import ProjectPaths
 
-    return project_root() / "seeds" / "labels.jsonl"
+    return ProjectPaths.discover().labels
 
 
 @contextlib.contextmanager
@@ -86,9 +86,9 @@ _CODEBOOKS: dict[tuple[str, int, int], Any] = {}
 def cached_codebook(path: str | Path | None = None) -> Any:
     """:meth:`Codebook.load` of ``path`` (default: the project codebook), reused while the file is unchanged."""
     from stance.codebook import Codebook
-    from stance.config import project_root
+    from stance.paths import ProjectPaths
 
-    path = Path(path) if path is not None else project_root() / "codebook" / "codebook.yaml"
+    path = Path(path) if path is not None else ProjectPaths.discover().codebook
     if not path.is_file():
         return Codebook.load(path)  # raises the codebook's own error
     st = path.stat()
