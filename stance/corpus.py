@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from stance.errors import StanceInputError
-from stance.io import csv_rows, inside_folder, json_value, read_parquet
+from stance.io import csv_rows, inside_folder, read_table
 from stance.markdown import render_inline, split_front_matter, split_markdown_blocks
 from stance.paths import ProjectPaths
 from stance.speakers import TRANSCRIPT_KINDS, load_speaker_table, parse_label, speaker_role, transcript_marker
@@ -707,24 +707,7 @@ _TABLE_ALIASES = {"id": "doc_id", "date": "published"}
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    suffix = path.suffix.lower()
-    records: list[tuple[int, dict]] = []
-    if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
-        records = [(reader.line_num, dict(r)) for r in csv_rows(reader, path)]
-    elif suffix in {".jsonl", ".ndjson"}:
-        for i, line in enumerate(read_text_file(path).splitlines(), start=1):
-            if not line.strip():
-                continue
-            obj = json_value(line, path, i)
-            if not isinstance(obj, dict):
-                raise StanceInputError("each line must be a JSON object", file=path, line=i)
-            records.append((i, obj))
-    elif suffix in {".parquet", ".pq"}:
-        frame = read_parquet(path)
-        records = [(i + 1, r) for i, r in enumerate(frame.to_dict("records"))]
-    else:
-        raise StanceInputError(f"unsupported corpus table type {suffix!r}; use .csv, .jsonl or .parquet", file=path)
+    records = read_table(path)
     if not records:
         raise StanceInputError("table has no rows", file=path, line=1)
     rows, texts = [], {}

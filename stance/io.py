@@ -37,6 +37,7 @@ __all__ = [
     "json_value",
     "on_sigterm",
     "read_parquet",
+    "read_table",
     "replaced_note",
     "write_frame",
 ]
@@ -213,6 +214,55 @@ def read_parquet(path: str | Path, **kwargs: Any) -> Any:
             raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StanceInputError(f"not a readable Parquet file ({first.strip()}); re-write it", file=path) from exc
+
+
+#: File endings :func:`read_table` reads.
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".pq")
+
+
+def read_table(path: str | Path) -> list[tuple[int, dict]]:
+    """Rows of a CSV, TSV, JSONL or Parquet table as ``(line, {column: value})``, with located errors.
+
+    ``line`` is the file line a row starts on (CSV, TSV, JSONL) or its 1-based row number
+    (Parquet, where the header is not a line). CSV and TSV values are strings.
+
+    Raises
+    ------
+    StanceInputError
+        For an unsupported suffix, a file that is not UTF-8, malformed CSV or JSON, a JSON line
+        that is not an object, or a damaged Parquet file.
+    """
+    import csv
+    import io
+
+    from stance.corpus import read_text_file
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise StanceInputError(f"unsupported table type {suffix!r}; use one of {', '.join(TABLE_SUFFIXES)}", file=path)
+    if suffix in {".parquet", ".pq"}:
+        frame = read_parquet(path)
+        return [(i + 1, r) for i, r in enumerate(frame.to_dict("records"))]
+    text = read_text_file(path)
+    if suffix in {".jsonl", ".ndjson"}:
+        rows = []
+        for i, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            obj = json_value(line, path, i)
+            if not isinstance(obj, dict):
+                raise StanceInputError("each line must be a JSON object", file=path, line=i)
+            rows.append((i, obj))
+        return rows
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
+    rows, start = [], 2
+    for row in csv_rows(reader, path):
+        if None in row:
+            raise StanceInputError("the row has more fields than the header", file=path, line=start)
+        rows.append((start, {str(k).strip(): v for k, v in row.items()}))
+        start = reader.line_num + 1
+    return rows
 
 
 # ---------------------------------------------------------------------------- reading inside a folder

@@ -12,7 +12,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["ENCODER_RUNTIME", "WRITING_COMMANDS", "announce_project", "console", "err_console", "fail", "print_frame"]
+__all__ = [
+    "ENCODER_RUNTIME",
+    "WRITING_COMMANDS",
+    "announce_project",
+    "console",
+    "err_console",
+    "fail",
+    "parse_pairs",
+    "print_frame",
+]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -33,6 +42,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def parse_pairs(items: list[str] | None, option: str, form: str) -> dict[str, str]:
+    """``["a=b", ...]`` of a repeatable option as ``{"a": "b"}``; ``form`` says what is expected in the error."""
+    pairs = {}
+    for item in items or []:
+        if "=" not in item:
+            fail(f"{option} needs {form}, got {item!r}")
+        key, value = item.split("=", 1)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 def print_frame(frame: pd.DataFrame, title: str | None = None, floatfmt: str = "{:.3f}") -> None:
     """Print a DataFrame as a rich table."""
     table = Table(title=title, show_lines=False, title_justify="left")
@@ -44,7 +64,7 @@ def print_frame(frame: pd.DataFrame, title: str | None = None, floatfmt: str = "
         for v in row:
             if isinstance(v, float):
                 cells.append("" if pd.isna(v) else floatfmt.format(v))
-            elif isinstance(v, pd.Timestamp):
+            elif isinstance(v, pd.Timestamp) or v is pd.NaT:
                 cells.append("" if pd.isna(v) else v.strftime("%Y-%m-%d"))
             else:
                 cells.append(str(v))

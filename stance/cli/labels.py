@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from stance.cli._common import console, err_console, fail, print_frame
+from stance.cli._common import console, err_console, fail, parse_pairs, print_frame
 
 __all__ = ["app", "label_app"]
 
@@ -334,9 +334,37 @@ def export_cmd(
     )
 
 
+def _table_target(add_to: Path | None) -> Path | None:
+    """The table corpus that receives new passages: --add-to, else the project's first CSV or JSONL corpus table."""
+    from stance.paths import ProjectPaths
+
+    if add_to is not None:
+        return add_to
+    tables = [c for c in ProjectPaths.discover().corpora if c.suffix.lower() in {".csv", ".jsonl", ".ndjson"}]
+    return tables[0] if tables else None
+
+
+def _import_table(file: Path, spec: Any, st: Any, cb: Any, corpus: Path | None, add_to: Path | None, **kw: Any) -> None:
+    from stance.labels.tables import import_table
+    from stance.paths import ProjectPaths
+
+    target = _table_target(add_to)
+    corpora = [corpus] if corpus is not None else list(ProjectPaths.discover().corpora)
+    report, added = import_table(file, spec, st, cb, corpora=corpora, add_to=target, **kw)
+    if added:
+        verb = "would add" if kw.get("dry_run") else "added"
+        console.print(f"{verb} {added} new passage(s) to the corpus table {target}", highlight=False)
+    _print_report(report)
+
+
+_TABLE_HELP = "Labelled table (with --text-column): "
+
+
 def import_cmd(
     file: Path = typer.Argument(
-        ..., help="Label file: CSV, Label Studio JSON export, Prodigy/doccano JSONL, or label-store JSONL."
+        ...,
+        help="Label file: CSV, Label Studio JSON export, Prodigy/doccano JSONL, or label-store JSONL; with "
+        "--text-column, any labelled table (CSV, TSV, JSONL, Parquet).",
     ),
     annotator: str | None = typer.Option(
         None, "--annotator", "-a", help="Annotator of every record (needed when the file does not name one)."
@@ -345,14 +373,93 @@ def import_cmd(
     round: int | None = typer.Option(None, "--round", help="Coding round of the records (default 1)."),
     kind: str = typer.Option("import", "--kind", help="Record kind: import, annotation or adjudication."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report without writing."),
+    text_column: str | None = typer.Option(
+        None,
+        "--text-column",
+        help=_TABLE_HELP + "the column of passage texts. Texts are matched to the corpus by text hash; new ones "
+        "are added to the project's table corpus.",
+    ),
+    label_column: str | None = typer.Option(
+        None, "--label-column", help=_TABLE_HELP + "the column of label names (several joined by ; or |)."
+    ),
+    label_columns: str | None = typer.Option(
+        None,
+        "--label-columns",
+        help=_TABLE_HELP + "instead of --label-column, one column per frame (comma-separated) holding 1/0, "
+        "true/false or yes/no.",
+    ),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help=_TABLE_HELP + "document id of new passages. Default: t + 12 hex of the text hash."
+    ),
+    mapping: list[str] | None = typer.Option(
+        None, "--map", help=_TABLE_HELP + "VALUE=NAME: a table value (or column) to a codebook label (repeatable)."
+    ),
+    none: list[str] | None = typer.Option(
+        None,
+        "--none",
+        help=_TABLE_HELP + "a value meaning no label applies (repeatable; 'none' always does; --none '' for empty "
+        "cells). Such rows are stored as coded with no frame.",
+    ),
+    task: str = typer.Option("frames", "--task", "-t", help=_TABLE_HELP + "frames or stance:<target>."),
+    add_to: Path | None = typer.Option(
+        None,
+        "--add-to",
+        help=_TABLE_HELP + "CSV or JSONL table corpus for new texts. Default: the project's first corpus table "
+        "(corpus/passages.csv in a project made by stance init).",
+    ),
     store: Path | None = _STORE,
     corpus: Path | None = _CORPUS,
     codebook: Path | None = _CODEBOOK,
 ) -> None:
-    """Import labels, all or nothing; reports added, changed and unchanged records."""
+    """Import labels, all or nothing; reports added, changed and unchanged records.
+
+    A labelled table of your own (e.g. `sentence,label`) needs --text-column and --label-column
+    (or --label-columns), and --annotator: `stance label import sentences.csv --text-column sentence
+    --label-column label --annotator gold`. On any problem nothing is written, neither labels nor
+    passages, and the message names the file, line and column.
+    """
     from stance.labels import import_labels
 
     st = _store(store, codebook)
+    table_only = {
+        "--label-column": label_column,
+        "--label-columns": label_columns,
+        "--id-column": id_column,
+        "--map": mapping,
+        "--none": none,
+        "--add-to": add_to,
+    }
+    if text_column is None:
+        given = [name for name, value in table_only.items() if value]
+        if given:
+            fail(f"{', '.join(given)} read a labelled table: give its text column with --text-column")
+    else:
+        from stance.labels.tables import TableSpec
+
+        if not annotator:
+            fail("a labelled table needs --annotator (e.g. --annotator gold for the labels models train on)")
+        spec = TableSpec(
+            text_column=text_column,
+            label_column=label_column,
+            label_columns=tuple(c.strip() for c in (label_columns or "").split(",") if c.strip()),
+            id_column=id_column,
+            mapping=parse_pairs(mapping, "--map", "VALUE=NAME"),
+            none_values=("none", *(none or [])),
+            task=task,
+        )
+        _import_table(
+            file,
+            spec,
+            st,
+            _codebook(codebook, st),
+            corpus,
+            add_to,
+            annotator=annotator,
+            round=round,
+            kind=kind,
+            dry_run=dry_run,
+        )
+        return
     report = import_labels(
         file,
         st,
@@ -378,12 +485,7 @@ def reanchor_cmd(
 ) -> None:
     """Re-attach labels of passages whose ids changed (moved text automatically; edited text with --map)."""
     st = _store(store, codebook)
-    pairs = {}
-    for item in mapping or []:
-        if "=" not in item:
-            fail(f"--map needs OLD_ID=NEW_ID, got {item!r}")
-        old, new = item.split("=", 1)
-        pairs[old.strip()] = new.strip()
+    pairs = parse_pairs(mapping, "--map", "OLD_ID=NEW_ID")
     corp = _corpus(corpus, st)
     stale = st.stale(corp)
     if len(stale):

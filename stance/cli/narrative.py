@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import console, fail, print_frame
+from stance.cli._common import console, fail, parse_pairs, print_frame
 
 __all__ = ["app"]
 
@@ -29,13 +29,7 @@ _OUT = typer.Option(None, "--out", "-o", help="Also write the full table to this
 
 
 def _aliases(items: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items or []:
-        if "=" not in item:
-            fail(f"--alias needs the form 'Entity name=actor', got {item!r}")
-        name, actor = item.rsplit("=", 1)
-        out[name.strip()] = actor.strip()
-    return out
+    return parse_pairs(items, "--alias", "the form 'Entity name=actor'")
 
 
 def _window(sentence: str, entity: str, width: int = 40) -> str:
