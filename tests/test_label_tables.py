@@ -119,3 +119,15 @@ def test_parquet_tables_and_option_checks(project):
     assert res.code == 2 and "--text-column" in res.output
     res = cli("label", "import", "../t.parquet", "--text-column", "sentence", "--label-column", "label")
     assert res.code == 2 and "--annotator" in res.output
+
+
+def test_a_store_of_another_project_is_read_under_this_projects_codebook_with_a_warning(project):
+    from stance.labels.store import CodebookMismatchWarning
+    from stance.project import init_project
+
+    other = project.parent / "other"
+    init_project(other, Path(__file__).resolve().parent.parent / "examples" / "gvfc" / "codebook.yaml")
+    with pytest.warns(CodebookMismatchWarning, match="differs from this project's"):
+        codebook = LabelStore(other / "labels" / "labels.jsonl").codebook
+    assert codebook.path == project / "codebook" / "codebook.yaml"
+    assert LabelStore(project / "labels" / "labels.jsonl").codebook.path == codebook.path  # its own: no warning

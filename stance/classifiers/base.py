@@ -44,7 +44,7 @@ __all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "training_
 
 FORMAT = "stance-classifier"
 FORMAT_VERSION = 1
-_CODEBOOK_KEYS = ("task", "codebook_hash", "codebook_version", "codebook_name", "label_hashes")
+_CODEBOOK_KEYS = ("task", "codebook_hash", "codebook_version", "codebook_name", "label_hashes", "intended_use")
 _VERSION_PACKAGES = ("numpy", "scikit-learn", "safetensors", "torch", "transformers", "peft")
 
 
@@ -244,8 +244,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         codebook : Codebook, optional
-            Stores its hash, version, name and (with ``task``) the hash of each label, so
-            loading under a changed codebook can name the labels that changed.
+            Stores its hash, version, name, intended use (for the model card) and (with ``task``)
+            the hash of each label, so loading under a changed codebook can name the labels that changed.
         task : str, optional
             Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
         training_data_hash : str, optional
@@ -267,6 +267,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             prov["codebook_hash"] = codebook.hash
             prov["codebook_version"] = codebook.version
             prov["codebook_name"] = getattr(codebook, "name", "")
+            if getattr(codebook, "intended_use", ""):
+                prov["intended_use"] = codebook.intended_use
             task = prov.get("task")
             if task is not None:
                 prov["label_hashes"] = {lab.name: lab.hash for lab in codebook.labels(task)}
@@ -590,6 +592,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             "codebook_version": prov.get("codebook_version"),
             "codebook_name": prov.get("codebook_name"),
             "label_hashes": prov.get("label_hashes"),
+            "intended_use": prov.get("intended_use"),
             "training_data_hash": prov.get("training_data_hash"),
             "n_train": int(getattr(self, "n_train_", 0)),
             "metrics": prov.get("metrics"),

@@ -8,10 +8,19 @@ from typing import Any
 __all__ = ["model_card"]
 
 _INTENDED = (
-    "Assigning codebook labels to passages (paragraphs) of news articles and official statements, "
-    "as a measurement aid for researchers who check a sample of its output against human coding. "
-    "Scores describe how texts are framed; they are not judgements about the events or actors."
+    "Assigning the labels of the codebook {codebook} to passages of texts like those it was trained on, "
+    "as a measurement aid for researchers who check a sample of its output against human coding."
 )
+_NOT_JUDGEMENTS = "Scores describe how texts are framed; they are not judgements about the events or actors."
+
+
+def _intended(config: dict[str, Any]) -> str:
+    """The codebook's own intended use (``intended_use``), else a statement naming the codebook."""
+    own = str(config.get("intended_use") or "").strip()
+    name = config.get("codebook_name")
+    text = own or _INTENDED.format(codebook=f"`{name}`" if name else "it was trained under")
+    return f"{text} {_NOT_JUDGEMENTS}"
+
 
 _LIMITATIONS = [
     "Trained on a small number of passages; expect errors, especially for rare labels. Check "
@@ -60,7 +69,7 @@ def model_card(config: dict[str, Any]) -> str:
         "",
         "## Intended use",
         "",
-        _INTENDED,
+        _intended(config),
         "",
         "## Model",
         "",

@@ -84,7 +84,12 @@ def corpus(
             console.print("Passage ids: unchanged since the last run.")
         else:
             console.print(f"[yellow]Passage ids changed since the last run ({len(changed)}):[/yellow]")
-            print_frame(changed)
+            if len(changed) > MAX_ROWS and not passages:
+                counts = changed.groupby("status", sort=True).size().rename("passages").reset_index()
+                print_frame(counts, title="Changed passage ids by status")
+                print_frame(changed.head(10), title=f"First 10 of {len(changed)} (--passages lists all)")
+            else:
+                print_frame(changed)
     from stance.io import atomic_write
 
     atomic_write(snap, json.dumps(current.to_dict("list")))

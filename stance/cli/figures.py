@@ -34,11 +34,14 @@ def figures(
     corpus: Path | None = typer.Option(
         None, "--corpus", help="Corpus folder or table. Default: the whole project corpus."
     ),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Gold label store (JSONL) of the figures that show gold labels. Default: the project's."
+    ),
     train: bool = typer.Option(True, "--train/--no-train", help="Train missing default models first."),
     list_only: bool = typer.Option(False, "--list", help="List the figures with a one-line reading guide and exit."),
     encoder_runtime: str | None = ENCODER_RUNTIME,
 ) -> None:
-    """Regenerate the figures (PNG, SVG and the CSV of the numbers drawn) from seeds/ and models/.
+    """Regenerate the figures (PNG, SVG and the CSV of the numbers drawn) from the project's corpus, labels and models.
 
     Missing default models are trained first. Scores are cached by model and text hash,
     so a re-run loads no model and takes seconds. A figure whose input is missing (the
@@ -65,7 +68,7 @@ def figures(
         from stance.corpus import load_corpus
 
         loaded = load_corpus(corpus)
-    context = registry.FigureContext(loaded)
+    context = registry.FigureContext(loaded, labels=labels)
     tasks = context.tasks
     missing = [
         t
@@ -87,23 +90,30 @@ def figures(
         )
     without_gold: list[str] = []
     reads = [0]
+    said: set[str] = set()  # a reason to skip is printed once
 
     def report(result: registry.FigureResult, index: int, total: int) -> None:
         if no_store and context.gold_reads > reads[0]:
             without_gold.append(result.name)
         reads[0] = context.gold_reads
-        colour = {"written": "green", "unchanged": "dim", "missing-input": "yellow", "failed": "red"}[result.status]
+        colour = {"written": "green", "unchanged": "dim", "skipped": "dim", "missing-input": "yellow", "failed": "red"}[
+            result.status
+        ]
         status = f"[{colour}]{result.status:<13}[/{colour}]"
         line = f"  [{index:>2}/{total}] {result.name:<28} {status} {result.seconds:5.1f} s"
         console.print(line, highlight=False)
-        if result.message:
+        if result.message and not (result.status == "skipped" and result.message in said):
             err_console.print(f"         {result.message}", highlight=False, soft_wrap=True)
+        said.add(result.message)
 
     results = registry.generate(only or None, target, context=context, on_result=report)
     bad = [r for r in results if r.status in ("missing-input", "failed")]
     written = sum(r.status == "written" for r in results)
+    skipped = [r.name for r in results if r.status == "skipped"]
+    not_for = f"; {len(skipped)} not drawn for this corpus or codebook" if skipped else ""
     console.print(
-        f"{len(results) - len(bad)} of {len(results)} built ({written} changed) in {time.perf_counter() - start:.1f} s",
+        f"{len(results) - len(bad) - len(skipped)} of {len(results)} built ({written} changed){not_for} in "
+        f"{time.perf_counter() - start:.1f} s",
         highlight=False,
     )
     if without_gold:

@@ -29,6 +29,9 @@ _STORE = typer.Option(None, "--store", "-s", help="Label store (JSONL). Default:
 _CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: the folder of the store, else seeds/.")
 _CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
 _ANNOTATOR = typer.Option("gold", "--annotator", "-a", help="Whose labels (default: gold).")
+_DOCUMENTS = typer.Option(
+    False, "--documents", help="List every document, however many (default: counts by group above 30 documents)."
+)
 _CODERS = typer.Option(
     None,
     "--coders",
@@ -97,7 +100,9 @@ MAX_DOCUMENT_ROWS = 30
 """Above this many documents, label counts are shown by side and year instead of per document."""
 
 
-def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Path | None) -> None:
+def _show(
+    store: Path | None, annotator: str, corpus: Path | None, codebook: Path | None, documents: bool = False
+) -> None:
     from stance.labels import document_counts, label_counts
     from stance.labels.store import group_counts
 
@@ -125,11 +130,16 @@ def _show(store: Path | None, annotator: str, corpus: Path | None, codebook: Pat
     except Exception as exc:  # the counts still make sense without the corpus
         err_console.print(f"[yellow]note:[/yellow] corpus not loaded ({exc})", highlight=False)
         corp = None
-    if corp is not None and "side" in corp.documents and len(corp.documents) > MAX_DOCUMENT_ROWS:
-        table = group_counts(res, cb, corp)
-        print_frame(table, title=f"Positives per label by side and year ({annotator})")
+    per_document = document_counts(res, cb, corp)
+    if len(per_document) > MAX_DOCUMENT_ROWS and not documents:
+        if corp is not None:
+            print_frame(group_counts(res, cb, corp), title=f"Positives per label by side and year ({annotator})")
+        print_frame(
+            per_document.head(10),
+            title=f"First 10 of {len(per_document)} documents (--documents lists all)",
+        )
     else:
-        print_frame(document_counts(res, cb, corp), title="Passages labelled and frame positives per document")
+        print_frame(per_document, title="Passages labelled and frame positives per document")
     coded_tasks = set(counts.loc[counts["coded"] > 0, "task"])
     rare = counts[counts["rare"] & counts["task"].isin(coded_tasks)]
     for task, group in rare.groupby("task", sort=False):
@@ -158,6 +168,7 @@ def _labels(
     annotator: str = _ANNOTATOR,
     corpus: Path | None = _CORPUS,
     codebook: Path | None = _CODEBOOK,
+    documents: bool = _DOCUMENTS,
 ) -> None:
     """Gold labels: counts per label and document (the default), reliability, adjudication, import, export."""
     if ctx.info_name == "labels":
@@ -168,7 +179,7 @@ def _labels(
 
     announce_project(f"label {ctx.invoked_subcommand or 'show'}")
     if ctx.invoked_subcommand is None:
-        _show(store, annotator, corpus, codebook)
+        _show(store, annotator, corpus, codebook, documents)
 
 
 @app.command("show")
@@ -177,9 +188,10 @@ def show(
     annotator: str = _ANNOTATOR,
     corpus: Path | None = _CORPUS,
     codebook: Path | None = _CODEBOOK,
+    documents: bool = _DOCUMENTS,
 ) -> None:
-    """Counts per label and per document; warns about labels with fewer than 5 positives."""
-    _show(store, annotator, corpus, codebook)
+    """Counts per label, then per group of documents (all documents with --documents); warns about rare labels."""
+    _show(store, annotator, corpus, codebook, documents)
 
 
 @app.command("history")

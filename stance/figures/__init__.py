@@ -21,7 +21,7 @@ builds all or some entries; ``stance figures`` is its command.
 
 from __future__ import annotations
 
-from stance.figures.context import N_BOOT, FigureContext, MissingInputError
+from stance.figures.context import N_BOOT, FigureContext, MissingInputError, NotApplicableError
 from stance.figures.registry import ENTRIES, FigureSpec, available
 from stance.figures.run import FigureResult, generate
 from stance.figures.writing import DPI, file_hashes, write_figure, write_table
@@ -34,6 +34,7 @@ __all__ = [
     "FigureResult",
     "FigureSpec",
     "MissingInputError",
+    "NotApplicableError",
     "available",
     "file_hashes",
     "generate",

@@ -8,7 +8,7 @@ import pandas as pd
 
 from stance import plotting
 from stance.errors import StanceInputError
-from stance.figures.context import MissingInputError
+from stance.figures.context import MissingInputError, NotApplicableError
 from stance.paths import read_project_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,7 +93,7 @@ def compute(ctx: FigureContext) -> pd.DataFrame:
     Raises
     ------
     MissingInputError
-        When the label store is missing or no passage is coded by two coders.
+        When the label store is missing (:class:`NotApplicableError` when no passage is coded by two coders).
     """
     from stance.labels import LabelStore
 
@@ -105,9 +105,9 @@ def compute(ctx: FigureContext) -> pd.DataFrame:
     store = LabelStore(path, codebook=ctx.codebook)
     table = _comparisons_table(store, ctx)
     if table.empty:
-        raise MissingInputError(
-            f"no passage in {path} is coded by two coders; import a second coder's annotations with "
-            "`stance labels import` to measure reliability"
+        raise NotApplicableError(
+            f"not drawn: no passage in {path} is coded by two coders; import a second coder's annotations with "
+            "`stance label import` to measure reliability"
         )
     data = table[table["n_units"] > 0].reset_index(drop=True)
     data.attrs = {"coders": list(table.attrs.get("coders", []))}

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from stance.codebook import Codebook
     from stance.corpus import Corpus
 
-__all__ = ["N_BOOT", "FigureContext", "MissingInputError"]
+__all__ = ["N_BOOT", "FigureContext", "MissingInputError", "NotApplicableError"]
 
 #: Default number of bootstrap resamples for CIs in figures.
 N_BOOT = 1000
@@ -26,6 +26,10 @@ N_BOOT = 1000
 
 class MissingInputError(FileNotFoundError):
     """A figure's input does not exist; the message names the command that produces it."""
+
+
+class NotApplicableError(MissingInputError):
+    """A figure does not apply to this corpus (e.g. a time series of texts without dates); it is skipped."""
 
 
 class FigureContext:
@@ -188,6 +192,31 @@ class FigureContext:
         if kind == "frame":
             return self.frame_title(name)
         return f"Balance: {self.target_title(name)}"
+
+    def require(self, needs: Sequence[str]) -> None:
+        """Raise :class:`NotApplicableError` for the first of ``needs`` this corpus or codebook does not meet.
+
+        ``dates``: at least two documents with a publication date; ``stance``: stance targets in
+        the codebook; ``roles``: narrative roles in the codebook.
+
+        Raises
+        ------
+        NotApplicableError
+            Saying what is missing and how to add it.
+        """
+        missing = {
+            "dates": lambda: (
+                int(self.corpus.documents["published"].notna().sum()) < 2
+                and "it shows change over time, and fewer than two documents of the corpus have a date (give them a "
+                "`published` column, YYYY-MM-DD, in the corpus table or manifest)"
+            ),
+            "stance": lambda: not self.codebook.stance_targets and "the codebook defines no stance targets",
+            "roles": lambda: not self.codebook.roles and "the codebook defines no narrative roles",
+        }
+        for need in needs:
+            why = missing[need]()
+            if why:
+                raise NotApplicableError(f"not drawn: {why}")
 
     def evaluation(self, name: str) -> pd.DataFrame:
         """A table written by the evaluation (``<models_dir>/evaluation/<name>``).

@@ -52,12 +52,17 @@ class FigureSpec:
         One-line reading guide (shown by ``stance figures --list`` and in figures/README.md).
     kind : {"figure", "table"}
         Figures write PNG, SVG and CSV; tables write only CSV.
+    needs : tuple of str
+        What the entry draws, checked before it is built: ``dates`` (change over time),
+        ``stance`` (stance targets in the codebook), ``roles`` (narrative roles). An entry whose
+        needs the corpus or codebook does not meet is skipped (:class:`NotApplicableError`).
     """
 
     name: str
     func: Callable[[Any], Any]
     description: str = ""
     kind: str = "figure"
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in ("figure", "table"):
@@ -67,14 +72,24 @@ class FigureSpec:
 #: Every entry, in the order ``stance figures`` builds them.
 ENTRIES: tuple[FigureSpec, ...] = (
     FigureSpec(frame_document_heatmap.NAME, frame_document_heatmap.build, frame_document_heatmap.DESCRIPTION),
-    FigureSpec(frames_over_time.NAME, frames_over_time.build, frames_over_time.DESCRIPTION),
-    FigureSpec(stance_by_document.NAME, stance_by_document.build, stance_by_document.DESCRIPTION),
-    FigureSpec(stance_over_time.NAME, stance_over_time.build, stance_over_time.DESCRIPTION),
+    FigureSpec(frames_over_time.NAME, frames_over_time.build, frames_over_time.DESCRIPTION, needs=("dates",)),
+    FigureSpec(stance_by_document.NAME, stance_by_document.build, stance_by_document.DESCRIPTION, needs=("stance",)),
+    FigureSpec(stance_over_time.NAME, stance_over_time.build, stance_over_time.DESCRIPTION, needs=("dates", "stance")),
     FigureSpec(narrative_arc.NAME, narrative_arc.build, narrative_arc.DESCRIPTION),
-    FigureSpec(frames_by_side_over_time.NAME, frames_by_side_over_time.build, frames_by_side_over_time.DESCRIPTION),
-    FigureSpec(stance_by_side_over_time.NAME, stance_by_side_over_time.build, stance_by_side_over_time.DESCRIPTION),
-    FigureSpec(event_before_after.NAME, event_before_after.build, event_before_after.DESCRIPTION),
-    FigureSpec(sides_compared.NAME, sides_compared.build, sides_compared.DESCRIPTION),
+    FigureSpec(
+        frames_by_side_over_time.NAME,
+        frames_by_side_over_time.build,
+        frames_by_side_over_time.DESCRIPTION,
+        needs=("dates",),
+    ),
+    FigureSpec(
+        stance_by_side_over_time.NAME,
+        stance_by_side_over_time.build,
+        stance_by_side_over_time.DESCRIPTION,
+        needs=("dates",),
+    ),
+    FigureSpec(event_before_after.NAME, event_before_after.build, event_before_after.DESCRIPTION, needs=("dates",)),
+    FigureSpec(sides_compared.NAME, sides_compared.build, sides_compared.DESCRIPTION, needs=("dates",)),
     FigureSpec(groups_compared.NAME, groups_compared.build, groups_compared.DESCRIPTION),
     FigureSpec(model_comparison.NAME, model_comparison.build, model_comparison.DESCRIPTION),
     FigureSpec(learning_curve.NAME, learning_curve.build, learning_curve.DESCRIPTION),
@@ -82,10 +97,19 @@ ENTRIES: tuple[FigureSpec, ...] = (
     FigureSpec(passage_scores.NAME, passage_scores.build, passage_scores.DESCRIPTION, "table"),
     FigureSpec(frame_evidence.NAME, frame_evidence.build, frame_evidence.DESCRIPTION, "table"),
     FigureSpec(group_aggregates.NAME, group_aggregates.build, group_aggregates.DESCRIPTION, "table"),
-    FigureSpec("actor-roles-by-document", actor_roles.build_by_document, actor_roles.DESCRIPTION_BY_DOCUMENT),
-    FigureSpec("actor-roles-over-time", actor_roles.build_over_time, actor_roles.DESCRIPTION_OVER_TIME),
+    FigureSpec(
+        "actor-roles-by-document", actor_roles.build_by_document, actor_roles.DESCRIPTION_BY_DOCUMENT, needs=("roles",)
+    ),
+    FigureSpec(
+        "actor-roles-over-time",
+        actor_roles.build_over_time,
+        actor_roles.DESCRIPTION_OVER_TIME,
+        needs=("dates", "roles"),
+    ),
     FigureSpec("actor-network-by-document", actor_network.build_by_document, actor_network.DESCRIPTION_BY_DOCUMENT),
-    FigureSpec("actor-network-over-time", actor_network.build_over_time, actor_network.DESCRIPTION_OVER_TIME),
+    FigureSpec(
+        "actor-network-over-time", actor_network.build_over_time, actor_network.DESCRIPTION_OVER_TIME, needs=("dates",)
+    ),
 )
 
 

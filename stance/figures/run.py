@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stance.figures.context import FigureContext, MissingInputError
+from stance.figures.context import FigureContext, MissingInputError, NotApplicableError
 from stance.figures.registry import FigureSpec, available
 from stance.figures.writing import write_figure, write_table
 
@@ -17,7 +17,7 @@ __all__ = ["FigureResult", "build", "generate"]
 
 @dataclass
 class FigureResult:
-    """Outcome of one entry: ``status`` is written, unchanged, missing-input or failed."""
+    """Outcome of one entry: ``status`` is written, unchanged, skipped (not for this corpus), missing-input, failed."""
 
     name: str
     status: str
@@ -28,6 +28,7 @@ class FigureResult:
 
 def build(spec: FigureSpec, context: FigureContext, out: Path) -> dict[str, bool]:
     """Build one entry and write its files; return ``{path: changed}``."""
+    context.require(spec.needs)
     produced: Any = spec.func(context)
     if spec.kind == "table":
         return write_table(produced, spec.name, out)
@@ -65,7 +66,8 @@ def generate(
     Returns
     -------
     list of FigureResult
-        One per entry. An entry whose input is missing has status ``missing-input`` and a
+        One per entry. An entry that does not apply to the corpus (a time series of undated
+        texts) has status ``skipped``. An entry whose input is missing has status ``missing-input`` and a
         message naming the command that produces the input; one that fails on bad input
         (ValueError, KeyError, OSError) has status ``failed``. Other errors propagate.
 
@@ -88,6 +90,8 @@ def generate(
             written = build(specs[name], context, out)
             status = "written" if any(written.values()) else "unchanged"
             result = FigureResult(name, status, time.perf_counter() - start, sorted(written))
+        except NotApplicableError as exc:
+            result = FigureResult(name, "skipped", time.perf_counter() - start, message=str(exc))
         except MissingInputError as exc:
             if raise_errors:
                 raise

@@ -35,6 +35,7 @@ from stance.labels.schema import (
 __all__ = [
     "MIN_POSITIVES",
     "Change",
+    "CodebookMismatchWarning",
     "ImportReport",
     "LabelStore",
     "atomic_write",
@@ -99,13 +100,52 @@ def cached_codebook(path: str | Path | None = None) -> Any:
     return _CODEBOOKS[key]
 
 
+class CodebookMismatchWarning(UserWarning):
+    """A label store lies in another project, whose codebook differs from the one its labels are read under."""
+
+
+def _store_project(path: Path) -> Path | None:
+    """The nearest project folder at or above a label store's folder."""
+    from stance.config import is_project
+
+    folder = path.resolve().parent
+    return next((f for f in (folder, *folder.parents) if is_project(f)), None)
+
+
 def load_codebook_for(path: str | Path | None = None) -> Any:
-    """The codebook of a label store: ``<store>/../../codebook/codebook.yaml``, else the project codebook."""
-    if path is not None:
-        candidate = Path(path).resolve().parent.parent / "codebook" / "codebook.yaml"
-        if candidate.is_file():
-            return cached_codebook(candidate)
-    return cached_codebook()
+    """The codebook of a label store: always the current project's codebook.
+
+    A store inside another project whose codebook differs gets a
+    :class:`CodebookMismatchWarning` that names both codebooks (its labels are still read and
+    checked under the current project's codebook; run the command in that project, or pass
+    ``--project`` / ``--codebook``, to use its own).
+    """
+    from stance.paths import ProjectPaths
+
+    current = ProjectPaths.discover()
+    codebook = cached_codebook(current.codebook)
+    home = _store_project(Path(path)) if path is not None else None
+    if home is None or home == current.root:
+        return codebook
+    other = ProjectPaths.discover(home).codebook
+    if other.is_file() and other.resolve() != current.codebook.resolve():
+        from stance.codebook import Codebook
+
+        try:
+            theirs = Codebook.load(other).hash
+        except StanceInputError:
+            theirs = codebook.hash  # its own codebook is broken: nothing to compare
+        if theirs != codebook.hash:
+            import warnings
+
+            warnings.warn(
+                f"the label store {path} is in the project {home}, whose codebook {other} differs from this "
+                f"project's {current.codebook} (hash {theirs[:8]} vs {codebook.hash[:8]}); its labels are read under "
+                f"{current.codebook}. Run the command in {home} (or pass --project {home}) to use its own codebook",
+                CodebookMismatchWarning,
+                stacklevel=2,
+            )
+    return codebook
 
 
 def load_corpus_for(path: str | Path | None = None) -> Any:
@@ -301,8 +341,8 @@ class LabelStore:
         The JSONL file; default ``<project_root>/seeds/labels.jsonl``. It need not exist yet.
     codebook : Codebook, optional
         Used to resolve records (which frames a full ``frames`` list decides). Default: the
-        codebook of the store's project (``../codebook/codebook.yaml`` from the store's folder,
-        else the project codebook); without one, the labels seen in the records.
+        current project's codebook (:func:`load_codebook_for`, which warns when the store lies in
+        another project with another codebook); without one, the labels seen in the records.
 
     Examples
     --------
@@ -1012,7 +1052,8 @@ def group_counts(
         rows giving the number of labelled passages per group.
     """
     docs = corpus.documents.assign(year=corpus.documents["published"].dt.year.astype("Int64").astype(str))
-    keys = docs.set_index("doc_id")[list(by)].astype(str).agg(" ".join, axis=1)
+    cells = docs.set_index("doc_id")[list(by)].map(lambda v: "" if pd.isna(v) or str(v) == "<NA>" else str(v))
+    keys = cells.agg(" ".join, axis=1).str.strip().replace("", "all")  # "all": documents with no side or date
     group = resolved["doc_id"].map(keys).fillna("unknown")
     columns = {}
     for name in sorted(group.unique()):
