@@ -3,7 +3,9 @@
 A codebook has up to three parts, each optional except that at least one must exist:
 
 ``frames``
-    Multi-label frames; a passage may carry none.
+    Frames: a list of labels, multi-label (a passage may carry none, or several). Written
+    as a mapping ``{type: single-label, labels: [...]}``, the task is single-label: every
+    passage carries exactly one of the K frames (arg-max decision; accuracy and macro-F1).
 ``stance``
     Classes (e.g. FAVOR / AGAINST / NONE) and targets; one multi-class task per target.
 ``roles``
@@ -28,7 +30,7 @@ import yaml
 
 from stance.errors import StanceInputError, UnknownNameError
 
-__all__ = ["Actor", "Codebook", "Label", "canonical_hash"]
+__all__ = ["TASK_TYPES", "Actor", "Codebook", "Label", "canonical_hash"]
 
 NO_ROLE = "none"
 """A roles entry of this name defines the no-role outcome: it is not a role label."""
@@ -58,8 +60,24 @@ _LABEL_KEYS = {
     "display",
 }
 _TARGET_KEYS = _LABEL_KEYS
+#: Types of the frames task: several labels per passage, or exactly one of K.
+TASK_TYPES = ("multi-label", "single-label")
+_FRAMES_KEYS = {"type", "labels"}
 _MIN_POSITIVE = 3
 _MIN_NEGATIVE = 2
+
+
+def _frame_entries(data: dict) -> list:
+    """The frame label entries, whether ``frames`` is a list or a ``{type, labels}`` mapping."""
+    frames = data.get("frames") or []
+    if isinstance(frames, dict):
+        return frames.get("labels") or []
+    return frames
+
+
+def _frames_type(data: dict) -> str:
+    frames = data.get("frames")
+    return str(frames.get("type", TASK_TYPES[0])) if isinstance(frames, dict) else TASK_TYPES[0]
 
 
 def canonical_hash(obj: Any) -> str:
@@ -240,7 +258,9 @@ class Codebook:
         #: What models trained under this codebook are for (their model cards quote it); may be empty.
         self.intended_use: str = str(data.get("intended_use", "")).strip()
         self.hash: str = canonical_hash(data)
-        self.frames: list[Label] = [self._label(d, "frames") for d in data.get("frames") or []]
+        self.frames: list[Label] = [self._label(d, "frames") for d in _frame_entries(data)]
+        #: Type of the frames task: ``"multi-label"`` (default) or ``"single-label"``.
+        self.frames_type: str = _frames_type(data)
         stance = data.get("stance") or {}
         self.stance_classes: list[str] = [c["name"] for c in stance.get("classes") or []]
         self._stance_class_defs = {c["name"]: str(c.get("definition", "")) for c in stance.get("classes") or []}
@@ -327,10 +347,12 @@ class Codebook:
             )
         if "version" not in data:
             raise self._error("the codebook needs a 'version'", ())
-        if not (data.get("frames") or (data.get("stance") or {}).get("targets") or data.get("roles")):
+        self._validate_frames_task(data.get("frames"))
+        if not (_frame_entries(data) or (data.get("stance") or {}).get("targets") or data.get("roles")):
             raise self._error("the codebook defines no labels: give 'frames', 'stance' or 'roles'", ())
-        for section in ("frames", "roles"):
-            self._validate_labels(data.get(section) or [], (section,))
+        labels_path = ("frames", "labels") if isinstance(data.get("frames"), dict) else ("frames",)
+        self._validate_labels(_frame_entries(data), labels_path)
+        self._validate_labels(data.get("roles") or [], ("roles",))
         stance = data.get("stance") or {}
         if stance:
             classes = stance.get("classes") or []
@@ -362,6 +384,21 @@ class Codebook:
                         ("actors", i, "aliases", j),
                     )
                 seen_alias[key] = actor["name"]
+
+    def _validate_frames_task(self, frames: Any) -> None:
+        """``frames`` is a list of labels, or a mapping of a ``type`` and its ``labels``."""
+        if not isinstance(frames, dict):
+            return
+        self._check_keys(frames, _FRAMES_KEYS, ("frames",))
+        kind = frames.get("type", TASK_TYPES[0])
+        if kind not in TASK_TYPES:
+            close = difflib.get_close_matches(str(kind), TASK_TYPES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise self._error(f"unknown task type {kind!r} (known: {', '.join(TASK_TYPES)}){hint}", ("frames", "type"))
+        if not isinstance(frames.get("labels"), list) or not frames["labels"]:
+            raise self._error("the frames task needs a list of 'labels'", ("frames", "labels"))
+        if kind == "single-label" and len(frames["labels"]) < 2:
+            raise self._error("a single-label task needs at least two labels", ("frames", "labels"))
 
     @staticmethod
     def _unknown(name: str, valid: list[str], what: str) -> str:
@@ -478,9 +515,18 @@ class Codebook:
         return list(self.stance_classes)
 
     def is_multilabel(self, task: str) -> bool:
-        """True for the frames task (several labels per passage), False otherwise."""
+        """True for a multi-label frames task (several labels per passage), False otherwise.
+
+        The frames task is single-label (one of K) when the codebook declares
+        ``frames: {type: single-label, labels: [...]}``; stance targets are always one of
+        their classes.
+        """
         self._check_task(task)
-        return task == "frames"
+        return task == "frames" and self.frames_type == "multi-label"
+
+    def task_type(self, task: str) -> str:
+        """``"multi-label"`` or ``"single-label"`` (one label of K per passage)."""
+        return TASK_TYPES[0] if self.is_multilabel(task) else TASK_TYPES[1]
 
     def target(self, name: str) -> dict:
         """Raw entry of a stance target (definition, rules, cues, examples)."""

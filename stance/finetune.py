@@ -50,6 +50,7 @@ from stance.corpus import text_hash
 from stance.evaluation import (
     Fold,
     TaskData,
+    auto_scheme,
     build_model,
     codebook_examples,
     data_hash,
@@ -200,15 +201,17 @@ class FinetuneResult:
 
 # -------------------------------------------------------------------------------- folds
 def finetune_folds(
-    data: TaskData, scheme: str = "document", max_folds: int = 10, random_state: int = 0
+    data: TaskData, scheme: str = "auto", max_folds: int = 10, random_state: int = 0
 ) -> tuple[list[Fold], str]:
     """Held-out folds shared by the old and the new version.
 
     Parameters
     ----------
     data : TaskData
-    scheme : {"document", "outlet", "stratified"}
-        Leave one document (outlet) out; ``stratified`` leaks within documents and warns.
+    scheme : {"document", "auto", "outlet", "stratified"}
+        Leave one document (outlet) out; ``auto`` is stratified when every document is one
+        passage (:func:`stance.evaluation.auto_scheme`) and ``document`` otherwise;
+        ``stratified`` warns when it leaks within documents.
     max_folds : int
         With more documents (outlets) than this, whole documents are dealt into ``max_folds``
         folds of similar size (seeded, :func:`stance.evaluation.grouped_folds`), so every
@@ -221,6 +224,8 @@ def finetune_folds(
     description : str
         E.g. ``"leave-one-document-out (5 folds)"``.
     """
+    if scheme == "auto":
+        scheme = "stratified" if auto_scheme(data) == "stratified" else "document"
     if scheme == "stratified":
         folds = make_folds(data, "stratified", n_splits=min(max_folds, 5), random_state=random_state)
         return folds, describe_folds(folds)
@@ -876,7 +881,7 @@ def finetune(
     params: Mapping[str, Any] | None = None,
     promote: bool | None = None,
     tolerance: float = NOT_WORSE_TOLERANCE,
-    scheme: str = "document",
+    scheme: str = "auto",
     max_folds: int = 10,
     n_boot: int = 1000,
     resample: str = "passage",
@@ -912,7 +917,7 @@ def finetune(
         when the new version is not worse (see :data:`PROMOTION_RULE`).
     tolerance : float
         "Not worse" means ``new - old >= -tolerance`` on the primary metric.
-    scheme : {"document", "outlet", "stratified"}
+    scheme : {"auto", "document", "outlet", "stratified"}
         Held-out folds (see :func:`finetune_folds`).
     max_folds : int
         Upper bound on the number of folds (documents are grouped beyond it).

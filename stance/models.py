@@ -332,7 +332,8 @@ class ModelHandle:
         Class order of the model's probabilities (``classes_``).
     multilabel : bool
     codebook : str or None
-        Codebook file a ``"backend"`` handle is built from (None: the project codebook).
+        Codebook file a ``"backend"`` handle is built from, and a ``"folder"`` handle's model
+        is checked against when loaded (None: the project codebook).
     estimator : object or None
         The live estimator of an ``"estimator"`` handle (not compared, not hashed).
     """
@@ -434,7 +435,9 @@ class ModelHandle:
 
     def _build(self) -> Any:
         if self.source == "folder":
-            return load_model_folder(self.folder)
+            return load_model_folder(
+                self.folder, **({"codebook": Codebook.load(self.codebook)} if self.codebook else {})
+            )
         codebook = Codebook.load(self.codebook)
         return make_classifier(self.backend, self.task, codebook).fit_from_params()
 
@@ -658,7 +661,12 @@ def _matching_transfer(evaluation: str | Path | None, task: str) -> pd.DataFrame
     return table[table["task"] == task].copy()
 
 
-def _cv_words(scheme: str) -> str:
+def _cv_words(row: pd.Series, scheme: str) -> str:
+    """The folds a comparison row was scored on, in words (tables written before ``folds`` give the scheme)."""
+    folds = row.get("folds")
+    if isinstance(folds, str) and folds:
+        return folds
+    scheme = str(row.get("scheme", scheme))
     if scheme in ("document", "outlet"):
         return f"leave-one-{scheme}-out"
     return "stratified k-fold" if scheme == "stratified" else scheme
@@ -692,7 +700,7 @@ def train_default(
     candidates: Sequence[str] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     evaluation: str | Path | bool | None = None,
-    scheme: str = "grouped",
+    scheme: str = "auto",
     n_splits: int = 5,
     transfer_schemes: Sequence[str] = ("cross-source", "kind"),
     n_boot: int = 1000,
@@ -825,7 +833,7 @@ def train_default(
             "score": _r(row["score"]),
             "ci_low": _r(row["ci_low"]),
             "ci_high": _r(row["ci_high"]),
-            "cv": _cv_words(str(row.get("scheme", scheme))),
+            "cv": _cv_words(row, scheme),
             "criterion": CRITERION,
             "selection_score": _r(row.get("selection_score")),
             "n_folds": int(row.get("n_folds", 0) or 0),
@@ -861,7 +869,8 @@ def train_default(
                 f"({_side_counts(data)}); data hash `{dhash[:16]}`, codebook {codebook.version} "
                 f"(hash `{codebook.hash[:16]}`). Timings are wall-clock on the machine that ran the comparison.",
                 selection_table(ranked_table),
-                f"## Grouped and cross-source scores ({metric}, 95% bootstrap intervals over documents)",
+                f"## Scores by fold scheme ({metric}, 95% bootstrap intervals over "
+                f"{metrics['bootstrap']['resample']}s)",
                 transfer_table(ranked_table, None if transfer is None else transfer[transfer["task"] == task]),
                 *_fitted_notes(clf),
             ]

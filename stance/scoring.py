@@ -35,6 +35,7 @@ back in input order. Embeddings are shared between the tasks of a part and then 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -194,7 +195,8 @@ def resolve_models(
 
 
 def _folder_handle(task: str, folder: Path, cb: Codebook) -> ModelHandle:
-    return ModelHandle.from_folder(task, folder, multilabel=cb.is_multilabel(task) if task in cb.tasks else False)
+    handle = ModelHandle.from_folder(task, folder, multilabel=cb.is_multilabel(task) if task in cb.tasks else False)
+    return dataclasses.replace(handle, codebook=str(cb.path)) if getattr(cb, "path", None) else handle
 
 
 # ------------------------------------------------------------------------------ scoring

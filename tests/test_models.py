@@ -111,7 +111,7 @@ def test_train_default_selects_saves_and_is_deterministic(project, tmp_path):
     config = json.loads((res.path / "config.json").read_text())
     assert config["codebook_hash"] == codebook.hash
     assert config["metrics"]["metric"] == "f_avg"
-    assert config["metrics"]["cv"] == "leave-one-document-out"
+    assert config["metrics"]["cv"] == "leave-one-document-out (4 folds)"
     assert config["provenance_extra"]["selection"]["chosen"] == res.model
     card = (res.path / "MODEL_CARD.md").read_text()
     assert "## Why this model" in card and "lexicon" in card and "tfidf" in card

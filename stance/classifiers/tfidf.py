@@ -10,6 +10,7 @@ import numpy as np
 
 from stance.classifiers._head import LinearHead
 from stance.classifiers.base import TextClassifier
+from stance.classifiers.embedding import c_state, fit_head, set_c_state
 
 __all__ = ["TfidfClassifier"]
 
@@ -29,8 +30,10 @@ class TfidfClassifier(TextClassifier):
         Keep the most frequent terms only.
     sublinear_tf : bool
         Use ``1 + log(tf)``.
-    C : float
-        Inverse regularisation strength of the logistic regression.
+    C : float or "auto"
+        Inverse regularisation strength of the logistic regression; ``"auto"`` chooses it
+        from :data:`~stance.classifiers._head.C_GRID` by inner ``cv``-fold cross-validation
+        on the training data, recorded in ``C_``.
     class_weight : {"balanced", None}
     calibration, threshold, cv, random_state
         See :class:`~stance.classifiers.base.TextClassifier`.
@@ -39,6 +42,10 @@ class TfidfClassifier(TextClassifier):
     ----------
     vectorizer_ : TfidfVectorizer
     head_ : LinearHead
+    C_ : float
+        The regularisation strength used (``C``, or the one chosen for ``"auto"``).
+    C_scores_ : dict
+        Mean inner macro-F1 per candidate ``C`` (empty unless ``C="auto"``).
     """
 
     backend = "tfidf"
@@ -51,7 +58,7 @@ class TfidfClassifier(TextClassifier):
         min_df: int | float = 1,
         max_features: int | None = 50000,
         sublinear_tf: bool = True,
-        C: float = 10.0,
+        C: float | str = 10.0,
         class_weight: str | None = "balanced",
         calibration: str | None = "auto",
         threshold: float | str = "auto",
@@ -91,15 +98,10 @@ class TfidfClassifier(TextClassifier):
         except ValueError:  # no usable tokens (e.g. punctuation only): fall back to characters
             self.vectorizer_.set_params(analyzer="char", ngram_range=(1, 1))
             X = self.vectorizer_.fit_transform(F)
-        self.head_ = LinearHead.fit(
-            X,
-            Y,
-            len(self.classes_),
-            self.multilabel,
-            C=self.C,
-            class_weight=self.class_weight,
-            random_state=self.random_state,
-        )
+        self.head_ = fit_head(self, X, Y)
+
+    def _fold_params(self) -> dict:
+        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
 
     def _raw_proba(self, F: list[str]) -> np.ndarray:
         return self.head_.proba(self.vectorizer_.transform(F))
@@ -123,6 +125,7 @@ class TfidfClassifier(TextClassifier):
             "n_terms": len(terms),
             "analyzer": self.vectorizer_.analyzer,
             "ngram_range": list(self.vectorizer_.ngram_range),
+            **c_state(self),
         }
         return state, {"tfidf.idf": self.vectorizer_.idf_.astype(np.float64), **self.head_.arrays()}
 
@@ -135,4 +138,5 @@ class TfidfClassifier(TextClassifier):
             analyzer=state.get("analyzer", "word"), ngram_range=tuple(state.get("ngram_range", self.ngram_range))
         )
         self.vectorizer_.idf_ = arrays["tfidf.idf"]
+        set_c_state(self, state)
         self.head_ = LinearHead.from_arrays(arrays, self.multilabel)

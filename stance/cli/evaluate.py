@@ -24,6 +24,14 @@ _PARAM = typer.Option(
     None, "--param", "-p", help="Model parameter as model.name=value, e.g. -p transformer.num_epochs=3 (repeatable)."
 )
 _SEED = typer.Option(None, "--seed", help="Random seed (default: STANCE_SEED or 0).")
+_FOLDS = typer.Option(
+    "auto",
+    "--folds",
+    help="Primary folds: auto (stratified k-fold when every document is one passage, else grouped), grouped "
+    "(whole documents dealt into --max-folds folds), document (leave one document out), outlet, cross-source, "
+    "kind, or stratified (warns when documents have several passages).",
+)
+_MAX_FOLDS = typer.Option(5, "--max-folds", "--n-splits", help="Folds of --folds auto, grouped and stratified.")
 
 
 def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -79,6 +87,24 @@ def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
     return c, gold, cb
 
 
+def _check_folds(folds: str, max_folds: int) -> None:
+    from stance.evaluation import SCHEMES
+
+    if folds not in SCHEMES:
+        fail(f"--folds must be one of {', '.join(SCHEMES)}")
+    if max_folds < 2:
+        fail(f"--max-folds must be at least 2, got {max_folds}")
+
+
+def _warn_leakage(caught: list) -> None:
+    """Print the leakage and model-failure warnings caught during an evaluation."""
+    from stance.evaluation import LeakageWarning
+
+    for w in caught:
+        if issubclass(w.category, LeakageWarning | RuntimeWarning):
+            console.print(f"[yellow]warning:[/yellow] {w.message}", soft_wrap=True)
+
+
 def _print_comparison(table, task: str) -> None:
     import pandas as pd
 
@@ -107,13 +133,8 @@ def evaluate(
     models: str | None = typer.Option(
         None, "--models", "-m", help="Comma-separated models to compare. Default: every registered classifier."
     ),
-    folds: str = typer.Option(
-        "grouped",
-        "--folds",
-        help="Primary folds: grouped (whole documents dealt into --n-splits folds), document (leave one document "
-        "out), outlet, cross-source, kind, or stratified (leaks; warns).",
-    ),
-    n_splits: int = typer.Option(5, "--n-splits", help="Folds of --folds grouped."),
+    folds: str = _FOLDS,
+    n_splits: int = _MAX_FOLDS,
     transfer: str = typer.Option(
         "cross-source,kind",
         "--transfer",
@@ -144,10 +165,9 @@ def evaluate(
     from stance.evaluation import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
     from stance.paths import ProjectPaths
 
-    if folds not in SCHEMES:
-        fail(f"--folds must be one of {', '.join(SCHEMES)}")
+    _check_folds(folds, n_splits)
     schemes = [s.strip() for s in transfer.split(",") if s.strip()]
-    bad = [s for s in schemes if s not in SCHEMES or s == "stratified"]
+    bad = [s for s in schemes if s not in SCHEMES or s in ("stratified", "auto")]
     if bad:
         fail(f"--transfer: unknown or passage-level scheme(s) {', '.join(bad)}; use cross-source, kind")
     if resample not in ("passage", "document"):
@@ -180,9 +200,7 @@ def evaluate(
             out=out,
             log=lambda m: console.print(f"[dim]{m}[/dim]"),
         )
-    for w in caught:
-        if issubclass(w.category, LeakageWarning | RuntimeWarning):
-            console.print(f"[yellow]warning:[/yellow] {w.message}", soft_wrap=True)
+    _warn_leakage(caught)
     if result.comparison.empty:
         fail("no task had gold labels to evaluate")
     for name, comp in result.comparisons.items():
@@ -208,6 +226,8 @@ def train(
         False, "--codebook-examples/--no-codebook-examples", help="Add codebook examples to the training data."
     ),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the intervals in the model card."),
+    folds: str = _FOLDS,
+    n_splits: int = _MAX_FOLDS,
     param: list[str] | None = _PARAM,
     labels: Path | None = _LABELS,
     corpus: Path | None = _CORPUS,
@@ -227,28 +247,36 @@ def train(
     from stance.evaluation import gold_tasks
     from stance.models import default_version, train_defaults
 
+    _check_folds(folds, n_splits)
     cb = Codebook.load(codebook)
     tasks = cb.check_tasks(task, exclude=["roles"]) if task else gold_tasks(cb)
     if not force and all(default_version(t, root) for t in tasks):
         for t in tasks:
             console.print(f"{t}: default {default_version(t, root)} exists (use --force to retrain)")
         return
+    from stance.evaluation import LeakageWarning
+
     c, gold, cb = _inputs(corpus, labels, codebook)
-    results = train_defaults(
-        tasks,
-        codebook=cb,
-        corpus=c,
-        gold=gold,
-        force=force,
-        root=root,
-        log=lambda m: console.print(f"[dim]{m}[/dim]"),
-        candidates=_models(models),
-        params=parse_params(param),
-        evaluation=evaluation,
-        use_codebook_examples=codebook_examples,
-        n_boot=n_boot,
-        random_state=_seed(seed),
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LeakageWarning)
+        results = train_defaults(
+            tasks,
+            codebook=cb,
+            corpus=c,
+            gold=gold,
+            force=force,
+            root=root,
+            log=lambda m: console.print(f"[dim]{m}[/dim]"),
+            candidates=_models(models),
+            params=parse_params(param),
+            evaluation=evaluation,
+            use_codebook_examples=codebook_examples,
+            n_boot=n_boot,
+            scheme=folds,
+            n_splits=n_splits,
+            random_state=_seed(seed),
+        )
+    _warn_leakage(caught)
     rows = [
         {
             "task": r.task,

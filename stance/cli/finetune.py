@@ -43,7 +43,10 @@ def finetune(
         NOT_WORSE_TOLERANCE, "--tolerance", help="'Not worse' means new - old >= -TOLERANCE on the primary metric."
     ),
     folds: str = typer.Option(
-        "document", "--folds", help="document (leave one document out), outlet, or stratified (leaks; warns)."
+        "auto",
+        "--folds",
+        help="auto (stratified when every document is one passage, else document), document (leave one document "
+        "out), outlet, or stratified (warns when it leaks).",
     ),
     max_folds: int = typer.Option(10, "--max-folds", help="With more documents, group them into this many folds."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the 95% intervals."),

@@ -5,8 +5,9 @@ Modules
 :mod:`~stance.evaluation.data`
     Gold labels joined with passage texts: :class:`TaskData` (texts, targets, groups).
 :mod:`~stance.evaluation.folds`
-    Leave-one-document-out (default), leave-one-outlet-out, stratified (leaks, warns),
-    grouped, cross-source (train on one side, test on the other), leave-one-kind-out and
+    Leave-one-document-out, leave-one-outlet-out, stratified (warns when it leaks), grouped,
+    the scheme that fits the data (``auto``: stratified over one-passage documents, else
+    grouped), cross-source (train on one side, test on the other), leave-one-kind-out and
     custom folds; every fold records the scheme that made it.
 :mod:`~stance.evaluation.cv`
     The fold loop :func:`run_folds`: fit on each fold's training part, one forward pass
@@ -51,6 +52,7 @@ from stance.evaluation.folds import (
     SCHEMES,
     Fold,
     LeakageWarning,
+    auto_scheme,
     cross_source_folds,
     describe_folds,
     fold_scheme,
@@ -96,6 +98,7 @@ __all__ = [
     "Fold",
     "LeakageWarning",
     "TaskData",
+    "auto_scheme",
     "bootstrap_weights",
     "build_model",
     "codebook_examples",

@@ -60,7 +60,7 @@ class Comparison:
         One row per model, ranked: ``rank, task, model, metric, score, ci_low, ci_high``,
         every overall metric with ``<metric>_lo`` / ``<metric>_hi``, ``fit_seconds``
         (mean per fold), ``predict_ms`` (per passage), ``n_passages``, ``n_folds``,
-        ``scheme``, ``error``.
+        ``scheme``, ``folds`` (the folds in words), ``error``.
     per_label : DataFrame
         ``task, model, label, metric, value, ci_low, ci_high, support``.
     predictions : DataFrame
@@ -233,7 +233,12 @@ def compare_models(
         per_label.append(_tagged(labs, data.task, name))
         preds.append(res.predictions)
         conf.append(_tagged(confusion_table(res.predictions, res.labels, res.multilabel), data.task, name))
-    settings = {"resample": resample, "n_boot": n_boot, "codebook_examples": bool(use_codebook_examples)}
+    settings = {
+        "resample": resample,
+        "n_boot": n_boot,
+        "codebook_examples": bool(use_codebook_examples),
+        "folds": _describe(data, folds),
+    }
     return Comparison(
         data.task,
         _finish_table(rows, fold_scheme(folds), settings, tie_tolerance),
@@ -242,6 +247,12 @@ def compare_models(
         _cat(conf),
         results,
     )
+
+
+def _describe(data: TaskData, folds: Sequence[Fold]) -> str:
+    """The folds in words, naming how many documents (outlets) grouped folds deal out."""
+    unit = {"grouped-document": "doc_id", "grouped-outlet": "outlet"}.get(fold_scheme(folds))
+    return describe_folds(folds, int(data.passages[unit].nunique()) if unit else None)
 
 
 TRANSFER_COLUMNS = [
@@ -304,7 +315,7 @@ def evaluate_task(
     *,
     codebook: Codebook | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
-    scheme: str = "grouped",
+    scheme: str = "auto",
     n_splits: int = 5,
     transfer: Sequence[str] = TRANSFER_SCHEMES,
     n_boot: int = 1000,
@@ -317,8 +328,9 @@ def evaluate_task(
 ) -> tuple[Comparison, pd.DataFrame, list[Fold]]:
     """The evaluation protocol of one task: primary folds, transfer folds, selection score.
 
-    Every model is cross-validated on the primary folds (default: whole documents dealt
-    into ``n_splits`` grouped folds) and on each transfer scheme the data allow
+    Every model is cross-validated on the primary folds (default ``auto``: whole documents
+    dealt into ``n_splits`` grouped folds, or stratified ``n_splits``-fold when every
+    document is one passage) and on each transfer scheme the data allow
     (cross-source, leave-one-kind-out; a scheme the data do not allow is skipped). The
     comparison table gains the transfer scores and the ``selection_score`` of
     :data:`stance.evaluation.selection.CRITERION` and is ranked by it.
@@ -333,7 +345,7 @@ def evaluate_task(
     scheme : str
         Primary fold scheme (see :func:`stance.evaluation.folds.make_folds`).
     n_splits : int
-        Folds of the ``grouped`` (and ``stratified``) schemes.
+        Folds of the ``auto``, ``grouped`` and ``stratified`` schemes (at most).
     transfer : sequence of str
         Transfer schemes to score.
     log : callable, optional

@@ -181,6 +181,28 @@ def _frame_targets(merged: pd.DataFrame, labels: list[str]) -> tuple[pd.DataFram
     return merged, y.reshape(len(merged), len(labels))
 
 
+def _single_targets(merged: pd.DataFrame, Y: np.ndarray, labels: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Class names of a single-label frames task: passages coded with no frame are left out.
+
+    Raises
+    ------
+    ValueError
+        Naming the first passage coded with several frames.
+    """
+    n = Y.sum(axis=1)
+    several = np.flatnonzero(n > 1)
+    if len(several):
+        pid = merged["passage_id"].iloc[several[0]]
+        names = [lab for lab, v in zip(labels, Y[several[0]], strict=True) if v]
+        raise ValueError(
+            f"the frames task is single-label, but {len(several)} gold passage(s) carry several frames "
+            f"(first: {pid}: {', '.join(names)}); adjudicate them to one frame"
+        )
+    keep = n == 1
+    merged = merged[keep].reset_index(drop=True)
+    return merged, np.asarray(labels, dtype=object)[Y[keep].argmax(axis=1)] if keep.any() else np.array([], object)
+
+
 def gold_task_data(corpus: Corpus, gold: pd.DataFrame, codebook: Codebook, task: str) -> TaskData:
     """Join resolved gold labels with the corpus texts for one task.
 
@@ -199,21 +221,25 @@ def gold_task_data(corpus: Corpus, gold: pd.DataFrame, codebook: Codebook, task:
     -------
     TaskData
         Passages that have a gold label for the task and whose text is in the corpus.
-        Passages not coded for the task (missing value) are left out.
+        Passages not coded for the task (missing value) are left out; so are, for a
+        single-label frames task, passages coded with no frame.
 
     Raises
     ------
     ValueError
-        For ``roles`` (evaluated per actor by :func:`stance.narrative.evaluate_roles`) and
-        when the gold labels lack the task's columns.
+        For ``roles`` (evaluated per actor by :func:`stance.narrative.evaluate_roles`),
+        when the gold labels lack the task's columns, and when a passage of a single-label
+        frames task carries several frames.
     """
     if task == "roles":
         raise ValueError("roles are evaluated per actor by stance.narrative.evaluate_roles")
     labels = codebook.task_labels(task)
     multilabel = codebook.is_multilabel(task)
     merged = _joined(corpus, gold)
-    if multilabel:
+    if task == "frames":
         merged, y = _frame_targets(merged, labels)
+        if not multilabel:
+            merged, y = _single_targets(merged, y, labels)
     else:
         if task not in merged.columns:
             raise ValueError(f"gold labels have no column {task!r}")

@@ -2,15 +2,24 @@
 
 Schemes
 -------
-``document`` (default)
+``auto`` (default of ``stance evaluate`` and ``stance train``)
+    Folds that fit the data: when every document is one passage (a table of sentences),
+    stratified k-fold over passages, which then holds every document out whole (scheme
+    ``stratified-document``, no leakage); when documents have several passages, whole
+    documents dealt into ``n_splits`` grouped folds (``grouped``); with a single document,
+    stratified k-fold, which leaks and warns. Leave-one-document-out is never chosen when it
+    would be leave-one-out over hundreds of one-passage documents.
+``document``
     Leave one document out: passages of a document share topic, author and wording, so
     they are held out together.
 ``outlet``
     Leave one outlet out, when the corpus names its outlets: a harder test of transfer
     to an unseen source.
 ``stratified``
-    Stratified k-fold over passages. Passages of one document then sit on both sides of
-    a split, so the scores are optimistic; a :class:`LeakageWarning` says so.
+    Stratified k-fold over passages. When a document has several passages, they then sit
+    on both sides of a split, so the scores are optimistic; a :class:`LeakageWarning` says
+    so. When every document is one passage nothing leaks: the folds' scheme is then
+    ``stratified-document`` and nothing is warned.
 ``grouped-document``, ``grouped-outlet``
     :func:`grouped_folds`: with more documents (outlets) than folds wanted, whole documents
     are dealt into folds of similar size, so every document is still held out in one piece.
@@ -50,6 +59,7 @@ __all__ = [
     "SCHEMES",
     "Fold",
     "LeakageWarning",
+    "auto_scheme",
     "cross_source_folds",
     "describe_folds",
     "fold_scheme",
@@ -59,7 +69,7 @@ __all__ = [
     "make_folds",
 ]
 
-SCHEMES = ("document", "outlet", "stratified", "grouped", "cross-source", "kind")
+SCHEMES = ("auto", "document", "outlet", "stratified", "grouped", "cross-source", "kind")
 _GROUP_COLUMN = {"document": "doc_id", "outlet": "outlet"}
 
 
@@ -121,7 +131,30 @@ def _groups(data: TaskData, scheme: str) -> np.ndarray:
     return groups.to_numpy()
 
 
+def _max_passages_per_document(data: TaskData) -> int:
+    return int(pd.Series(data.groups).value_counts().max()) if len(data) else 0
+
+
+def auto_scheme(data: TaskData) -> str:
+    """The primary fold scheme that fits ``data`` (see ``auto`` in the module docstring).
+
+    Parameters
+    ----------
+    data : TaskData
+
+    Returns
+    -------
+    str
+        ``"stratified"`` when every document is one passage or there is only one document,
+        else ``"grouped"``.
+    """
+    if _max_passages_per_document(data) <= 1 or pd.Series(data.groups).nunique() < 2:
+        return "stratified"
+    return "grouped"
+
+
 def _stratified(data: TaskData, n_splits: int, random_state: int) -> list[Fold]:
+    """Stratified k-fold; scheme ``stratified-document`` when every document is one passage."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     n_splits = max(2, min(n_splits, len(data)))
@@ -135,7 +168,8 @@ def _stratified(data: TaskData, n_splits: int, random_state: int) -> list[Fold]:
             splits = list(StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(strata, strata))
     except ValueError:  # a class with fewer members than folds
         splits = list(KFold(n_splits, shuffle=True, random_state=random_state).split(strata))
-    return [Fold(f"fold{i}", np.sort(tr), np.sort(te), "stratified") for i, (tr, te) in enumerate(splits)]
+    scheme = "stratified-document" if _max_passages_per_document(data) <= 1 else "stratified"
+    return [Fold(f"fold{i}", np.sort(tr), np.sort(te), scheme) for i, (tr, te) in enumerate(splits)]
 
 
 def _column(data: TaskData, name: str) -> pd.Series:
@@ -208,13 +242,14 @@ def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, rand
     Parameters
     ----------
     data : TaskData
-    scheme : {"document", "outlet", "stratified", "grouped", "cross-source", "kind"}
-        Leave one document out (default), leave one outlet out, stratified k-fold over
-        passages (warns: it leaks within documents), documents dealt into ``n_splits``
-        grouped folds, train on one side and test on the other, or leave one document
-        kind out (see the module docstring).
+    scheme : {"document", "auto", "outlet", "stratified", "grouped", "cross-source", "kind"}
+        Leave one document out (default), the scheme that fits the data
+        (:func:`auto_scheme`), leave one outlet out, stratified k-fold over passages
+        (warns when it leaks within documents), documents dealt into ``n_splits`` grouped
+        folds, train on one side and test on the other, or leave one document kind out
+        (see the module docstring).
     n_splits : int
-        Folds for ``"stratified"`` and ``"grouped"``.
+        Folds for ``"auto"``, ``"stratified"`` and ``"grouped"``.
     random_state : int
         Shuffling seed for ``"stratified"`` and ``"grouped"``.
 
@@ -230,6 +265,8 @@ def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, rand
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown fold scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
+    if scheme == "auto":
+        scheme = auto_scheme(data)
     if scheme in _GROUP_COLUMN:
         return folds_from_column(_groups(data, scheme), scheme)
     if scheme == "grouped":
@@ -238,13 +275,15 @@ def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, rand
         return cross_source_folds(data)
     if scheme == "kind":
         return kind_folds(data)
-    warnings.warn(
-        "stratified k-fold puts passages of the same document in training and test folds; "
-        "scores are optimistic. Use scheme='document' for an honest estimate.",
-        LeakageWarning,
-        stacklevel=2,
-    )
-    return _stratified(data, n_splits, random_state)
+    folds = _stratified(data, n_splits, random_state)
+    if fold_scheme(folds) == "stratified":
+        warnings.warn(
+            "stratified k-fold puts passages of the same document in training and test folds; "
+            "scores are optimistic. Use scheme='grouped' or 'document' for an honest estimate.",
+            LeakageWarning,
+            stacklevel=2,
+        )
+    return folds
 
 
 def grouped_folds(data: TaskData, scheme: str = "document", n_folds: int = 10, random_state: int = 0) -> list[Fold]:
@@ -323,6 +362,8 @@ def describe_folds(folds: Sequence[Fold], n_groups: int | None = None) -> str:
         return f"leave-one-document-kind-out ({k} kinds held out in turn)"
     if scheme == "stratified":
         return f"stratified {k}-fold over passages (documents leak across folds)"
+    if scheme == "stratified-document":
+        return f"stratified {k}-fold over passages, one passage per document (each document held out whole)"
     if scheme.startswith("grouped-"):
         unit = scheme.removeprefix("grouped-")
         dealt = f"{n_groups} {unit}s" if n_groups is not None else f"{unit}s"

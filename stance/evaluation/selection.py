@@ -291,7 +291,13 @@ def transfer_table(table: pd.DataFrame, transfer: pd.DataFrame | None = None) ->
         selection score, followed by the folds used and notes on in-sample scores.
     """
     schemes = sorted(transfer["scheme"].unique()) if transfer is not None and len(transfer) else []
-    head = "| rank | model | grouped CV | " + " | ".join(schemes) + (" | " if schemes else "") + "selection |"
+    primary = str(table["scheme"].iloc[0]) if "scheme" in table and len(table) else ""
+    head = (
+        f"| rank | model | {'stratified' if primary.startswith('stratified') else 'grouped'} CV | "
+        + " | ".join(schemes)
+        + (" | " if schemes else "")
+        + "selection |"
+    )
     lines = [head, "|---:|---|---:|" + "---:|" * len(schemes) + "---:|"]
     for _, row in table.iterrows():
         cells = [_cell(row.get("score"), row.get("ci_low"), row.get("ci_high"))]
@@ -300,8 +306,10 @@ def transfer_table(table: pd.DataFrame, transfer: pd.DataFrame | None = None) ->
         cells.append("" if sel is None or pd.isna(sel) else f"{sel:.3f}")
         lines.append(f"| {row.get('rank', '')} | {row['model']} | " + " | ".join(cells) + " |")
     notes = []
-    if "scheme" in table and len(table):
-        notes.append(f"Grouped CV folds: {table['scheme'].iloc[0]} ({int(table['n_folds'].max())} folds).")
+    if "folds" in table and len(table) and isinstance(table["folds"].iloc[0], str):
+        notes.append(f"Primary CV folds: {table['folds'].iloc[0]}.")
+    elif primary:
+        notes.append(f"Grouped CV folds: {primary} ({int(table['n_folds'].max())} folds).")
     if schemes:
         for scheme, rows in transfer.groupby("scheme", sort=True):
             notes.append(f"{scheme}: {rows['folds'].iloc[0]}.")

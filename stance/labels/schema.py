@@ -197,6 +197,8 @@ class LabelSchema:
         Actor names.
     version, hash : str
         Codebook version and hash.
+    single_frame : bool
+        The frames task is single-label: a record lists at most one frame.
     """
 
     def __init__(
@@ -208,8 +210,10 @@ class LabelSchema:
         actors: Sequence[str] = (),
         version: str = "",
         hash: str = "",
+        single_frame: bool = False,
     ) -> None:
         self.frames = list(frames)
+        self.single_frame = bool(single_frame)
         self.stance_targets = list(stance_targets)
         self.stance_classes = list(stance_classes)
         self.roles = list(roles)
@@ -228,6 +232,7 @@ class LabelSchema:
             actors=[a.name for a in codebook.actors],
             version=str(codebook.version),
             hash=str(codebook.hash),
+            single_frame=bool(codebook.frames) and not codebook.is_multilabel("frames"),
         )
 
     @classmethod
@@ -479,6 +484,8 @@ class LabelSchema:
                 )
             elif fields is not None and f"frame:{f}" not in decided:
                 bad(f"frames lists {f!r}, which is outside the record's fields {fields}", "frames")
+        if self.single_frame and len(set(frames)) > 1:
+            bad(f"the codebook's frames task is single-label: give one frame, not {len(set(frames))}", "frames")
         out["frames"] = [f for f in self.frames if f in set(frames)]
 
     def _stance(self, rec: Mapping[str, Any], out: dict, fields: list | None, decided: set, bad: Any) -> None:
