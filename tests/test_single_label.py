@@ -64,7 +64,8 @@ def project(tmp_path):
     from stance.corpus import load_corpus
     from stance.labels import LabelStore
 
-    cb_path = _write_codebook(tmp_path, _codebook_data())
+    (tmp_path / "codebook").mkdir()
+    cb_path = _write_codebook(tmp_path / "codebook", _codebook_data())
     cb = Codebook.load(cb_path)
     table = _sentences(60)
     corpus_path = tmp_path / "sentences.csv"
@@ -209,7 +210,7 @@ def _invoke(*args: str):
 
 def test_single_label_project_through_evaluate_train_score_suggest(project, monkeypatch):
     root = project["root"]
-    monkeypatch.chdir(root)
+    monkeypatch.chdir(root)  # the project of the commands: its codebook/ is the single-label one
     inputs = ["--labels", project["labels"], "--corpus", project["corpus"], "--codebook", project["codebook"]]
     fast = ["-p", "tfidf.calibration=null", "-p", "lexicon.calibration=null"]
     out = root / "evaluation"
@@ -247,6 +248,17 @@ def test_single_label_project_through_evaluate_train_score_suggest(project, monk
     assert set(frame["frames"]) <= set(FRAMES)  # one frame name per passage
     probs = frame[[f"p:{f}" for f in FRAMES]].to_numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+
+    from stance.analysis import score_passages
+    from stance.corpus import load_corpus
+
+    long = score_passages(load_corpus(project["corpus"]), codebook=project["cb"], tasks=["frames"], models_dir=models,
+                          cache=False)  # fmt: skip
+    assert (long.groupby("passage_id")["pred"].sum() == 1).all()  # the figures' input: one frame per passage
+
+    res = _invoke("finetune", "-t", "frames", "--force", "--no-promote", "--n-boot", "20", "--max-folds", "3",
+                  "--root", models, *inputs)  # fmt: skip
+    assert "warning" not in res.output.lower() and "one passage per document" in res.output
 
     suggested = root / "next.csv"
     _invoke("label", "suggest", "-n", "5", "--out", suggested, "--root", models, "--store", project["labels"],
