@@ -106,6 +106,13 @@ def test_unknown_task_type_names_file_line_and_field(tmp_path):
     assert err.field == "frames.type" and err.line == 4 and Path(err.file) == path
 
 
+def test_codebook_command_names_the_task_type(tmp_path):
+    path = _write_codebook(tmp_path, _codebook_data())
+    res = _invoke("codebook", "--check", path)
+    assert "frames: 3 labels, single-label" in res.output
+    assert "frames (single-label)" in _invoke("codebook", path).output
+
+
 def test_single_label_task_checks(tmp_path):
     one = _codebook_data()
     one["frames"]["labels"] = one["frames"]["labels"][:1]

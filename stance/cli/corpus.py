@@ -110,7 +110,7 @@ def codebook(
         n = {task: len(cb.task_labels(task)) for task in cb.tasks}
         console.print(
             f"[green]ok[/green] {cb.path}: codebook {cb.name!r} v{cb.version}, hash {cb.hash[:12]}; "
-            + ", ".join(f"{task}: {k} labels" for task, k in n.items())
+            + ", ".join(f"{task}: {k} labels, {cb.task_type(task)}" for task, k in n.items())
             + f"; {len(cb.actors)} actors"
         )
         return
@@ -128,7 +128,7 @@ def codebook(
                     "examples": f"{len(lab.positive_examples)}+/{len(lab.negative_examples)}-",
                 }
             )
-        print_frame(pd.DataFrame(rows), title=task)
+        print_frame(pd.DataFrame(rows), title=f"{task} ({cb.task_type(task)})")
         if full:
             for lab in cb.labels(task):
                 console.print(f"[bold]{task} / {lab.name}[/bold]")
