@@ -424,7 +424,7 @@ def evaluate_gold(
     tasks: Sequence[str] | None = None,
     models: Sequence[Any] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
-    scheme: str = "document",
+    scheme: str = "auto",
     n_splits: int = 5,
     transfer: Sequence[str] = (),
     n_boot: int = 1000,
@@ -457,10 +457,12 @@ def evaluate_gold(
         Default: every registered classifier.
     params : mapping, optional
         Constructor parameters per model name.
-    scheme, n_boot, resample, use_codebook_examples, tie_tolerance, random_state
+    scheme : str
+        Primary fold scheme (default ``auto``, see :func:`stance.evaluation.folds.auto_scheme`).
+    n_boot, resample, use_codebook_examples, tie_tolerance, random_state
         See :func:`compare_models`.
     n_splits : int
-        Folds of the ``grouped`` scheme.
+        Folds of the ``auto``, ``grouped`` and ``stratified`` schemes (at most).
     transfer : sequence of str
         Transfer schemes scored beside the primary folds (e.g. :data:`TRANSFER_SCHEMES`);
         with any, the tables gain ``transfer.csv`` and a selection score
