@@ -468,6 +468,38 @@ def _group_keys(df: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(first["source"], first["group"], strict=True))
 
 
+def _wide(df: pd.DataFrame, keys: list[str], labels: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """One pivot of every row: passage x label arrays of ``prob`` and ``pred``, and each block's rows.
+
+    Rows are ordered by ``keys`` and passage id, columns follow ``labels``; block ``key``'s
+    rows are ``positions[key]``. A block's rows with the columns that have a value in the
+    block are what a pivot of that block's rows alone gives.
+    """
+    index = [*keys, "passage_id"]
+    prob = df.pivot_table(index=index, columns="label", values="prob", aggfunc="first", sort=True)
+    pred = df.pivot_table(index=index, columns="label", values="pred", aggfunc="first", sort=True)
+    pred = pred.reindex(index=prob.index, columns=labels).astype(float)
+    positions = prob.index.to_frame(index=False).groupby(keys, sort=False).indices
+    positions = {k if isinstance(k, tuple) else (k,): v for k, v in positions.items()}
+    return prob.reindex(columns=labels).to_numpy(float), pred.to_numpy(), positions
+
+
+def _first_rows(df: pd.DataFrame, keys: list[str]) -> dict[tuple, tuple[Any, Any]]:
+    """(group_label, date) of the first row of each block of ``keys``."""
+    first = df.drop_duplicates(keys)
+    return {
+        tuple(k): (label, date)
+        for *k, label, date in zip(*(first[c] for c in keys), first["group_label"], first["date"], strict=True)
+    }
+
+
+def _column_mean(values: np.ndarray, column: int | None) -> float:
+    """Mean of a column over its values (NaN when the column is missing or empty), as pandas takes it."""
+    if column is None:
+        return np.nan
+    return pd.Series(values[:, column]).mean()
+
+
 def frame_shares(
     scores: pd.DataFrame,
     corpus: Corpus,
@@ -528,27 +560,29 @@ def frame_shares(
     if df.empty:
         return pd.DataFrame(columns=columns)
     labels = list(dict.fromkeys(df["label"]))
+    keys = ["source", "group"]
+    prob_all, pred_all, positions = _wide(df, keys, labels)
+    firsts = _first_rows(df, keys)
     rows: list[dict[str, Any]] = []
     for source, group in _group_keys(df):
-        sub = df[(df["source"] == source) & (df["group"] == group)]
-        prob = sub.pivot_table(index="passage_id", columns="label", values="prob", aggfunc="first", sort=True)
-        pred = sub.pivot_table(index="passage_id", columns="label", values="pred", aggfunc="first", sort=True)
-        cols = [lbl for lbl in labels if lbl in prob.columns]
-        p = prob[cols].to_numpy(float)
-        b = pred[cols].astype(float).to_numpy()
+        pos = positions[(source, group)]
+        keep = ~np.isnan(prob_all[pos]).all(axis=0)
+        cols = [lbl for lbl, kept in zip(labels, keep, strict=True) if kept]
+        p = prob_all[pos][:, keep]
+        b = pred_all[pos][:, keep]
         n = len(p)
         boot = _boot_means(np.hstack([p, b]), _rng(random_state, group), n_boot)
         lo, hi = _ci(boot, ci)
         k = len(cols)
-        first = sub.iloc[0]
+        group_label, date = firsts[(source, group)]
         for j, lbl in enumerate(cols):
             ok = np.isfinite(p[:, j])
             rows.append(
                 {
                     "source": source,
                     "group": group,
-                    "group_label": first["group_label"],
-                    "date": first["date"],
+                    "group_label": group_label,
+                    "date": date,
                     "frame": lbl,
                     "n_passages": int(ok.sum()),
                     "share": float(np.nanmean(b[:, j])) if n else np.nan,
@@ -620,31 +654,38 @@ def stance_balance(
     if df.empty:
         return pd.DataFrame(columns=columns)
     targets = list(targets) if targets is not None else list(dict.fromkeys(df["target"]))
+    keys = ["source", "group", "target"]
+    classes = list(dict.fromkeys(df["label"]))
+    prob_all, _, positions = _wide(df, keys, classes)
+    chosen = df[df["pred"]].drop_duplicates([*keys, "passage_id"]).sort_values([*keys, "passage_id"], kind="stable")
+    chosen_labels = chosen["label"].to_numpy(object)
+    chosen_at = {k: v for k, v in chosen.groupby(keys, sort=False).indices.items()}
+    firsts = _first_rows(df, keys)
+    fav_col = classes.index("FAVOR") if "FAVOR" in classes else None
+    ag_col = classes.index("AGAINST") if "AGAINST" in classes else None
     rows: list[dict[str, Any]] = []
     for source, group in _group_keys(df):
-        sub_g = df[(df["source"] == source) & (df["group"] == group)]
         rng_seed = _rng(random_state, group).integers(0, 2**32 - 1)
         for t in targets:
-            sub = sub_g[sub_g["target"] == t]
-            if sub.empty:
+            if (source, group, t) not in firsts:
                 continue
-            pred = sub[sub["pred"]].drop_duplicates("passage_id").set_index("passage_id")["label"].sort_index()
-            prob = sub.pivot_table(index="passage_id", columns="label", values="prob", aggfunc="first", sort=True)
-            fav = (pred == "FAVOR").to_numpy(float)
-            ag = (pred == "AGAINST").to_numpy(float)
+            pred = chosen_labels[chosen_at.get((source, group, t), np.empty(0, dtype=int))]
+            prob = prob_all[positions[(source, group, t)]]
+            fav = (pred == "FAVOR").astype(float)
+            ag = (pred == "AGAINST").astype(float)
             n = len(pred)
             rng = np.random.default_rng([int(rng_seed), zlib.crc32(t.encode("utf-8"))])
             boot = _boot_means(np.column_stack([fav, ag, fav - ag]), rng, n_boot)
             lo, hi = _ci(boot, ci)
-            first = sub.iloc[0]
-            pf = prob["FAVOR"].mean() if "FAVOR" in prob.columns else np.nan
-            pa = prob["AGAINST"].mean() if "AGAINST" in prob.columns else np.nan
+            group_label, date = firsts[(source, group, t)]
+            pf = _column_mean(prob, fav_col)
+            pa = _column_mean(prob, ag_col)
             rows.append(
                 {
                     "source": source,
                     "group": group,
-                    "group_label": first["group_label"],
-                    "date": first["date"],
+                    "group_label": group_label,
+                    "date": date,
                     "target": t,
                     "n_passages": n,
                     "favor": float(fav.mean()),
@@ -787,19 +828,19 @@ def _add_key_sentences(
         ref = model_refs([task], models, models_dir)[task]
         texts = dict(zip(to_score["text_hash"], to_score["text"], strict=False))
         scored = score_texts(texts, ref, codebook.is_multilabel(task), cache_dir=cache_dir)
-    key_text: list[str] = []
-    key_prob: list[float] = []
-    by_passage = {pid: g for pid, g in sentences.groupby("passage_id", sort=False)}
-    for row in ev.itertuples(index=False):
-        sents = by_passage.get(row.passage_id)
-        if sents is None or len(sents) <= 1:
-            key_text.append(row.text if sents is None else str(sents["text"].iloc[0]))
-            key_prob.append(float(row.prob))
-            continue
-        s = sents.merge(scored[scored["label"] == row.label], on="text_hash", how="left")
-        s = s.sort_values(["prob", "sent_index"], ascending=[False, True], kind="stable")
-        key_text.append(str(s["text"].iloc[0]))
-        key_prob.append(float(s["prob"].iloc[0]))
+    # the passage's only sentence, or the passage text when it has no sentence row
+    single = sentences.drop_duplicates("passage_id").set_index("passage_id")["text"]
+    key_text = ev["passage_id"].map(single).fillna(ev["text"]).to_numpy(object).copy()
+    key_prob = ev["prob"].to_numpy(float).copy()
+    # several sentences: the one with the highest probability for the row's label
+    rows = ev[["passage_id", "label"]].assign(_row=np.arange(len(ev)))
+    cand = rows.merge(to_score[["passage_id", "sent_index", "text", "text_hash"]], on="passage_id", how="inner")
+    cand = cand.merge(scored[["text_hash", "label", "prob"]], on=["text_hash", "label"], how="left")
+    cand = cand.sort_values(["_row", "prob", "sent_index"], ascending=[True, False, True], kind="stable")
+    best = cand.drop_duplicates("_row")
+    at = best["_row"].to_numpy(int)
+    key_text[at] = best["text"].astype(str).to_numpy(object)
+    key_prob[at] = best["prob"].to_numpy(float)
     return ev.assign(key_sentence=key_text, key_sentence_prob=key_prob)
 
 
