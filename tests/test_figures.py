@@ -871,3 +871,47 @@ def test_groups_compared_headline_takes_the_largest_well_covered_gap():
     data.loc[3, "value"] = 0.0
     assert gc.headline(data, titles) == "Largest gap by kind: Alpha 40 points in fact sheet against 5 in briefing"
     assert gc.headline(data[data["sparse"]], titles) == "Too few documents per group to compare groups"
+
+
+# ----------------------------------------------------------------------------- per-document views by side
+def _view_corpus(sides: dict[str, int]):
+    from types import SimpleNamespace
+
+    ids, side, passages = [], [], []
+    for s, n in sides.items():
+        for i in range(n):
+            doc = f"{s.lower()}-{i:03d}"
+            ids.append(doc)
+            side.append(s)
+            passages += [{"doc_id": doc, "analysable": True, "on_topic": True}] * (i + 1)
+    docs = pd.DataFrame({"doc_id": ids, "side": side})
+    return SimpleNamespace(documents=docs, passages=pd.DataFrame(passages))
+
+
+def test_document_view_keeps_every_side_visible():
+    from stance.figures.documents import document_view, is_pool
+
+    view = document_view(_view_corpus({"CN": 5, "US": 192}), limit=10)
+    assert {d for d in view.shown if d.startswith("cn-")} == {f"cn-{i:03d}" for i in range(5)}
+    assert view.shown_by_side == {"CN": 5, "US": 4}
+    # the largest U.S. documents are drawn, the rest pooled under their side's name
+    assert [d for d in view.shown if d.startswith("us-")] == ["us-188", "us-189", "us-190", "us-191"]
+    assert view.labels == {"other US": "other 188 US documents"}
+    assert "5 CN, 4 US" in view.note()
+    groups = view.group_of(pd.Series(["cn-000", "us-000", "us-191"]))
+    assert groups.tolist() == ["cn-000", "other US", "us-191"]
+    assert is_pool(groups).tolist() == [False, True, False]
+    # two large sides: each keeps columns and a pool of its own
+    both = document_view(_view_corpus({"CN": 20, "US": 180}), limit=10)
+    assert both.shown_by_side == {"CN": 4, "US": 4}
+    assert both.labels == {"other CN": "other 16 CN documents", "other US": "other 176 US documents"}
+    assert len(both.shown) + len(both.pools) == 10
+
+
+def test_document_view_of_one_side_pools_into_one_group():
+    from stance.figures.documents import REST, document_view
+
+    view = document_view(_view_corpus({"US": 30}), limit=10)
+    assert len(view.shown) == 9 and view.pools == {REST: view.rest} and view.labels == {REST: "other 21 documents"}
+    assert view.shown_by_side == {} and "('other 21 documents')" in view.note()
+    assert document_view(_view_corpus({"CN": 3, "US": 4}), limit=10).rest == []

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from stance.figures.actor_roles import PERIOD_NAMES
-from stance.figures.documents import REST, document_view, rest_label
+from stance.figures.documents import document_view, is_pool
 from stance.figures.narrative_inputs import relations
 from stance.narrative.plotting import ACTION_COLORS, plot_relation_network
 
@@ -106,18 +106,18 @@ def compute(ctx: FigureContext, by: str = "document", freq: str = "Y") -> pd.Dat
     """Edge counts of the context's corpus (:func:`network_edges`).
 
     By document with more than :data:`MAX_PANELS` documents, the documents with the most
-    statements get a panel each and the rest share one ``other`` panel.
+    statements (of each side) get a panel each and the rest share an ``other`` panel per side.
     """
     rel = relations(ctx)
     kept = rel[rel["action"].isin(list(NETWORK_ACTIONS))]
     view = document_view(ctx.corpus, limit=MAX_PANELS, weights=kept.groupby("doc_id").size())
     if by != "document" or not view.pooled:
         return network_edges(rel, ctx.corpus, by=by, freq=freq)
-    pooled = rel.assign(doc_id=rel["doc_id"].where(rel["doc_id"].isin(view.shown), REST))
+    pooled = rel.assign(doc_id=view.group_of(rel["doc_id"]))
     edges = network_edges(pooled, view.shown_corpus(ctx.corpus), by="document")
-    groups = [g for g in edges.attrs["groups"] if g != "all"]
-    edges.attrs["groups"] = [*groups, REST, "all"]
-    edges.attrs["labels"] = {**edges.attrs["labels"], REST: rest_label(len(view.rest))}
+    groups = [g for g in edges.attrs["groups"] if g != "all" and g not in view.pools]
+    edges.attrs["groups"] = [*groups, *view.pools, "all"]
+    edges.attrs["labels"] = {**edges.attrs["labels"], **view.labels}
     rank = {g: i for i, g in enumerate(edges.attrs["groups"])}
     edges["group_label"] = edges["group"].map(lambda g: edges.attrs["labels"].get(g, g))
     order = edges["group"].map(rank)
@@ -147,7 +147,8 @@ def draw(edges: pd.DataFrame, codebook: Codebook, title: str, actions: Sequence[
     nrows = -(-len(groups) // ncols)
     fig = Figure(figsize=(4.4 * ncols, 4.3 * nrows + 0.6))
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    per_group = edges[~edges["group"].isin(["all", REST])]
+    whole = (edges["group"] == "all") | is_pool(edges["group"])
+    per_group = edges[~whole]
     top = float(per_group["count"].max()) if len(per_group) else 1.0
     for k, ax in enumerate(axes.flat):
         if k >= len(groups):
@@ -162,7 +163,7 @@ def draw(edges: pd.DataFrame, codebook: Codebook, title: str, actions: Sequence[
             actions=list(actions),
             display=display,
             title=f"{labels.get(g, g)}  ({int(sub['count'].sum())} statements)",
-            max_count=top if g not in ("all", REST) else None,
+            max_count=top if g != "all" and not is_pool(pd.Series([g])).iloc[0] else None,
             legend=False,
         )
     handles = [Line2D([0], [0], color=ACTION_COLORS[a], linewidth=3, label=a) for a in actions]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from stance.figures.documents import REST, document_view, rest_label
+from stance.figures.documents import document_view
 from stance.figures.narrative_inputs import NEUTRAL_ROLE, cast_roles, roles
 from stance.narrative.plotting import plot_role_matrix
 
@@ -59,7 +59,7 @@ def compute(
         Predicted roles (default: :func:`stance.figures.narrative_inputs.roles`).
 
     With more documents than :data:`~stance.figures.documents.MAX_DOCUMENTS`, the documents
-    with the most role assignments are kept and the rest pooled in one ``other`` group.
+    with the most role assignments (of each side) are kept and the rest pooled in ``other`` groups.
     """
     from stance.narrative import role_matrix
 
@@ -70,9 +70,13 @@ def compute(
         return role_matrix(cast, ctx.corpus, by=by, freq=freq, role_names=names)
     shown = cast[cast["doc_id"].isin(view.shown)]
     per_doc = role_matrix(shown, view.shown_corpus(ctx.corpus), by="document", role_names=names)
-    rest = role_matrix(cast[~cast["doc_id"].isin(view.shown)], None, by="all", role_names=names)
-    rest = rest.assign(group=REST, group_label=rest_label(len(view.rest)))
-    return pd.concat([per_doc, rest[per_doc.columns]], ignore_index=True)
+    pools = [
+        role_matrix(cast[cast["doc_id"].isin(ids)], None, by="all", role_names=names).assign(
+            group=name, group_label=view.labels[name]
+        )
+        for name, ids in view.pools.items()
+    ]
+    return pd.concat([per_doc, *(rest[per_doc.columns] for rest in pools)], ignore_index=True)
 
 
 def headline(by: str, freq: str = "Y") -> str:

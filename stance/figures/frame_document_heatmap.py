@@ -9,7 +9,7 @@ import pandas as pd
 
 from stance import analysis, plotting
 from stance.figures.common import date_names, doc_tick, join_words
-from stance.figures.documents import REST, document_view, pool_rest
+from stance.figures.documents import document_view, is_pool, pool_rest
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -59,9 +59,9 @@ def headline(data: pd.DataFrame, frames: Sequence[str], frame_titles: Mapping[st
     """'Cooperation leads the 2017, 2022 and Dec 2024 texts; Blame leads the May 2025 text'.
 
     Ties between frames go to the frame first in ``frames`` (codebook order); a document
-    whose top share is zero is led by "No frame"; the pooled ``other`` group is not named.
+    whose top share is zero is led by "No frame"; the pooled ``other`` groups are not named.
     """
-    model = data[(data["source"] == "model") & (data["group"] != REST)].sort_values(["date", "group"], kind="stable")
+    model = data[(data["source"] == "model") & ~is_pool(data["group"])].sort_values(["date", "group"], kind="stable")
     if model.empty:
         return "Frame shares per document"
     order = {f: i for i, f in enumerate(frames)}
@@ -104,11 +104,16 @@ def plot_frame_document_heatmap(
 
 
 def _pool_note(data: pd.DataFrame) -> str:
-    pooled = data[data["group"] == REST]
-    if pooled.empty:
+    pooled = data.loc[is_pool(data["group"]), "group_label"].drop_duplicates().tolist()
+    if not pooled:
         return ""
-    n = pooled["group_label"].iloc[0].split()[1]
-    return f" Columns: the largest documents by analysable on-topic passages; the last column pools the other {n}."
+    if len(pooled) == 1:
+        n = pooled[0].split()[1]
+        return f" Columns: the largest documents by analysable on-topic passages; the last column pools the other {n}."
+    return (
+        " Columns: the largest documents of each side by analysable on-topic passages; the last columns pool the "
+        f"other documents of each side ({join_words(pooled)})."
+    )
 
 
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:

@@ -83,8 +83,9 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
             "second coded frame); grey: no frame coded; hatched: not analysed (off topic, or headline, dateline, "
             "caption or other boilerplate). Open on / close on: the first and last paragraph with a coded frame."
             + (
-                f" Rows: the {len(view.shown)} documents with the most analysable on-topic passages of "
-                f"{arc['doc_id'].nunique()} (the CSV and the title count every document)."
+                f" Rows: the {len(view.shown)} documents with the most analysable on-topic passages"
+                f"{' of each side' if len(view.pools) > 1 else ''}, of {arc['doc_id'].nunique()} (the CSV and "
+                "the title count every document)."
                 if view.pooled
                 else ""
             ),
