@@ -459,7 +459,7 @@ def compare_sides(
     table: pd.DataFrame,
     *,
     sides: Sequence[str] | None = None,
-    freq: str = "Y",
+    freq: str | None = "Y",
     measures: Sequence[str] | None = None,
     n_boot: int = 1000,
     ci: float = 0.95,
@@ -473,8 +473,10 @@ def compare_sides(
         From :func:`passage_measures` (needs ``side``).
     sides : pair of str, optional
         The two sides, first minus second (default: the two sides in sorted order).
-    freq : {"M", "Q", "Y"}
-        The periods compared; only periods in which both sides have documents.
+    freq : {"M", "Q", "Y"} or None
+        The periods compared; only periods in which both sides have documents. None pools
+        the whole table into one period, ``all`` (restrict ``table`` to the span both sides
+        cover first, to compare them over the same time).
 
     Returns
     -------
@@ -489,7 +491,10 @@ def compare_sides(
     sides = list(sides) if sides is not None else found[:2]
     if len(sides) != 2:
         raise ValueError(f"compare_sides needs two sides; the table has {found}")
-    binned = with_periods(table, freq)
+    if freq is None:
+        binned = table.assign(period="all", period_start=pd.to_datetime(table["published"]).min())
+    else:
+        binned = with_periods(table, freq)
     cols = list(measures) if measures is not None else measure_columns(table)
     rows: list[dict[str, Any]] = []
     for period, sub in binned.groupby("period", sort=True):

@@ -91,6 +91,10 @@ def test_compare_sides_uses_shared_periods_only():
     assert swapped.loc[swapped["measure"] == "frame:a", "difference"].iloc[0] == pytest.approx(-0.4)
     with pytest.raises(ValueError, match="side"):
         ts.compare_sides(synthetic_table(docs).drop(columns="side"))
+    pooled = ts.compare_sides(synthetic_table(docs), freq=None, n_boot=100)
+    row = pooled[pooled["measure"] == "frame:a"].iloc[0]
+    assert set(pooled["period"]) == {"all"} and row["n_docs_CN"] == 2 and row["n_docs_US"] == 3
+    assert row["value_US"] == pytest.approx(pd.Series([0.5, 0.5, 0.1]).mean())
 
 
 def test_passage_measures_keeps_officials_on_topic_passages():
