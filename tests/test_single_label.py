@@ -273,3 +273,18 @@ def test_single_label_project_through_evaluate_train_score_suggest(project, monk
     picked = pd.read_csv(suggested)
     assert len(picked) == 5 and picked["uncertainty"].between(0, 1).all()
     assert all(int(d[1:]) >= 48 for d in picked["doc_id"])  # only passages nobody labelled
+
+
+def test_tfidf_chooses_c_by_inner_cv_and_keeps_it(tmp_path):
+    from stance.classifiers._head import C_GRID
+    from stance.classifiers.tfidf import TfidfClassifier
+
+    table = _sentences(45)
+    model = TfidfClassifier(C="auto", calibration=None).fit(table["text"].tolist(), table["label"].tolist())
+    assert model.C_ in C_GRID and set(model.C_scores_) == set(C_GRID)
+    assert model.C_scores_[model.C_] == max(model.C_scores_.values())
+    loaded = TfidfClassifier.load(model.save(tmp_path / "m"), codebook=False)
+    assert loaded.C_ == model.C_ and loaded.C_scores_ == model.C_scores_
+    np.testing.assert_array_equal(loaded.predict_proba(table["text"]), model.predict_proba(table["text"]))
+    with pytest.raises(ValueError, match="C must be a positive number or 'auto'"):
+        TfidfClassifier(C="big").fit(table["text"].tolist(), table["label"].tolist())
