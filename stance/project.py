@@ -42,7 +42,7 @@ events = "corpus/events.csv"
 _README = """\
 # {name}
 
-A [stance](https://pypi.org/project/stance/) project: codebook, corpus, gold labels, models and figures.
+A stance project: codebook, corpus, gold labels, models and figures.
 
 | path | what |
 |---|---|
@@ -53,19 +53,20 @@ A [stance](https://pypi.org/project/stance/) project: codebook, corpus, gold lab
 | `models/` | trained models, one folder per task, each with a model card |
 | `figures/` | figures made by `stance figures` |
 
-From a table of labelled sentences (`sentence,label`) to figures, run inside this folder:
+From a table of labelled sentences (`sentence,label`; an empty label means no frame applies) to
+figures, run inside this folder:
 
 ```bash
 stance codebook --check
-stance label import sentences.csv --text-column sentence --label-column label --annotator gold
+stance label import ../sentences.csv --text-column sentence --label-column label --annotator gold --none ''
 stance evaluate --models tfidf,lexicon
 stance train --models tfidf,lexicon
-stance score corpus/passages.csv -o scores.csv
+stance score corpus/passages.csv -o scores.parquet
 stance figures
 ```
 
-Each command's first line names the project it acts on. See the stance documentation,
-`docs/own-project.md`, for every option.
+Each command's first line names the project it acts on. `docs/own-project.md` in the stance
+documentation explains every option: labelled tables, table corpora, figures without dates.
 """
 
 

@@ -29,8 +29,9 @@ def _snapshot_path(source: Path) -> Path:
 def corpus(
     path: Path | None = typer.Argument(
         None,
-        help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: the whole project corpus "
-        "(every folder under seeds/ with a manifest).",
+        help="Corpus folder with manifest.csv, or a table (CSV, TSV, JSONL, Parquet; one row per document: doc_id "
+        "and text, optional published, title, outlet, author, url, language, country, kind, side). Default: the "
+        "whole project corpus (stance.toml corpora, else every folder under seeds/ with a manifest).",
     ),
     documents: bool = typer.Option(False, "--documents", help="List every document, however many there are."),
     passages: bool = typer.Option(

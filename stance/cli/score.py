@@ -22,8 +22,8 @@ _HELP = (
     "for a corpus. --engine dask runs the same parts as the partitions of a Dask DataFrame on a local cluster "
     "(--workers processes) or on a running scheduler (--scheduler), with the same output."
     "\n\n"
-    "**A corpus folder** (default `<project>/seeds`) is scored passage by passage with the score cache (keyed by "
-    "model hash and text hash), and printed or written as a long table (or --wide) to `.csv` or `.parquet`."
+    "**A corpus folder** (default: the project's first corpus) is scored passage by passage with the score cache "
+    "(keyed by model hash and text hash), and printed or written as a long table (or --wide) to `.csv` or `.parquet`."
 )
 
 
@@ -120,7 +120,8 @@ def _corpus(
 
 def score(
     source: Path | None = typer.Argument(
-        None, help="A table (.csv, .jsonl, .parquet) to stream, or a corpus folder. Default: `<project>/seeds`."
+        None,
+        help="A table (.csv, .jsonl, .parquet) to stream, or a corpus folder. Default: the project's first corpus.",
     ),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output file: .parquet (tables); .csv or .parquet."),
     task: list[str] | None = typer.Option(None, "--task", help="Task to score (repeat). Default: frames and stance."),
