@@ -131,3 +131,16 @@ def test_a_store_of_another_project_is_read_under_this_projects_codebook_with_a_
         codebook = LabelStore(other / "labels" / "labels.jsonl").codebook
     assert codebook.path == project / "codebook" / "codebook.yaml"
     assert LabelStore(project / "labels" / "labels.jsonl").codebook.path == codebook.path  # its own: no warning
+
+
+def test_a_first_and_a_second_label_column_combine(project):
+    rows = [("Budgets and duty to the poor.", "1", "3"), ("Hospitals were full.", "2", ""), ("A quiet day.", "0", "")]
+    _write_csv(project.parent / "t.csv", rows, header=("headline", "frame1", "frame2"))
+    args = ["label", "import", "../t.csv", "--text-column", "headline", "-a", "gold"]
+    maps = ["--map", "1=economic", "--map", "2=health_safety", "--map", "3=morality", "--none", "0"]
+    res = cli(*args, "--label-column", "frame1", "--label-column", "frame2", *maps[:-2])
+    assert res.code == 2 and "line 4, field frame1" in res.output and "'0'" in res.output
+    res = cli(*args, "--label-column", "frame1", "--label-column", "frame2", *maps)
+    assert res.code == 0, res.output
+    gold = LabelStore(project / "labels" / "labels.jsonl").resolved("gold")
+    assert sorted(sorted(f) for f in gold["frames"]) == [[], ["economic", "morality"], ["health_safety"]]

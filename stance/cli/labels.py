@@ -391,8 +391,11 @@ def import_cmd(
         help=_TABLE_HELP + "the column of passage texts. Texts are matched to the corpus by text hash; new ones "
         "are added to the project's table corpus.",
     ),
-    label_column: str | None = typer.Option(
-        None, "--label-column", help=_TABLE_HELP + "the column of label names (several joined by ; or |)."
+    label_column: list[str] | None = typer.Option(
+        None,
+        "--label-column",
+        help=_TABLE_HELP + "the column of label names (several joined by ; or |). Repeat it for a first and a "
+        "second label column; their labels are combined.",
     ),
     label_columns: str | None = typer.Option(
         None,
@@ -452,7 +455,7 @@ def import_cmd(
             fail("a labelled table needs --annotator (e.g. --annotator gold for the labels models train on)")
         spec = TableSpec(
             text_column=text_column,
-            label_column=label_column,
+            label_column=tuple(label_column or ()),
             label_columns=tuple(c.strip() for c in (label_columns or "").split(",") if c.strip()),
             id_column=id_column,
             mapping=parse_pairs(mapping, "--map", "VALUE=NAME"),

@@ -8,8 +8,10 @@ appended to the label store like any other import: all or nothing, every problem
 file, line and field, nothing written on error.
 
 Label values
-    With ``label_column``, a cell names one label, or several joined by ``;`` or ``|``;
-    ``mapping`` turns the table's values into codebook names (``{"1": "economic"}``). With
+    With ``label_column``, a cell names one label, or several joined by ``;`` or ``|`` (with
+    several label columns, e.g. a first and a second frame, their labels are combined and empty
+    cells after the first column are skipped); ``mapping`` turns the table's values into
+    codebook names (``{"1": "economic"}``). With
     ``label_columns``, each column is one frame (its name, or ``mapping[column]``) holding
     1/0, true/false or yes/no. A value in ``none_values`` (default ``none``; add ``""`` when
     an empty cell means "no frame applies") is an explicit "no frame": the row is stored as
@@ -49,8 +51,8 @@ class TableSpec:
     ----------
     text_column : str
         The passage text.
-    label_column : str, optional
-        Label names (several joined by ``;`` or ``|``), mapped through ``mapping``.
+    label_column : str or tuple of str, optional
+        Column(s) of label names (several joined by ``;`` or ``|``), mapped through ``mapping``.
     label_columns : tuple of str
         One column per frame instead, holding 1/0, true/false or yes/no.
     id_column : str, optional
@@ -64,12 +66,19 @@ class TableSpec:
     """
 
     text_column: str
-    label_column: str | None = None
+    label_column: str | tuple[str, ...] | None = None
     label_columns: tuple[str, ...] = ()
     id_column: str | None = None
     mapping: Mapping[str, str] = field(default_factory=dict)
     none_values: tuple[str, ...] = ("none",)
     task: str = "frames"
+
+    @property
+    def name_columns(self) -> tuple[str, ...]:
+        """The columns of label names (``label_column`` as a tuple)."""
+        if not self.label_column:
+            return ()
+        return (self.label_column,) if isinstance(self.label_column, str) else tuple(self.label_column)
 
 
 @dataclass
@@ -92,7 +101,7 @@ def _cell(value: Any) -> str:
 
 
 def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, path: Path) -> None:
-    wanted = [spec.text_column, *([spec.label_column] if spec.label_column else []), *spec.label_columns]
+    wanted = [spec.text_column, *spec.name_columns, *spec.label_columns]
     wanted += [spec.id_column] if spec.id_column else []
     for col in wanted:
         if col not in header:
@@ -102,7 +111,7 @@ def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, 
                 line=1,
                 field=col,
             )
-    if bool(spec.label_column) == bool(spec.label_columns):
+    if bool(spec.name_columns) == bool(spec.label_columns):
         raise StanceInputError("give either a label column or one column per label", file=path, field="label")
     if spec.label_columns and spec.task != "frames":
         raise StanceInputError("one column per label is for frames only", file=path, field=spec.label_columns[0])
@@ -133,12 +142,27 @@ def _values(raw: str, spec: TableSpec, valid: Sequence[str], where: dict) -> lis
         name = spec.mapping.get(part, part)
         if name not in valid:
             raise StanceInputError(
-                f"unknown label {part!r}{_suggest(name, valid)} (codebook: {', '.join(valid)}); map table values "
+                f"unknown label {part!r}{f' (mapped to {name!r})' if name != part else ''}{_suggest(name, valid)} "
+                f"(codebook: {', '.join(valid)}); map table values "
                 "to codebook names with --map VALUE=NAME",
                 **where,
             )
         names.append(name)
     return names
+
+
+def _named(row: Mapping[str, Any], spec: TableSpec, valid: Sequence[str], path: Path, line: int) -> list[str] | None:
+    """Codebook names in a row's label columns; None when they say no label applies."""
+    names: list[str] = []
+    said_none = False
+    for i, col in enumerate(spec.name_columns):
+        raw = _cell(row.get(col))
+        if i and not raw:
+            continue  # a second label column is often empty
+        got = _values(raw, spec, valid, {"file": path, "line": line, "field": col})
+        said_none = said_none or got is None
+        names += got or []
+    return None if said_none and not names else names
 
 
 def _row_cells(row: Mapping[str, Any], spec: TableSpec, schema: LabelSchema, path: Path, line: int) -> dict:
@@ -152,18 +176,17 @@ def _row_cells(row: Mapping[str, Any], spec: TableSpec, schema: LabelSchema, pat
                 )
             cells[f"frame:{spec.mapping.get(col, col)}"] = raw in _TRUE
         return cells
-    where = {"file": path, "line": line, "field": spec.label_column}
-    raw = _cell(row.get(spec.label_column))
     if spec.task == "frames":
-        names = _values(raw, spec, schema.frames, where) or []
+        names = _named(row, spec, schema.frames, path, line) or []
         return {f"frame:{f}": f in names for f in schema.frames}
-    names = _values(raw, spec, schema.stance_classes, where)
+    where = {"file": path, "line": line, "field": spec.name_columns[0]}
+    names = _named(row, spec, schema.stance_classes, path, line)
     if names is None:
         if "NONE" not in schema.stance_classes:
             raise StanceInputError("the codebook's stance has no NONE class for a 'none' value", **where)
         names = ["NONE"]
     if len(names) != 1:
-        raise StanceInputError(f"a stance cell holds one class, got {raw!r}", **where)
+        raise StanceInputError(f"a stance label is one class, got {', '.join(names)}", **where)
     return {spec.task: names[0]}
 
 
