@@ -816,6 +816,18 @@ def _off_topic_notes(passages: pd.DataFrame, docs: pd.DataFrame) -> list[str]:
     ]
 
 
+def check_corpora(corpora: Sequence[Path]) -> None:
+    """Raise a :class:`StanceInputError` that says how to fill a project corpus that does not exist yet."""
+    for folder in corpora:
+        if not Path(folder).exists():
+            raise StanceInputError(
+                "the project corpus does not exist yet: import a labelled table with `stance label import FILE "
+                "--text-column COLUMN ...` (it writes the passages there), or list your corpus folders and tables "
+                "under corpora in stance.toml",
+                file=folder,
+            )
+
+
 def load_project_corpus(paths: ProjectPaths | None = None, codebook: object = None) -> Corpus:
     """Load every corpus of a project as one corpus, with the codebook's topic rule applied.
 
@@ -842,14 +854,7 @@ def load_project_corpus(paths: ProjectPaths | None = None, codebook: object = No
 
         codebook = Codebook.load(paths.codebook)
     topic = TopicRule.from_codebook(codebook)
-    for folder in paths.corpora:
-        if not folder.exists():
-            raise StanceInputError(
-                "the project corpus does not exist yet: import a labelled table with `stance label import FILE "
-                "--text-column COLUMN ...` (it writes the passages there), or list your corpus folders and tables "
-                "under corpora in stance.toml",
-                file=folder,
-            )
+    check_corpora(paths.corpora)
     parts = [load_corpus(folder, topic=topic) for folder in paths.corpora]
     if not parts:
         raise StanceInputError("the project has no corpus: add a folder with a manifest.csv", file=paths.seeds)

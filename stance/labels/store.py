@@ -156,7 +156,7 @@ def load_corpus_for(path: str | Path | None = None) -> Any:
     """
     import warnings
 
-    from stance.corpus import concat_corpora, load_corpus
+    from stance.corpus import check_corpora, concat_corpora, load_corpus
     from stance.paths import ProjectPaths, discover_corpora
 
     folder = Path(path).resolve().parent if path is not None else None
@@ -166,6 +166,7 @@ def load_corpus_for(path: str | Path | None = None) -> Any:
             corpora = discover_corpora(folder)
         else:
             corpora = ProjectPaths.discover().corpora
+            check_corpora(corpora)
         return concat_corpora([load_corpus(c) for c in corpora], source=folder)
 
 
