@@ -14,11 +14,11 @@ from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame
 
 __all__ = ["benchmark", "evaluate", "parse_params", "train"]
 
-_LABELS = typer.Option(None, "--labels", help="Gold label store (JSONL). Default: seeds/labels.jsonl.")
+_LABELS = typer.Option(None, "--labels", help="Gold label store (JSONL). Default: the project's label store.")
 _CORPUS = typer.Option(
-    None, "--corpus", help="Corpus folder or table. Default: the corpora beside the label store (seeds/ and below)."
+    None, "--corpus", help="Corpus folder or table. Default: the corpora beside the label store, else the project's."
 )
-_CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
+_CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: the project's codebook.")
 _TASK = typer.Option(None, "--task", "-t", help="Task to run, e.g. frames or stance:cooperation (repeatable).")
 _PARAM = typer.Option(
     None, "--param", "-p", help="Model parameter as model.name=value, e.g. -p transformer.num_epochs=3 (repeatable)."

@@ -25,9 +25,13 @@ app = typer.Typer(
 )
 label_app = app  # the former name of the group
 
-_STORE = typer.Option(None, "--store", "-s", help="Label store (JSONL). Default: seeds/labels.jsonl.")
-_CORPUS = typer.Option(None, "--corpus", help="Corpus folder or table. Default: the folder of the store, else seeds/.")
-_CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml.")
+_STORE = typer.Option(
+    None, "--store", "-s", help="Label store (JSONL). Default: the project's (labels/labels.jsonl after stance init)."
+)
+_CORPUS = typer.Option(
+    None, "--corpus", help="Corpus folder or table. Default: the corpus beside the store, else the project's corpora."
+)
+_CODEBOOK = typer.Option(None, "--codebook", help="Codebook YAML. Default: the project's codebook.")
 _ANNOTATOR = typer.Option("gold", "--annotator", "-a", help="Whose labels (default: gold).")
 _DOCUMENTS = typer.Option(
     False, "--documents", help="List every document, however many (default: counts by group above 30 documents)."
@@ -388,8 +392,8 @@ def import_cmd(
     text_column: str | None = typer.Option(
         None,
         "--text-column",
-        help=_TABLE_HELP + "the column of passage texts. Texts are matched to the corpus by text hash; new ones "
-        "are added to the project's table corpus.",
+        help="Read FILE as a labelled table (CSV, TSV, JSONL, Parquet) with passage texts in this column. Texts "
+        "are matched to the corpus by text hash; new ones are added to the project's table corpus.",
     ),
     label_column: list[str] | None = typer.Option(
         None,
@@ -415,7 +419,12 @@ def import_cmd(
         help=_TABLE_HELP + "a value meaning no label applies (repeatable; 'none' always does; --none '' for empty "
         "cells). Such rows are stored as coded with no frame.",
     ),
-    task: str = typer.Option("frames", "--task", "-t", help=_TABLE_HELP + "frames or stance:<target>."),
+    task: str = typer.Option(
+        "frames",
+        "--task",
+        "-t",
+        help=_TABLE_HELP + "what the labels are: frames, or stance:TARGET for one stance target's classes.",
+    ),
     add_to: Path | None = typer.Option(
         None,
         "--add-to",
