@@ -211,6 +211,16 @@ def test_rerun_is_byte_identical(generated, context, tmp_path):
         assert path.read_bytes() == (out / path.name).read_bytes(), path.name
 
 
+def test_parallel_build_writes_the_same_files(generated, context, tmp_path):
+    out, _ = generated
+    names = ["frame-document-heatmap", "stance-by-document", "passage-scores", "model-comparison"]
+    results = figures.generate(names, tmp_path, context=context, raise_errors=True, jobs=2)
+    assert [r.name for r in results] == names and all(r.status == "written" for r in results)
+    assert [r.read_gold for r in results] == [True, True, True, False]
+    for path in sorted(tmp_path.iterdir()):
+        assert path.read_bytes() == (out / path.name).read_bytes(), path.name
+
+
 def test_heatmap_csv_traces_to_passages(generated, context):
     out, _ = generated
     data = pd.read_csv(out / "frame-document-heatmap.csv", keep_default_na=False)

@@ -26,6 +26,12 @@ def _train_missing(tasks: list[str], codebook: object) -> None:
     console.print(f"  trained in {time.perf_counter() - start:.0f} s")
 
 
+def default_jobs() -> int:
+    """Figure processes by default: the cores this process may use, at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 def figures(
     only: list[str] | None = typer.Option(
         None, "--only", help="Build only this figure (repeat for several). Default: every figure."
@@ -40,6 +46,14 @@ def figures(
     train: bool = typer.Option(True, "--train/--no-train", help="Train missing default models first."),
     list_only: bool = typer.Option(False, "--list", help="List the figures with a one-line reading guide and exit."),
     encoder_runtime: str | None = ENCODER_RUNTIME,
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes that build figures in parallel (the files do not depend on it). Default: the CPU cores "
+        "this process may use, at most 4.",
+    ),
 ) -> None:
     """Regenerate the figures (PNG, SVG and the CSV of the numbers drawn) from the project's corpus, labels and models.
 
@@ -89,13 +103,11 @@ def figures(
             soft_wrap=True,
         )
     without_gold: list[str] = []
-    reads = [0]
     said: set[str] = set()  # a reason to skip is printed once
 
     def report(result: registry.FigureResult, index: int, total: int) -> None:
-        if no_store and context.gold_reads > reads[0]:
+        if no_store and result.read_gold:
             without_gold.append(result.name)
-        reads[0] = context.gold_reads
         colour = {"written": "green", "unchanged": "dim", "skipped": "dim", "missing-input": "yellow", "failed": "red"}[
             result.status
         ]
@@ -106,7 +118,7 @@ def figures(
             err_console.print(f"         {result.message}", highlight=False, soft_wrap=True)
         said.add(result.message)
 
-    results = registry.generate(only or None, target, context=context, on_result=report)
+    results = registry.generate(only or None, target, context=context, on_result=report, jobs=jobs or default_jobs())
     bad = [r for r in results if r.status in ("missing-input", "failed")]
     written = sum(r.status == "written" for r in results)
     skipped = [r.name for r in results if r.status == "skipped"]

@@ -107,6 +107,19 @@ class FigureContext:
         self.event_window_days = event_window_days
         self.gold_reads = 0
 
+    def prepare(self) -> None:
+        """Compute the inputs most figures share (corpus, scores, gold, measures, events) now.
+
+        ``stance figures`` calls it before building figures in several processes, so they
+        share these instead of each computing them. A missing or bad input is left to the
+        figures that need it to report.
+        """
+        for name in ("corpus", "codebook", "scores", "_gold", "_scores_and_gold", "measures", "events"):
+            try:
+                getattr(self, name)
+            except (MissingInputError, ValueError, KeyError, OSError):
+                continue  # each figure that needs it reports the problem
+
     # -- inputs
     @cached_property
     def corpus(self) -> Corpus:

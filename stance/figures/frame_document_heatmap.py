@@ -9,7 +9,7 @@ import pandas as pd
 
 from stance import analysis, plotting
 from stance.figures.common import date_names, doc_tick, join_words
-from stance.figures.documents import document_view, is_pool, pool_rest
+from stance.figures.documents import REST, document_view, is_pool, pool_rest
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -104,16 +104,13 @@ def plot_frame_document_heatmap(
 
 
 def _pool_note(data: pd.DataFrame) -> str:
-    pooled = data.loc[is_pool(data["group"]), "group_label"].drop_duplicates().tolist()
-    if not pooled:
+    pools = data.loc[is_pool(data["group"]), ["group", "group_label"]].drop_duplicates("group")
+    if pools.empty:
         return ""
-    if len(pooled) == 1:
-        n = pooled[0].split()[1]
-        return f" Columns: the largest documents by analysable on-topic passages; the last column pools the other {n}."
-    return (
-        " Columns: the largest documents of each side by analysable on-topic passages; the last columns pool the "
-        f"other documents of each side ({join_words(pooled)})."
-    )
+    which = "the largest documents" + (" of each side" if (pools["group"] != REST).any() else "")
+    last = "the last column pools" if len(pools) == 1 else "the last columns pool"
+    labels = join_words([f"the {label}" for label in pools["group_label"]])
+    return f" Columns: {which} by analysable on-topic passages; {last} {labels}."
 
 
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:

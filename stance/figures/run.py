@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ class FigureResult:
     seconds: float
     files: list[str] = field(default_factory=list)
     message: str = ""
+    #: Whether the entry read the gold labels (:attr:`FigureContext.gold_reads`).
+    read_gold: bool = False
 
 
 def build(spec: FigureSpec, context: FigureContext, out: Path) -> dict[str, bool]:
@@ -44,6 +48,7 @@ def generate(
     raise_errors: bool = False,
     on_result: Callable[[FigureResult, int, int], None] | None = None,
     specs: Mapping[str, FigureSpec] | None = None,
+    jobs: int = 1,
 ) -> list[FigureResult]:
     """Build registry entries and write their files.
 
@@ -62,6 +67,10 @@ def generate(
     specs : mapping, optional
         The entries to choose from (default :func:`available`); pass
         ``{**available(), "my-figure": FigureSpec(...)}`` to add your own.
+    jobs : int
+        Worker processes (default 1: build in this process). With more, the context's
+        shared inputs are computed first and the entries are built in forked processes, in
+        parallel; the files are the same as with one.
 
     Returns
     -------
@@ -83,24 +92,73 @@ def generate(
         raise KeyError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(specs)}")
     context = context or FigureContext()
     out = Path(out_dir) if out_dir is not None else context.paths.figures
+    run = _Run(specs, context, out, raise_errors)
     results: list[FigureResult] = []
-    for i, name in enumerate(chosen, start=1):
+    for i, result in enumerate(run.results(chosen, jobs), start=1):
+        results.append(result)
+        if on_result is not None:
+            on_result(result, i, len(chosen))
+    return results
+
+
+@dataclass
+class _Run:
+    """One ``generate`` call: what every entry needs, shared with the worker processes by fork."""
+
+    specs: Mapping[str, FigureSpec]
+    context: FigureContext
+    out: Path
+    raise_errors: bool
+
+    def one(self, name: str) -> FigureResult:
+        """Build one entry and record its outcome."""
         start = time.perf_counter()
+        reads = self.context.gold_reads
         try:
-            written = build(specs[name], context, out)
+            written = build(self.specs[name], self.context, self.out)
             status = "written" if any(written.values()) else "unchanged"
             result = FigureResult(name, status, time.perf_counter() - start, sorted(written))
         except NotApplicableError as exc:
             result = FigureResult(name, "skipped", time.perf_counter() - start, message=str(exc))
         except MissingInputError as exc:
-            if raise_errors:
+            if self.raise_errors:
                 raise
             result = FigureResult(name, "missing-input", time.perf_counter() - start, message=str(exc))
         except (ValueError, KeyError, OSError) as exc:
-            if raise_errors:
+            if self.raise_errors:
                 raise
             result = FigureResult(name, "failed", time.perf_counter() - start, message=f"{type(exc).__name__}: {exc}")
-        results.append(result)
-        if on_result is not None:
-            on_result(result, i, len(chosen))
-    return results
+        result.read_gold = self.context.gold_reads > reads
+        return result
+
+    def results(self, chosen: list[str], jobs: int) -> Iterator[FigureResult]:
+        """The entries' results in ``chosen`` order, built in ``jobs`` processes (forked) when more than one."""
+        jobs = min(jobs, len(chosen))
+        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            yield from (self.one(name) for name in chosen)
+            return
+        self.context.prepare()
+        global _RUN
+        _RUN = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker) as pool:
+                yield from (future.result() for future in [pool.submit(_build_in_worker, n) for n in chosen])
+        finally:
+            _RUN = None
+
+
+#: The run a forked worker builds for (set in the parent just before the fork).
+_RUN: _Run | None = None
+
+
+def _start_worker() -> None:
+    """Drop the models loaded in the parent: their runtimes' threads do not survive the fork."""
+    from stance import cache
+
+    cache.clear()
+
+
+def _build_in_worker(name: str) -> FigureResult:
+    assert _RUN is not None, "figure workers are forked from a running generate()"
+    return _RUN.one(name)
