@@ -1,19 +1,21 @@
 # %% [markdown]
 # # 05 · Frames and stance over time
 #
-# **Question.** Do the frames and the stance of these texts change between 2017 and 2025?
+# **Question.** What changes over time on the U.S. side, from the Biden to the Trump administration, how do the
+# two sides move around the same dated events, and what can this corpus show about change at all?
 #
-# **Answer.** Across the five texts the tone toward the U.S. government hardens — its stance balance goes from −8
-# points in 2017 to −33 in 2022 and −47 in the May 2025 commentary — while cooperation is endorsed at a steady
-# +25 to +50 points throughout, and blame, control measures and public-health framing take a larger share of the
-# later texts. But five documents from four outlets and of four genres (news report, interview summary, press
-# briefing, commentary) cannot separate change over time from differences between outlets and genres: the
-# hardest text is also the only commentary. These are descriptions of five texts, not estimates of a trend in
-# Chinese state media.
+# **Answer.** The White House's framing of counternarcotics with China turns from cooperation to coercion. Under
+# Biden 22% of the officials' on-topic passages are framed as cooperation and 11% as coercion; under Trump 2% and
+# 28%. Around the fentanyl tariffs of 1 February 2025 the cooperation share falls from 23% in the year before to 2%
+# in the year after (−21 points, 95% interval −29 to −14, cluster bootstrap over 61 and 38 documents), and the
+# stance toward cooperation from +28 to +5 points. The change of administration twelve days earlier falls in the
+# same window, so the corpus cannot say whether the tariffs or the new administration moved the framing. The
+# Chinese side is five documents, one or two a year: it can be placed beside the U.S. series, not read as a series
+# of its own.
 
 # %% tags=["parameters"]
 SMOKE = False  # CI sets True: the cue lexicon scores every task, no trained models needed, fewer resamples
-CORPUS = None  # None = the project's seeds/ folder
+CORPUS = None  # None = the whole project corpus (seeds/ and seeds/us-white-house/); or a corpus folder
 CODEBOOK = None  # None = codebook/codebook.yaml
 N_BOOT = 1000  # bootstrap resamples behind every 95% interval
 MODELS = None  # None = the promoted default models under models/; or {task: model folder}
@@ -21,72 +23,100 @@ MODELS = None  # None = the promoted default models under models/; or {task: mod
 # %%
 import pandas as pd
 
-from stance.analysis import stance_balance
+from stance import timeseries
+from stance.corpus import load_project_corpus
 from stance.notebooks import environment_report, figure_context, show_figure
 
-ctx = figure_context(CORPUS, CODEBOOK, models=MODELS, n_boot=N_BOOT, smoke=SMOKE)
+pd.set_option("display.max_colwidth", 200)
+corpus = load_project_corpus() if CORPUS is None else CORPUS
+ctx = figure_context(corpus, CODEBOOK, models=MODELS, n_boot=N_BOOT, smoke=SMOKE)
 corpus = ctx.corpus
-pd.set_option("display.max_colwidth", 120)
-corpus.summary()[["doc_id", "published", "analysable"]].merge(
-    corpus.documents[["doc_id", "outlet", "kind", "date_evidence"]], on="doc_id")
+table = ctx.measures
+table.assign(year=table["published"].dt.year).pivot_table(
+    index="year", columns="side", values="doc_id", aggfunc="nunique", fill_value=0
+)
 
 # %% [markdown]
-# Five dated documents, one point each on the time axis. Three of the five dates fall within five months
-# (December 2024 to May 2025); the other two are 2017 and 2022.
+# Documents with on-topic official passages per year and side. The U.S. side starts in April 2021 and has from 7
+# (2021) to 69 (2024) documents a year; the Chinese side has one document in 2017, 2022 and 2024 and two in 2025.
 #
-# ## Frames over time
-# The registry figure `frames-over-time`: one panel per frame, the share of each document's passages with
-# the frame at its publication date, 95% bootstrap intervals over passages, gold beside the model.
+# ## The time series per side
+# `frames-by-side-over-time`: the share of on-topic passages with each frame per quarter and side, 95% intervals
+# from a cluster bootstrap over documents; quarters with fewer than three documents are hollow, and the dashed
+# lines are the dated events of `seeds/events.csv`.
 
 # %%
-frames_time = show_figure("frames-over-time", ctx)
-
-# %% [markdown]
-# The fitted lines all point up except rebuttal's, and control measures rises most (+4.3 percentage points a year).
-# Every interval overlaps its neighbours, and three of the five points sit within five months (December 2024 to
-# May 2025), so each line is driven by the 2017 and 2022 texts against the 2025 cluster. The gold diamonds follow
-# the same pattern, so it is not an artefact of the model.
-
-# %% [markdown]
-# ## Stance over time
-# Stance balance = share of passages FAVOR − share AGAINST toward each target, per document
-# (`stance-by-document`), then on the date axis (`stance-over-time`).
+frames_time = show_figure("frames-by-side-over-time", ctx)
 
 # %%
-stance_doc = show_figure("stance-by-document", ctx)
-
-# %%
-stance_time = show_figure("stance-over-time", ctx)
+stance_time = show_figure("stance-by-side-over-time", ctx)
 
 # %% [markdown]
-# Toward the U.S. government every document is net AGAINST, from −8 (2017, a cooperative news report) to −47
-# (People's Daily commentary, May 2025). Toward the Chinese government every document is net FAVOR; the 2024
-# Xinhua briefing is highest (+50). Toward cooperation the balance barely moves (+0.6 points a year): every text,
-# whatever its tone toward Washington, presents cooperation favourably. The model's balance (dots) and the gold
-# balance (diamonds) agree closely for the U.S. government and cooperation; for the Chinese government the
-# lexicon sits below the gold, because it misses FAVOR passages (notebook 03).
-#
-# The same numbers per year. A "year" here is one document, or two in 2025 (CGTN in January, People's
-# Daily in May), so the yearly table says nothing the document table does not:
+# ## Biden and Trump
+# The same measures per administration on the U.S. side (`timeseries.group_means`, intervals over documents):
 
 # %%
-yearly = stance_balance(ctx.scores_and_gold, corpus, by="period", n_boot=ctx.n_boot)
-yearly[yearly["source"] == "model"].pivot_table(index="group", columns="target", values="balance").round(2)
+us = table[table["side"] == "US"]
+admin = timeseries.group_means(us, ["administration"], n_boot=ctx.n_boot)
+admin.pivot_table(index="measure", columns="administration", values=["value", "value_lo", "value_hi"]).round(3)
 
 # %% [markdown]
-# ## What five dated documents can and cannot show
-# - **Five points are not a time series.** One document per year (two in 2025) means every "trend" is a line through
-#   five texts. The dashed lines describe them; they test nothing, and the figures say so.
-# - **Time is confounded with outlet and genre.** The two earliest texts are China Daily news reports; the latest
-#   is a signed People's Daily commentary ("Zhong Sheng"), a genre written to criticise. The harder tone of 2025
-#   could be the genre, the outlet or the year; this corpus cannot tell them apart.
-# - **Intervals are over passages within a document**, so they describe uncertainty about each text, not about
-#   what other texts of that year would say.
-# - **Dates are known with different certainty** (see `date_evidence` above): two come from a dateline in the
-#   text, two from the publisher's page or URL, one from a header line.
-# - **What it can show**: within these texts, which frames co-occur, how each text is built, and that the
-#   endorsement of cooperation survives even the most critical text. To study change over time, add dated
-#   documents from the same outlet and genre in each period (notebook 06 shows how to label and fine-tune on them).
+# Cooperation framing and the endorsement of cooperation nearly vanish under Trump, while coercion (tariffs,
+# sanctions) more than doubles; public health and control measures change less. But the genres change with the
+# administration too: the Trump documents are mostly statements, presidential actions and fact sheets, with two
+# press briefings and no readout or background call, and those genres differ in framing (notebook 04). The kinds
+# per administration:
+
+# %%
+us.drop_duplicates("doc_id").pivot_table(index="kind", columns="administration", values="doc_id", aggfunc="count")
+
+# %% [markdown]
+# ## Before and after a dated event
+# `event-before-after`: for each event, the year before against the year after, per side, and the difference with
+# its interval. The same numbers from the library call, for the February 2025 tariffs:
+
+# %%
+before_after = show_figure("event-before-after", ctx)
+
+# %%
+tariffs = timeseries.before_after(table, "2025-02-01", window_days=365, n_boot=ctx.n_boot)
+cols = ["side", "measure", "value_before", "value_after", "difference", "difference_lo", "difference_hi"]
+tariffs[[*cols, "n_docs_before", "n_docs_after"]].round(3)
+
+# %% [markdown]
+# The passages behind the cooperation share before the tariffs, and the few after them:
+
+# %%
+row = tariffs[(tariffs["side"] == "US") & (tariffs["measure"] == "frame:cooperation")].iloc[0]
+text = corpus.passages.set_index("passage_id")["text"]
+pd.DataFrame(
+    [(when, pid, text[pid]) for when in ("before", "after") for pid in str(row[f"passages_{when}"]).split()[:3]],
+    columns=["window", "passage_id", "text"],
+)
+
+# %% [markdown]
+# ## The two sides in the same years
+# `sides-compared`: both sides' values in each year both publish, and their difference. With one Chinese document
+# in a year the Chinese interval has no width: it describes that text, not the year.
+
+# %%
+sides = show_figure("sides-compared", ctx)
+
+# %% [markdown]
+# ## What this corpus can and cannot show
+# - **One U.S. outlet.** The U.S. side is the White House's own communication; it shows how the government
+#   presents the issue, not how U.S. media report it.
+# - **Five Chinese documents.** One or two a year, from four outlets and four genres. Their points can be set beside
+#   the U.S. series; a Chinese trend cannot be read from them, and the intervals of a single document only cover
+#   its passages.
+# - **Genres differ.** Briefings, fact sheets, readouts and presidential actions are written for different
+#   purposes, and their mix changes between administrations; a pooled change can be a change of genre mix.
+# - **Journalists set the agenda of briefings.** Only officials' answers are analysed by default, but what they talk
+#   about depends on what they are asked (notebook 04 reads the questions on their own).
+# - **Events overlap.** The 2025 tariffs came twelve days after the inauguration; a before/after difference
+#   belongs to the window, not to one cause.
+# - **Labels are model outputs** (notebook 03 gives their quality); intervals are cluster bootstraps over
+#   documents and leave the models' errors out.
 
 # %% [markdown]
 # ## Environment

@@ -12,6 +12,8 @@
   than ``min_docs`` documents flagged sparse.
 * :func:`before_after` -- windows before and after an event and their difference.
 * :func:`compare_sides` -- two sides in the same periods and their difference.
+* :func:`mentioning` -- the passages of the table whose text matches a pattern (one
+  event, actor or term followed across sides and time).
 * :func:`read_events` -- the dated events table (``date,label,source``).
 
 Every group row names the passages behind it (``passages``: the ids where the measure is
@@ -43,6 +45,7 @@ __all__ = [
     "group_means",
     "linear_trend",
     "measure_columns",
+    "mentioning",
     "passage_measures",
     "read_events",
     "time_series",
@@ -191,6 +194,28 @@ def measure_columns(table: pd.DataFrame) -> list[str]:
     frames = [c for c in table.columns if str(c).startswith(FRAME_PREFIX)]
     stance = [c for c in table.columns if str(c).startswith(STANCE_PREFIX)]
     return frames + stance
+
+
+def mentioning(table: pd.DataFrame, corpus: Any, pattern: str) -> pd.DataFrame:
+    """The rows of a :func:`passage_measures` table whose passage text matches ``pattern``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`passage_measures`.
+    corpus : Corpus
+        Gives the passages' text (the rendered text that was scored).
+    pattern : str
+        A regular expression, matched case-insensitively (``"working group"``).
+
+    Returns
+    -------
+    DataFrame
+        The matching rows in date order, with a ``text`` column.
+    """
+    text = corpus.passages.set_index("passage_id")["text"]
+    rows = table.assign(text=table["passage_id"].map(text).fillna("").astype(str))
+    return rows[rows["text"].str.contains(pattern, case=False, regex=True)].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- cluster bootstrap

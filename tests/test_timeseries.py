@@ -157,3 +157,13 @@ def test_project_events_table_is_valid(root):
     events = ts.read_events(root / "seeds" / "events.csv")
     assert len(events) >= 5 and events["source"].str.len().min() > 10
     assert pd.Timestamp("2023-11-15") in set(events["date"])
+
+
+def test_mentioning_keeps_the_passages_that_name_a_term():
+    from types import SimpleNamespace
+
+    table = synthetic_table([("d1", "2024-01-01", "US", 0.5), ("d2", "2024-06-01", "CN", 0.5)], per_doc=2)
+    texts = ["The Working Group met.", "Tariffs rose.", "A working-group? No.", "The working group was launched."]
+    corpus = SimpleNamespace(passages=pd.DataFrame({"passage_id": table["passage_id"], "text": texts}))
+    out = ts.mentioning(table, corpus, r"working group")
+    assert out["passage_id"].tolist() == ["d1:0", "d2:1"] and out["text"].iloc[1] == texts[3]
