@@ -9,7 +9,8 @@ Two data sets, read from wherever they are (nothing is copied into the project):
     reported as the mean over folds, for the single-label task (first frame; macro-F1,
     micro-F1 = accuracy) and the multi-label task ({frame1, frame2}; macro- and micro-F1).
     Models are built from the example GVFC codebook (``examples/gvfc/codebook.yaml``) when
-    it is found, so the codebook-driven backends (lexicon, zeroshot) work too.
+    it is found, so the codebook-driven backends (lexicon, zeroshot) work too; the
+    single-label setting uses it with its frames task declared single-label.
 ``semeval2016``
     SemEval-2016 Task 6 subtask A tweets, a CSV with ``id, target, tweet, stance, split``.
     Train on ``train``, score on ``test`` with the official metric ``F_avg`` (mean of the
@@ -151,6 +152,17 @@ def _gvfc_codebook(codebook: Any) -> Any:
     return None
 
 
+def _single_label(codebook: Any) -> Any:
+    """The GVFC codebook with its frames task declared single-label (the first frame), or None."""
+    if codebook is None:
+        return None
+    from stance.codebook import Codebook
+
+    frames = codebook.data.get("frames")
+    labels = frames.get("labels") if isinstance(frames, dict) else frames
+    return Codebook.from_dict({**codebook.data, "frames": {"type": "single-label", "labels": labels}})
+
+
 def _fold_mean(predictions: pd.DataFrame, labels: list[str], multilabel: bool, metrics: Sequence[str]) -> dict:
     per_fold = []
     for _, part in predictions.groupby("fold", sort=True):
@@ -210,9 +222,11 @@ def run_gvfc(
     passages = pd.DataFrame({"passage_id": df["id"], "doc_id": "fold" + df["fold"].astype(str), "text": df["text"]})
     rows = []
     for setting in settings:
+        task_cb = cb
         if setting == "single-label":
-            data = TaskData("gvfc:single", GVFC_FRAMES, False, passages, df["frame1"].to_numpy(dtype=object))
+            data = TaskData("frames", GVFC_FRAMES, False, passages, df["frame1"].to_numpy(dtype=object))
             metrics = ["macro_f1", "micro_f1", "accuracy"]
+            task_cb = _single_label(cb)
         elif setting == "multi-label":
             y = np.array(
                 [[int(f in (a, b)) for f in GVFC_FRAMES] for a, b in zip(df["frame1"], df["frame2"], strict=True)]
@@ -229,7 +243,7 @@ def run_gvfc(
                 model,
                 data,
                 folds,
-                codebook=cb if (cb is not None and data.task in cb.tasks) else None,
+                codebook=task_cb,
                 params=(params or {}).get(model),
                 random_state=random_state,
             )

@@ -222,3 +222,18 @@ def test_evaluate_and_train_commands(cli, codebook, tmp_path, monkeypatch, gold_
     assert (root / "stance-us_government" / "DEFAULT").is_file()
     res = CliRunner().invoke(cli, ["train", *common, "--root", str(root)])
     assert res.exit_code == 0 and "exists" in res.output
+
+
+def test_gvfc_single_label_uses_a_single_label_codebook(gvfc_csv):
+    from stance.benchmarks import _single_label
+    from stance.codebook import Codebook
+    from stance.config import project_root
+
+    cb = Codebook.load(project_root() / "examples" / "gvfc" / "codebook.yaml")
+    single = _single_label(cb)
+    assert cb.is_multilabel("frames") and not single.is_multilabel("frames")
+    assert single.frame_names == cb.frame_names == GVFC_FRAMES
+    result = run_benchmark("gvfc", gvfc_csv, ["lexicon"], codebook=cb, n_boot=0, settings=["single-label"])
+    assert set(result["metric"]) == {"macro_f1", "micro_f1", "accuracy"}
+    acc = result.set_index("metric")["value"]
+    assert acc["micro_f1"] == pytest.approx(acc["accuracy"])  # one frame per headline
