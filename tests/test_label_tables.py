@@ -144,3 +144,25 @@ def test_a_first_and_a_second_label_column_combine(project):
     assert res.code == 0, res.output
     gold = LabelStore(project / "labels" / "labels.jsonl").resolved("gold")
     assert sorted(sorted(f) for f in gold["frames"]) == [[], ["economic", "morality"], ["health_safety"]]
+
+
+def test_document_columns_give_new_passages_dates_and_outlets(project):
+    rows = [("Taxes rose again.", "economic", "2024-03-01", "Daily"), ("A quiet day.", "none", "2024-05-02", "Post")]
+    _write_csv(project.parent / "t.csv", rows, header=("sentence", "label", "date", "outlet"))
+    args = ["label", "import", "../t.csv", "--text-column", "sentence", "--label-column", "label", "-a", "gold"]
+    res = cli(*args, "--document-column", "date=publishd")
+    assert res.code == 2 and "did you mean 'published'" in res.output
+    _write_csv(
+        project.parent / "t.csv",
+        [*rows, ("Later.", "none", "May 2024", "Post")],
+        header=("sentence", "label", "date", "outlet"),
+    )
+    res = cli(*args, "--document-column", "date=published")
+    assert res.code == 2 and "line 4, field date" in res.output and "YYYY-MM-DD" in res.output
+    _write_csv(project.parent / "t.csv", rows, header=("sentence", "label", "date", "outlet"))
+    res = cli(*args, "--document-column", "date=published", "--document-column", "outlet")
+    assert res.code == 0, res.output
+    from stance.corpus import load_project_corpus
+
+    docs = load_project_corpus(ProjectPaths.discover(project)).documents
+    assert sorted(docs["outlet"]) == ["Daily", "Post"] and docs["published"].notna().all()

@@ -419,6 +419,13 @@ def import_cmd(
         help=_TABLE_HELP + "a value meaning no label applies (repeatable; 'none' always does; --none '' for empty "
         "cells). Such rows are stored as coded with no frame.",
     ),
+    document_column: list[str] | None = typer.Option(
+        None,
+        "--document-column",
+        help=_TABLE_HELP + "COLUMN or COLUMN=FIELD: copy a column into the corpus table as document metadata of "
+        "new passages, e.g. --document-column date=published (dates make the figures over time), "
+        "--document-column outlet (repeatable).",
+    ),
     task: str = typer.Option(
         "frames",
         "--task",
@@ -452,6 +459,7 @@ def import_cmd(
         "--map": mapping,
         "--none": none,
         "--add-to": add_to,
+        "--document-column": document_column,
     }
     if text_column is None:
         given = [name for name, value in table_only.items() if value]
@@ -470,6 +478,10 @@ def import_cmd(
             mapping=parse_pairs(mapping, "--map", "VALUE=NAME"),
             none_values=("none", *(none or [])),
             task=task,
+            document_columns={
+                src.strip(): (dst or src).strip()
+                for src, _, dst in (item.partition("=") for item in document_column or [])
+            },
         )
         _import_table(
             file,

@@ -36,11 +36,25 @@ from stance.io import atomic_write, read_table
 from stance.labels.schema import LabelSchema, Located, _suggest
 from stance.labels.store import ImportReport, LabelStore, state_record
 
-__all__ = ["TableSpec", "import_table", "read_labelled_table"]
+__all__ = ["DOCUMENT_METADATA", "TableSpec", "import_table", "read_labelled_table"]
 
 _TRUE = {"1", "true", "yes", "y", "x"}
 _FALSE = {"0", "false", "no", "n"}
 _APPENDABLE = {".csv", ".jsonl", ".ndjson"}
+#: Columns of a table corpus that ``document_columns`` may fill (document metadata).
+DOCUMENT_METADATA = (
+    "published",
+    "title",
+    "outlet",
+    "author",
+    "url",
+    "language",
+    "country",
+    "kind",
+    "side",
+    "administration",
+    "date_evidence",
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,9 @@ class TableSpec:
         Values meaning "no label applies" (compared case-insensitively, after stripping).
     task : str
         ``frames`` or ``stance:<target>``.
+    document_columns : mapping of str to str
+        Table column to corpus-table column (``{"date": "published"}``): metadata copied to the
+        documents of new passages; targets are :data:`DOCUMENT_METADATA`.
     """
 
     text_column: str
@@ -72,6 +89,7 @@ class TableSpec:
     mapping: Mapping[str, str] = field(default_factory=dict)
     none_values: tuple[str, ...] = ("none",)
     task: str = "frames"
+    document_columns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name_columns(self) -> tuple[str, ...]:
@@ -89,6 +107,7 @@ class TableRow:
     text: str
     doc_id: str | None
     cells: dict[str, Any]
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def _cell(value: Any) -> str:
@@ -103,6 +122,16 @@ def _cell(value: Any) -> str:
 def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, path: Path) -> None:
     wanted = [spec.text_column, *spec.name_columns, *spec.label_columns]
     wanted += [spec.id_column] if spec.id_column else []
+    wanted += list(spec.document_columns)
+    for src, dst in spec.document_columns.items():
+        if dst not in DOCUMENT_METADATA:
+            raise StanceInputError(
+                f"{dst!r} is not a document column of a table corpus{_suggest(dst, DOCUMENT_METADATA)} (use one of "
+                f"{', '.join(DOCUMENT_METADATA)}, e.g. --document-column {src}=published)",
+                file=path,
+                line=1,
+                field=src,
+            )
     for col in wanted:
         if col not in header:
             raise StanceInputError(
@@ -216,8 +245,22 @@ def read_labelled_table(path: str | Path, schema: LabelSchema, spec: TableSpec) 
         doc_id = _cell(row.get(spec.id_column)) if spec.id_column else None
         if spec.id_column and not doc_id:
             raise StanceInputError("empty id", file=path, line=line, field=spec.id_column)
-        out.append(TableRow(line, text, doc_id, _row_cells(row, spec, schema, path, line)))
+        meta = {dst: _cell(row.get(src)) for src, dst in spec.document_columns.items()}
+        if meta.get("published"):
+            _check_date(
+                meta["published"], path, line, next(k for k, v in spec.document_columns.items() if v == "published")
+            )
+        out.append(TableRow(line, text, doc_id, _row_cells(row, spec, schema, path, line), meta))
     return out
+
+
+def _check_date(value: str, path: Path, line: int, column: str) -> None:
+    import datetime as _dt
+
+    try:
+        _dt.date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise StanceInputError(f"not a date (YYYY-MM-DD): {value!r}", file=path, line=line, field=column) from exc
 
 
 # ------------------------------------------------------------------------------ matching
@@ -258,7 +301,7 @@ def _new_documents(rows: Sequence[TableRow], known: Mapping[str, str], doc_ids: 
                 line=row.line,
                 field="id",
             )
-        new[h] = {"doc_id": doc_id, "text": row.text}
+        new[h] = {"doc_id": doc_id, "text": row.text, **row.meta}
     return list(new.values())
 
 
@@ -271,10 +314,19 @@ def _table_bytes(target: Path, documents: Sequence[dict]) -> bytes:
     if target.suffix.lower() != ".csv":
         buf.writelines(json.dumps(d, ensure_ascii=False) + "\n" for d in documents)
         return old + buf.getvalue().encode("utf-8")
-    header = next(csv.reader([old.decode("utf-8-sig").splitlines()[0]])) if old else ["doc_id", "text"]
+    columns = list(dict.fromkeys(k for d in documents for k in d))
+    header = next(csv.reader([old.decode("utf-8-sig").splitlines()[0]])) if old else columns
     if not {"doc_id", "text"} <= {h.strip() for h in header}:
         raise StanceInputError("the corpus table has no doc_id and text columns", file=target, line=1)
-    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n", restval="")
+    lacking = [c for c in columns if c not in header and any(d.get(c) for d in documents)]
+    if lacking:
+        raise StanceInputError(
+            f"the corpus table has no column {lacking[0]!r} for the new passages' {lacking[0]}; add the column to "
+            "its header (empty for the rows it has), or import without that --document-column",
+            file=target,
+            line=1,
+        )
+    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n", restval="", extrasaction="ignore")
     if not old:
         writer.writeheader()
     writer.writerows(documents)
