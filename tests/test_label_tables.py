@@ -166,3 +166,11 @@ def test_document_columns_give_new_passages_dates_and_outlets(project):
 
     docs = load_project_corpus(ProjectPaths.discover(project)).documents
     assert sorted(docs["outlet"]) == ["Daily", "Post"] and docs["published"].notna().all()
+
+
+def test_figures_skip_what_a_codebook_or_corpus_lacks(project):
+    from stance.figures import available
+
+    stance_figures = [n for n, spec in available().items() if "stance" in n and n != "stance-by-document"]
+    assert stance_figures and all("stance" in available()[n].needs for n in stance_figures)
+    assert all("dates" in spec.needs for n, spec in available().items() if "over-time" in n)

@@ -86,7 +86,7 @@ ENTRIES: tuple[FigureSpec, ...] = (
         stance_by_side_over_time.NAME,
         stance_by_side_over_time.build,
         stance_by_side_over_time.DESCRIPTION,
-        needs=("dates",),
+        needs=("dates", "stance"),
     ),
     FigureSpec(event_before_after.NAME, event_before_after.build, event_before_after.DESCRIPTION, needs=("dates",)),
     FigureSpec(sides_compared.NAME, sides_compared.build, sides_compared.DESCRIPTION, needs=("dates",)),
