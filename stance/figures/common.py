@@ -1,4 +1,4 @@
-"""Small helpers shared by the figure entries: words for headlines, tick labels, orders."""
+"""Small helpers shared by the figure entries: words for headlines, tick labels, orders, trend columns."""
 
 from __future__ import annotations
 
@@ -8,15 +8,22 @@ from typing import Any
 
 import pandas as pd
 
+from stance.timeseries import MIN_TREND_DATES, trend_slopes
+
 __all__ = [
     "date_names",
     "doc_tick",
+    "document_trends",
     "dot_handle",
     "fmt_date",
     "join_words",
     "label_order",
     "metric_table",
+    "model_dates",
+    "model_trends",
     "task_order",
+    "trend_note",
+    "with_trends",
     "years",
 ]
 
@@ -82,3 +89,45 @@ def dot_handle(color: str, label: str) -> Any:
     from matplotlib.lines import Line2D
 
     return Line2D([0], [0], marker="o", color=color, linestyle="none", markersize=6, label=label)
+
+
+# ------------------------------------------------------------------ per-document trends
+def with_trends(table: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
+    """``table`` with ``trend_pp_per_year``: the trend of each ``key``'s ``value`` on the model rows.
+
+    Gold rows get NaN; a ``key`` with fewer than :data:`~stance.timeseries.MIN_TREND_DATES`
+    dates gets no trend.
+    """
+    trends = trend_slopes(table, key, value, min_dates=MIN_TREND_DATES)
+    data = table.copy()
+    data["trend_pp_per_year"] = data[key].map(trends).where(data["source"] == "model")
+    return data
+
+
+def document_trends(ctx: Any, measure: Any, key: str, value: str) -> pd.DataFrame:
+    """``measure`` (:func:`stance.analysis.frame_shares` or ``stance_balance``) per document of the
+    figure context ``ctx``, with :func:`with_trends`."""
+    table = measure(ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state)
+    return with_trends(table, key, value)
+
+
+def model_trends(data: pd.DataFrame, key: str) -> dict[str, float]:
+    """``{key: trend}`` from the model rows of a :func:`with_trends` table (keys without a trend left out)."""
+    rows = data[(data["source"] == "model") & data["trend_pp_per_year"].notna()]
+    return dict(zip(rows[key], rows["trend_pp_per_year"].astype(float), strict=False))
+
+
+def model_dates(data: pd.DataFrame) -> int:
+    """Distinct dates of the model rows."""
+    return data.loc[data["source"] == "model", "date"].nunique()
+
+
+def trend_note(data: pd.DataFrame, key: str, reading: str) -> str:
+    """Caption sentence on the trend lines of a :func:`with_trends` table; ``reading`` says how to read them."""
+    n_dates = model_dates(data)
+    if not model_trends(data, key):
+        return f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
+    return (
+        f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
+        f"{MIN_TREND_DATES} distinct dates); {reading}"
+    )

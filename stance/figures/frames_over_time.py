@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from stance import analysis, plotting
-from stance.timeseries import MIN_TREND_DATES, trend_slopes
+from stance.figures.common import document_trends, model_dates, model_trends, trend_note
+from stance.timeseries import MIN_TREND_DATES
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -23,21 +24,13 @@ DESCRIPTION = (
     "a trend line when there are enough dates."
 )
 
+#: How the caption asks the trend lines to be read.
+_TREND_READING = "with so few documents it describes, it does not test."
+
 
 def compute(ctx: FigureContext) -> pd.DataFrame:
     """Frame shares per document with the trend (points a year) of each frame on model rows."""
-    shares = analysis.frame_shares(
-        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
-    )
-    trends = trend_slopes(shares, "frame", "share", min_dates=MIN_TREND_DATES)
-    data = shares.copy()
-    data["trend_pp_per_year"] = data["frame"].map(trends).where(data["source"] == "model")
-    return data
-
-
-def _trends(data: pd.DataFrame) -> dict[str, float]:
-    rows = data[(data["source"] == "model") & data["trend_pp_per_year"].notna()]
-    return dict(zip(rows["frame"], rows["trend_pp_per_year"].astype(float), strict=False))
+    return document_trends(ctx, analysis.frame_shares, "frame", "share")
 
 
 def headline(data: pd.DataFrame, frame_titles: Mapping[str, str]) -> str:
@@ -45,10 +38,9 @@ def headline(data: pd.DataFrame, frame_titles: Mapping[str, str]) -> str:
 
     Ties go to the frame that appears first in ``data``.
     """
-    trends = _trends(data)
-    n_dates = data.loc[data["source"] == "model", "date"].nunique()
+    trends = model_trends(data, "frame")
     if not trends:
-        return f"Frame shares per document ({n_dates} dates: too few for a trend line)"
+        return f"Frame shares per document ({model_dates(data)} dates: too few for a trend line)"
     up = max(trends, key=lambda f: trends[f])
     down = min(trends, key=lambda f: trends[f])
     span = f"{pd.Timestamp(data['date'].min()):%Y}–{pd.Timestamp(data['date'].max()):%Y}"
@@ -60,17 +52,6 @@ def headline(data: pd.DataFrame, frame_titles: Mapping[str, str]) -> str:
     if not parts:
         return f"No frame share moves by more than half a point a year across the {span} documents"
     return " and ".join(parts) + f" across the {span} documents"
-
-
-def trend_note(data: pd.DataFrame) -> str:
-    """Caption sentence on the trend lines."""
-    n_dates = data.loc[data["source"] == "model", "date"].nunique()
-    if not _trends(data):
-        return f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
-    return (
-        f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at "
-        f"least {MIN_TREND_DATES} distinct dates); with so few documents it describes, it does not test."
-    )
 
 
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
@@ -96,7 +77,7 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         fig,
         ctx.caption(
             "Point: share of a document's analysable passages that the model codes with the frame, at the publication "
-            "date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note(data),
+            "date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note(data, "frame", _TREND_READING),
             models=["frames"],
             extra=ctx.gold_note(),
         ),

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from stance import analysis, plotting
-from stance.figures.common import join_words
-from stance.timeseries import MIN_TREND_DATES, trend_slopes
+from stance.figures.common import document_trends, join_words, model_dates, model_trends, trend_note
+from stance.timeseries import MIN_TREND_DATES
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -24,29 +24,20 @@ DESCRIPTION = (
     "target, with 95% CIs, gold and a trend line when there are enough dates."
 )
 
+#: How the caption asks the trend lines to be read.
+_TREND_READING = "descriptive, not a test."
+
 
 def compute(ctx: FigureContext) -> pd.DataFrame:
     """Stance balance per document with the trend (points a year) of each target on model rows."""
-    bal = analysis.stance_balance(
-        ctx.scores_and_gold, ctx.corpus, by="document", n_boot=ctx.n_boot, random_state=ctx.random_state
-    )
-    trends = trend_slopes(bal, "target", "balance", min_dates=MIN_TREND_DATES)
-    data = bal.copy()
-    data["trend_pp_per_year"] = data["target"].map(trends).where(data["source"] == "model")
-    return data
-
-
-def _trends(data: pd.DataFrame) -> dict[str, float]:
-    rows = data[(data["source"] == "model") & data["trend_pp_per_year"].notna()]
-    return dict(zip(rows["target"], rows["trend_pp_per_year"].astype(float), strict=False))
+    return document_trends(ctx, analysis.stance_balance, "target", "balance")
 
 
 def headline(data: pd.DataFrame, target_titles: Mapping[str, str]) -> str:
     """Per target: rises or falls by how many points a year (at least one), or barely moves."""
-    trends = _trends(data)
+    trends = model_trends(data, "target")
     if not trends:
-        n_dates = data.loc[data["source"] == "model", "date"].nunique()
-        return f"Stance balance per document ({n_dates} dates: too few for a trend line)"
+        return f"Stance balance per document ({model_dates(data)} dates: too few for a trend line)"
     moving = [
         f"toward {target_titles.get(t, t)} it {'rises' if v > 0 else 'falls'} {abs(v):.1f} points a year"
         for t, v in trends.items()
@@ -55,17 +46,6 @@ def headline(data: pd.DataFrame, target_titles: Mapping[str, str]) -> str:
     still = [target_titles.get(t, t) for t, v in trends.items() if abs(v) < 1.0]
     parts = moving + ([f"toward {join_words(still)} it barely moves"] if still else [])
     return "Stance balance: " + "; ".join(parts)
-
-
-def trend_note(data: pd.DataFrame) -> str:
-    """Caption sentence on the trend lines."""
-    n_dates = data.loc[data["source"] == "model", "date"].nunique()
-    if not _trends(data):
-        return f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
-    return (
-        f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
-        f"{MIN_TREND_DATES} distinct dates); descriptive, not a test."
-    )
 
 
 def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
@@ -83,7 +63,8 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         fig,
         ctx.caption(
             "Point: balance = share of the document's passages coded FAVOR − share coded AGAINST toward the target, "
-            "at the publication date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note(data),
+            "at the publication date (true time axis); bar: 95% bootstrap CI over passages. "
+            + trend_note(data, "target", _TREND_READING),
             models=[f"stance:{t}" for t in targets],
             extra=ctx.gold_note(),
         ),
