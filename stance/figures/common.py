@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stance.timeseries import MIN_TREND_DATES, trend_slopes
 
 __all__ = [
+    "clear_changes",
     "date_names",
     "doc_tick",
     "document_trends",
     "dot_handle",
+    "finish_measure_axis",
     "fmt_date",
     "join_words",
     "label_order",
+    "measure_intervals",
     "metric_table",
     "model_dates",
     "model_trends",
+    "side_legend",
     "task_order",
     "trend_note",
     "with_trends",
@@ -91,6 +96,12 @@ def dot_handle(color: str, label: str) -> Any:
     return Line2D([0], [0], marker="o", color=color, linestyle="none", markersize=6, label=label)
 
 
+def side_legend(ax: Any, colors: Mapping[str, str], sides: Sequence[str], **kwargs: Any) -> None:
+    """A legend of one dot per side, on a light box placed where it hides least."""
+    handles = [dot_handle(colors[s], s) for s in sides]
+    ax.legend(handles=handles, loc="best", **kwargs, frameon=True, framealpha=0.9, edgecolor="none")
+
+
 # ------------------------------------------------------------------ per-document trends
 def with_trends(table: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
     """``table`` with ``trend_pp_per_year``: the trend of each ``key``'s ``value`` on the model rows.
@@ -131,3 +142,34 @@ def trend_note(data: pd.DataFrame, key: str, reading: str) -> str:
         f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
         f"{MIN_TREND_DATES} distinct dates); {reading}"
     )
+
+
+# ------------------------------------------------------------------ dot-and-whisker rows of measures
+def clear_changes(data: pd.DataFrame) -> pd.DataFrame:
+    """Well-covered rows (not ``sparse``) whose interval of the difference excludes zero."""
+    lo, hi = data["difference_lo"].astype(float), data["difference_hi"].astype(float)
+    solid = ~data["sparse"].astype(bool) if "sparse" in data.columns else True
+    return data[((lo > 0) | (hi < 0)) & solid]
+
+
+def measure_intervals(sub: pd.DataFrame, rows: Sequence[str], column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``column`` at ``rows`` in points and its 95% bars (2 x n distances, from ``<column>_lo`` / ``_hi``)."""
+    v = sub.loc[rows, column].to_numpy(float) * 100
+    lo = sub.loc[rows, f"{column}_lo"].to_numpy(float) * 100
+    hi = sub.loc[rows, f"{column}_hi"].to_numpy(float) * 100
+    return v, np.clip(np.vstack([v - lo, hi - v]), 0, None)
+
+
+def finish_measure_axis(
+    ax: Any, measures: Sequence[str], titles: Mapping[str, str], show_labels: bool, xlabel: str
+) -> None:
+    """A zero line, one row per measure (named when ``show_labels``) and a light x grid."""
+    ax.axvline(0, color="#333333", linewidth=0.9)
+    if show_labels:
+        ax.set_yticks(range(len(measures)), [titles.get(m, m) for m in measures])
+    else:
+        ax.tick_params(axis="y", labelleft=False)
+    ax.set_ylim(len(measures) - 0.5, -0.5)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    ax.tick_params(axis="y", length=0)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stance import plotting, timeseries
-from stance.figures.common import dot_handle
+from stance.figures.common import clear_changes, finish_measure_axis, measure_intervals, side_legend
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -49,13 +49,6 @@ def compute(ctx: FigureContext) -> pd.DataFrame:
     return data[first + [c for c in data.columns if c not in first]]
 
 
-def _clear(data: pd.DataFrame) -> pd.DataFrame:
-    """Well-covered rows (not ``sparse``) whose interval of the difference excludes zero."""
-    lo, hi = data["difference_lo"].astype(float), data["difference_hi"].astype(float)
-    solid = ~data["sparse"].astype(bool) if "sparse" in data.columns else True
-    return data[((lo > 0) | (hi < 0)) & solid]
-
-
 def headline(data: pd.DataFrame, titles: Mapping[str, str], window_days: int = 365) -> str:
     """The largest well-covered change whose 95% interval excludes zero (ties: the first listed), or that there is none.
 
@@ -65,7 +58,7 @@ def headline(data: pd.DataFrame, titles: Mapping[str, str], window_days: int = 3
         return f"No event has documents within {window_days} days on both sides of it"
     if "sparse" in data.columns and data["sparse"].astype(bool).all():
         return "Too few documents in the windows around every event to read a change"
-    clear = _clear(data)
+    clear = clear_changes(data)
     if clear.empty:
         return f"No share or balance changes beyond its 95% interval within {window_days} days of an event"
     row = clear.loc[clear["difference"].abs().idxmax()]
@@ -99,21 +92,10 @@ def plot_before_after(
             sub = data[data["side"].astype(str) == side].set_index("measure")
             rows = [m for m in measures if m in sub.index]
             y = np.array([measures.index(m) for m in rows], dtype=float) - 0.3 + step * (k + 0.5)
-            v = sub.loc[rows, "difference"].to_numpy(float) * 100
-            lo = sub.loc[rows, "difference_lo"].to_numpy(float) * 100
-            hi = sub.loc[rows, "difference_hi"].to_numpy(float) * 100
-            err = np.clip(np.vstack([v - lo, hi - v]), 0, None)
+            v, err = measure_intervals(sub, rows, "difference")
             sparse = sub.loc[rows, "sparse"].to_numpy(bool) if "sparse" in sub.columns else None
             plotting.interval_dots(ax, v, y, err, colors[side], sparse)
-        ax.axvline(0, color="#333333", linewidth=0.9)
-        if show_labels:
-            ax.set_yticks(range(len(measures)), [titles.get(m, m) for m in measures])
-        else:
-            ax.tick_params(axis="y", labelleft=False)
-        ax.set_ylim(len(measures) - 0.5, -0.5)
-        ax.set_xlabel("after − before (points)")
-        ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
-        ax.tick_params(axis="y", length=0)
+        finish_measure_axis(ax, measures, titles, show_labels, "after − before (points)")
     return ax
 
 
@@ -155,8 +137,7 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
             ax.xaxis.set_tick_params(labelbottom=True)
             label = "\n".join(textwrap.wrap(str(events[k]), width=32))
             ax.set_title(f"{pd.Timestamp(sub['event_date'].iloc[0]):%Y-%m-%d}\n{label}", loc="left", fontsize=9.5)
-        handles = [dot_handle(colors[s], s) for s in sides]
-        axes[0, 0].legend(handles=handles, loc="best", frameon=True, framealpha=0.9, edgecolor="none")
+        side_legend(axes[0, 0], colors, sides)
     plotting.set_title(fig, title)
     plotting.add_caption(
         fig,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stance import plotting, timeseries
-from stance.figures.common import dot_handle
+from stance.figures.common import side_legend
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -190,8 +190,7 @@ def build_series(
             data, measures[k], ax=ax, colors=colors, events=ctx.events, ylim=ylim, title=titles[measures[k]]
         )
     if sides:
-        handles = [dot_handle(colors[s], s) for s in sides]
-        axes[0, 0].legend(handles=handles, loc="best", ncol=len(sides), frameon=True, framealpha=0.9, edgecolor="none")
+        side_legend(axes[0, 0], colors, sides, ncol=len(sides))
     plotting.set_title(fig, headline(data, titles, what))
     sparse_note = (
         f"Hollow points: bins with fewer than {ctx.min_docs} documents (drawn, not merged; read them with care)."

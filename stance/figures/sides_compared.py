@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stance import plotting, timeseries
-from stance.figures.common import dot_handle
+from stance.figures.common import clear_changes, finish_measure_axis, measure_intervals, side_legend
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -52,11 +52,9 @@ def headline(data: pd.DataFrame, titles: Mapping[str, str]) -> str:
         return f"Only one side in the corpus ({', '.join(sides) or 'none'}): nothing to compare"
     if data.empty:
         return f"{sides[0]} and {sides[1]} never publish in the same year"
-    lo, hi = data["difference_lo"].astype(float), data["difference_hi"].astype(float)
-    solid = ~data["sparse"].astype(bool) if "sparse" in data.columns else True
-    if not np.any(solid):
+    if "sparse" in data.columns and data["sparse"].astype(bool).all():
         return f"Too few documents per side in every shared year to compare {sides[0]} and {sides[1]}"
-    clear = data[((lo > 0) | (hi < 0)) & solid]
+    clear = clear_changes(data)
     if clear.empty:
         return f"No difference between {sides[0]} and {sides[1]} texts is beyond its 95% interval in a shared year"
     row = clear.loc[clear["difference"].abs().idxmax()]
@@ -94,24 +92,9 @@ def plot_sides(
         for k, col in enumerate(columns):
             rows = [m for m in measures if m in sub.index]
             y = np.array([measures.index(m) for m in rows], dtype=float) - 0.25 + step * (k + 0.5)
-            v = sub.loc[rows, col].to_numpy(float) * 100
-            err = np.vstack(
-                [
-                    v - sub.loc[rows, f"{col}_lo"].to_numpy(float) * 100,
-                    sub.loc[rows, f"{col}_hi"].to_numpy(float) * 100 - v,
-                ]
-            )
-            plotting.interval_dots(ax, v, y, np.clip(err, 0, None), colors[k % len(colors)], _sparse(sub, rows))
-        ax.axvline(0, color="#333333", linewidth=0.9)
-        names = [dict(titles or {}).get(m, m) for m in measures]
-        if show_labels:
-            ax.set_yticks(range(len(measures)), names)
-        else:
-            ax.tick_params(axis="y", labelleft=False)
-        ax.set_ylim(len(measures) - 0.5, -0.5)
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
-        ax.tick_params(axis="y", length=0)
+            v, err = measure_intervals(sub, rows, col)
+            plotting.interval_dots(ax, v, y, err, colors[k % len(colors)], _sparse(sub, rows))
+        finish_measure_axis(ax, measures, dict(titles or {}), show_labels, xlabel)
     return ax
 
 
@@ -157,8 +140,7 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
                 show_labels=k == 0,
                 xlabel=f"{sides[0]} − {sides[1]} (points)",
             )
-        handles = [dot_handle(colors[s], s) for s in sides]
-        axes[0, 0].legend(handles=handles, loc="best", frameon=True, framealpha=0.9, edgecolor="none")
+        side_legend(axes[0, 0], colors, sides)
     plotting.set_title(fig, title)
     plotting.add_caption(
         fig,
