@@ -381,6 +381,14 @@ def _plan_csv(path: Path, chunksize: int) -> list[Part]:
         rec_start = rec_line = 0
         n_rows = 0
         part_start = part_line = part_row = 0
+
+        def close_part(stop: int) -> None:
+            """End the current part before byte ``stop``."""
+            rows = n_rows - part_row
+            parts.append(
+                Part(str(path), "csv", len(parts), part_start, stop, part_line, part_row, rows, header, chunksize)
+            )
+
         for raw in fh:
             line_no += 1
             if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -411,20 +419,7 @@ def _plan_csv(path: Path, chunksize: int) -> list[Part]:
                 rec_start, rec_line, record = offset, line_no, b""
                 if n_rows % chunksize == 0:
                     if n_rows:
-                        parts.append(
-                            Part(
-                                str(path),
-                                "csv",
-                                len(parts),
-                                part_start,
-                                rec_start,
-                                part_line,
-                                part_row,
-                                n_rows - part_row,
-                                header,
-                                chunksize,
-                            )
-                        )
+                        close_part(rec_start)
                     part_start, part_line, part_row = rec_start, rec_line, n_rows
                 n_rows += 1
             record += raw_text
@@ -436,20 +431,7 @@ def _plan_csv(path: Path, chunksize: int) -> list[Part]:
             raise StanceInputError("a quoted field is never closed", file=path, line=rec_line if n_rows else 1)
         if n_rows == 0:
             raise StanceInputError("the file has a header but no rows", file=path, line=2)
-        parts.append(
-            Part(
-                str(path),
-                "csv",
-                len(parts),
-                part_start,
-                offset,
-                part_line,
-                part_row,
-                n_rows - part_row,
-                header,
-                chunksize,
-            )
-        )
+        close_part(offset)
     return parts
 
 
