@@ -685,8 +685,8 @@ def _fitted_notes(clf: Any) -> list[str]:
         cv = clf.cv
         how = f"one inner split holding out {cv:.0%}" if isinstance(cv, float) else f"inner {cv}-fold cross-validation"
         notes.append(
-            f"Regularisation: C = {clf.C_:g}, chosen by {how} of the training data "
-            f"(mean {clf.C_metric_} over the inner folds; {scores})."
+            f"Regularisation: C = {clf.C_:g}, chosen by {how} of the training data, whole documents per inner "
+            f"split (mean {clf.C_metric_} over the inner folds; {scores})."
         )
     return notes
 
@@ -752,7 +752,7 @@ def train_default(
     """
     from stance.evaluation import build_model, codebook_examples, data_hash, gold_task_data, load_gold
     from stance.evaluation.compare import evaluate_task
-    from stance.evaluation.cv import pooled_pairs
+    from stance.evaluation.cv import CODEBOOK_GROUP, pooled_pairs, takes_groups
     from stance.labels.store import load_corpus_for
 
     say = log or (lambda _msg: None)
@@ -806,20 +806,22 @@ def train_default(
     if not order:
         return TrainResult(task, skipped=True, reason="no candidate model could be evaluated")
     ranked = table.set_index("model")
-    X, y = data.texts, data.y
+    X, y, groups = data.texts, data.y, data.groups.tolist()
     if use_codebook_examples:
         ex_text, ex_y = codebook_examples(codebook, task, data.labels)
         X = X + ex_text
         y = np.concatenate([y, ex_y]) if len(ex_text) else y
+        groups += [CODEBOOK_GROUP] * len(ex_text)
     for name in order:
         clf = build_model(name, data, codebook, (params or {}).get(name), random_state)
         t0 = time.perf_counter()
+        by_doc = {"groups": groups} if takes_groups(clf) else {}
         if getattr(clf, "pools_targets", False):
             related = {t: gold_task_data(corpus, gold, codebook, t) for t in clf.target_list() if t in codebook.tasks}
-            pX, py, targets = pooled_pairs(clf, data, np.arange(len(data)), related)
-            clf.fit(pX, py, targets=targets)
+            pX, py, targets, pgroups = pooled_pairs(clf, data, np.arange(len(data)), related)
+            clf.fit(pX, py, targets=targets, **({"groups": pgroups} if by_doc else {}))
         else:
-            clf.fit(X, y)
+            clf.fit(X, y, **by_doc)
         say(f"{task}: fitted {name} on {len(X)} passages in {time.perf_counter() - t0:.1f} s")
         with tempfile.TemporaryDirectory() as tmp:
             size = _folder_mb(clf.save(Path(tmp) / "m"))

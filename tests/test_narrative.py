@@ -30,6 +30,7 @@ from stance.narrative import (
     relation_counts,
     role_candidates,
     role_examples,
+    role_labels,
     role_matrix,
     split_marked,
     unmapped_entities,
@@ -216,7 +217,7 @@ def test_role_candidates_mark_each_actor(seed_corpus, matcher):
 
 def test_baseline_contract_and_rules(synthetic_baseline, tmp_path):
     m = synthetic_baseline
-    assert list(m.classes_) == ["protagonist", "antagonist", "innocent"]
+    assert list(m.classes_) == ["protagonist", "antagonist", "innocent", "none"]
     X = [
         "[[China]] has done everything possible to help the US address this problem.",
         "Since 2017, [[the United States]] has been pointing blame at China.",
@@ -224,7 +225,7 @@ def test_baseline_contract_and_rules(synthetic_baseline, tmp_path):
         "[[Cartels]] smuggle the drug overland into the US.",
     ]
     proba = m.predict_proba(X)
-    assert proba.shape == (4, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert proba.shape == (4, 4) and np.allclose(proba.sum(axis=1), 1.0)
     assert list(m.predict(X)) == ["protagonist", "antagonist", "innocent", "antagonist"]
     why = m.explain(X)
     assert set(why.loc[why["example"] == 0, "rule"]) >= {"agent_help"}
@@ -264,10 +265,13 @@ def test_role_examples_and_lodo_evaluation(seed_corpus, toy_gold, matcher):
     assert {"passage_id", "doc_id", "actor", "role", "text", "mentioned"} <= set(ex.columns)
     assert ex["mentioned"].mean() > 0.9
     models = {"actor-prior": lambda: RoleCueBaseline(use_rules=False), "role-cues": lambda: RoleCueBaseline()}
+    assert "none" in set(ex["role"])  # mentioned actors without a gold role (codebook v1.1+)
     metrics, preds = evaluate_roles(ex, models=models, n_boot=50)
-    assert set(metrics["metric"]) == {"accuracy", "macro_f1"}
+    assert set(metrics["metric"]) == {"accuracy", "macro_f1", "macro_f1_excl_none", "f1"}
+    assert set(metrics.loc[metrics["metric"] == "f1", "label"]) <= set(role_labels())
     assert (metrics["n_groups"] == seed_corpus.documents["doc_id"].nunique()).all()
-    assert ((metrics["ci_low"] <= metrics["value"]) & (metrics["value"] <= metrics["ci_high"])).all()
+    scored = metrics.dropna(subset=["ci_low"])
+    assert ((scored["ci_low"] <= scored["value"]) & (scored["value"] <= scored["ci_high"])).all()
     assert len(preds) == 2 * len(ex)
     again, _ = evaluate_roles(ex, models=models, n_boot=50)
     pd.testing.assert_frame_equal(metrics, again)
@@ -275,9 +279,9 @@ def test_role_examples_and_lodo_evaluation(seed_corpus, toy_gold, matcher):
 
 def test_predict_roles_and_matrix(seed_corpus, synthetic_baseline, codebook):
     roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
-    assert set(roles["role"]) <= set(codebook.role_names)
+    assert set(roles["role"]) <= {*codebook.role_names, "none"}
     assert roles["passage_id"].nunique() >= 60
-    assert np.allclose(roles[[f"prob:{r}" for r in codebook.role_names]].sum(axis=1), 1.0)
+    assert np.allclose(roles[[f"prob:{r}" for r in role_labels(codebook)]].sum(axis=1), 1.0)
     by_doc = role_matrix(roles, seed_corpus, by="document", role_names=codebook.role_names)
     assert list(dict.fromkeys(by_doc["group"])) == seed_corpus.documents.sort_values("published")["doc_id"].tolist()
     assert by_doc.groupby(["group", "actor"])["share"].sum().round(6).eq(1.0).all()
@@ -426,6 +430,11 @@ def test_cli_actors_relations_roles(tmp_path, root):
 def test_cli_train_role_model_writes_a_card(tmp_path, root):
     from typer.testing import CliRunner
 
+    from stance.codebook import Codebook
+
+    def codebook_version():
+        return Codebook.load().version
+
     from stance.cli.narrative import app
     from stance.narrative import load_role_model
 
@@ -458,9 +467,15 @@ def test_cli_train_role_model_writes_a_card(tmp_path, root):
     )
     assert res.exit_code == 0, res.output
     card = (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "2 gold (passage, actor) roles in 1 documents (antagonist 1, innocent 1)" in card
+    assert "gold (passage, actor) outcomes in 1 documents" in card and "antagonist 1, innocent 1" in card
     assert "Codebook: china-us-counternarcotics" in card
-    assert type(load_role_model(tmp_path / "model")).__name__ == "RoleCueBaseline"
+    model = load_role_model(tmp_path / "model")
+    assert type(model).__name__ == "RoleCueBaseline"
+    assert model.provenance_["role_counts"]["antagonist"] == 1 and model.provenance_["n_documents"] == 1
+    config = json.loads((tmp_path / "model" / "config.json").read_text(encoding="utf-8"))
+    assert config["provenance"]["codebook_version"] == codebook_version()
+    # a role table of other examples is not reused as this model's scores
+    assert "Grouped and cross-source" not in card
 
 
 def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_path):
@@ -469,10 +484,11 @@ def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_pat
     examples = codebook.examples("roles")
     X, y = [t for t, _, _ in examples], [lab for _, lab, _ in examples]
     model = ActorRoleClassifier().fit(X, y)
-    assert list(model.classes_) == codebook.role_names
+    assert list(model.classes_) == role_labels(codebook)  # none is an outcome even when training has none
     cand = role_candidates(seed_corpus, matcher=matcher)["text"].tolist()[:30]
     proba = model.predict_proba(cand)
-    assert proba.shape == (30, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert proba.shape == (30, 4) and np.allclose(proba.sum(axis=1), 1.0)
+    assert (proba[:, 3] == 0).all()
     model.save(tmp_path / "lr")
     again = ActorRoleClassifier.load(tmp_path / "lr")
     np.testing.assert_allclose(again.predict_proba(cand), proba, atol=1e-12)
@@ -564,4 +580,85 @@ def test_role_evaluation_uses_the_fold_loop_and_the_one_metric_definition():
     # "villain" is predicted but never gold: it is scored (F1 0), as for frames and stance
     assert value == pytest.approx(f1_score(preds["role"], preds["pred"], average="macro"))
     assert value < f1_score(preds["role"], preds["pred"], labels=sorted(set(preds["role"])), average="macro")
-    assert metrics["cv"].unique().tolist() == ["leave-one-document-out"]
+    assert metrics["cv"].unique().tolist() == ["leave-one-document-out (3 folds)"]
+
+
+def _sided_role_examples() -> pd.DataFrame:
+    """Role examples of eight documents, four per side, two kinds on the U.S. side."""
+    rows = []
+    words = [("help", "protagonist"), ("blame", "antagonist"), ("victim", "innocent"), ("met", "none")]
+    for d in range(8):
+        side = "CN" if d < 4 else "US"
+        for i, (word, role) in enumerate(words):
+            rows.append(
+                {
+                    "passage_id": f"doc{d}:p{i}",
+                    "doc_id": f"doc{d}",
+                    "actor": "china",
+                    "role": role,
+                    "text": f"[[China]] {word} in document {d}",
+                    "side": side,
+                    "kind": "article" if side == "CN" else ("briefing" if d % 2 else "statement"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+class _WordRoles:
+    """Predicts the role of a cue word; ``met`` (no role) only after seeing a none example in training."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array(["protagonist", "antagonist", "innocent", "none"], dtype=object)
+        self.knows_none_ = "none" in set(y)
+        return self
+
+    def predict_proba(self, X):
+        cue = {"help": 0, "blame": 1, "victim": 2, "met": 3 if self.knows_none_ else 0}
+        out = np.full((len(X), 4), 0.05)
+        for i, text in enumerate(X):
+            out[i, next((j for w, j in cue.items() if w in text), 0)] = 0.85
+        return out
+
+
+def test_role_evaluation_follows_the_protocol_of_every_task():
+    examples = _sided_role_examples()
+    metrics, preds = evaluate_roles(examples, {"words": _WordRoles}, n_boot=30, n_splits=4)
+    schemes = set(metrics["scheme"])
+    assert {"grouped-document", "cross-source", "cross-source CN->US", "cross-source US->CN", "kind"} <= schemes
+    overall = metrics[metrics["label"] == ""].set_index(["scheme", "metric"])["value"]
+    assert overall[("grouped-document", "macro_f1")] == pytest.approx(1.0)
+    assert overall[("cross-source CN->US", "macro_f1_excl_none")] == pytest.approx(1.0)
+    per_role = metrics[(metrics["metric"] == "f1") & (metrics["scheme"] == "grouped-document")]
+    assert sorted(per_role["label"]) == ["antagonist", "innocent", "none", "protagonist"]
+    cs = metrics[metrics["scheme"] == "cross-source CN->US"]
+    assert (cs["n_groups"] == 4).all() and (cs["n"] == 16).all()
+    assert metrics["selection_score"].notna().all() and (metrics["rank"] == 1).all()
+    assert len(preds) == len(examples)
+
+
+def test_macro_f1_excl_none_leaves_the_no_role_outcome_out():
+    from stance.evaluation import metric_arrays
+
+    labels = ["protagonist", "antagonist", "none"]
+    eye = np.eye(3, dtype=bool)
+    T = eye[[0, 1, 2, 2]]
+    P = eye[[0, 2, 2, 2]]  # antagonist missed, none right
+    overall, per_label = metric_arrays(T, P, P.astype(float), np.ones((1, 4)), labels, False)
+    f1 = per_label["f1"][0]
+    assert overall["macro_f1"][0] == pytest.approx(f1.mean())
+    assert overall["macro_f1_excl_none"][0] == pytest.approx((1.0 + 0.0) / 2)
+    stance_like, _ = metric_arrays(T, P, P.astype(float), np.ones((1, 4)), ["FAVOR", "AGAINST", "NONE"], False)
+    assert "macro_f1_excl_none" not in stance_like
+
+
+def test_role_examples_give_mentioned_actors_without_a_role_none(seed_corpus, matcher):
+    p = seed_corpus.analysable()
+    first = p[p["text"].str.contains("China") & p["text"].str.contains("United States")].iloc[0]
+    gold = pd.DataFrame([{"passage_id": first["passage_id"], "roles": {"china": "protagonist"}}])
+    ex = role_examples(seed_corpus, gold, matcher=matcher).set_index("actor")
+    assert ex.loc["china", "role"] == "protagonist"
+    assert ex.loc["united_states", "role"] == "none" and ex.loc["united_states", "mentioned"]
+    only_cast = role_examples(seed_corpus, gold, matcher=matcher, include_none=False)
+    assert only_cast["actor"].tolist() == ["china"]
+    # a passage whose roles were not coded gives no example
+    assert role_examples(seed_corpus, gold.assign(roles=[None]), matcher=matcher).empty

@@ -255,7 +255,12 @@ class Calibrator:
 
 
 def choose_calibration(
-    P: np.ndarray, Y: np.ndarray, multilabel: bool, methods: tuple = (None, "sigmoid", "isotonic"), seed: int = 0
+    P: np.ndarray,
+    Y: np.ndarray,
+    multilabel: bool,
+    methods: tuple = (None, "sigmoid", "isotonic"),
+    seed: int = 0,
+    groups: np.ndarray | None = None,
 ) -> tuple[str | None, dict[str, float]]:
     """Pick the calibration with the lowest cross-validated Brier score.
 
@@ -265,6 +270,11 @@ def choose_calibration(
         Out-of-fold probabilities.
     Y : ndarray
         Targets (codes or indicator matrix).
+    methods : tuple
+        Candidate methods (None: no calibration).
+    seed : int
+    groups : ndarray, optional
+        The document of every row: the calibration folds keep documents whole (:func:`inner_splits`).
 
     Returns
     -------
@@ -272,14 +282,10 @@ def choose_calibration(
         The chosen method (``None`` unless another is better by more than 0.001) and the
         Brier score of each candidate.
     """
-    from sklearn.model_selection import KFold
-
-    n = len(P)
-    n_splits = min(5, n)
     scores: dict[str, float] = {}
-    if n_splits < 2:
+    folds = inner_splits(np.zeros((len(P), 1)), True, 5, seed, groups=groups)
+    if not folds:
         return None, scores
-    folds = list(KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(P))
     for method in methods:
         out = np.zeros_like(P, dtype=np.float64)
         for tr, te in folds:
@@ -315,7 +321,7 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray, grid: np.ndarray | None = None
 
 
 def inner_splits(
-    Y: np.ndarray, multilabel: bool, cv: int | float, random_state: int = 0
+    Y: np.ndarray, multilabel: bool, cv: int | float, random_state: int = 0, groups: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Inner ``(train, test)`` splits of a training set, for what a model tunes on its own data.
 
@@ -329,22 +335,29 @@ def inner_splits(
         share of the samples (at least one), for models too costly to fit ``k`` times.
         Multi-class splits are stratified when every class present allows it.
     random_state : int
+    groups : ndarray, optional
+        The group (document) of every sample. Whole groups are then dealt into the splits,
+        so no group sits on both sides of one (``StratifiedGroupKFold`` for multi-class,
+        ``GroupKFold`` otherwise, ``GroupShuffleSplit`` for a float ``cv``); with fewer than
+        two groups there is no split. Without groups, samples are split.
 
     Returns
     -------
     list of (ndarray, ndarray)
-        Empty when there are too few samples to split.
+        Empty when there are too few samples (or groups) to split.
     """
     from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 
+    if isinstance(cv, float) and not isinstance(cv, bool) and not 0.0 < cv < 1.0:
+        raise ValueError(f"cv must be an int of at least 2 or a share between 0 and 1, got {cv!r}")
+    if groups is not None:
+        return _group_splits(Y, multilabel, cv, random_state, groups)
     n = len(Y)
     codes = None if multilabel else np.asarray(Y).astype(int)
     counts = np.bincount(codes) if codes is not None and n else np.array([0])
     smallest = counts[counts > 0].min() if codes is not None and n else 0
     X = np.zeros(n)
     if isinstance(cv, float) and not isinstance(cv, bool):
-        if not 0.0 < cv < 1.0:
-            raise ValueError(f"cv must be an int of at least 2 or a share between 0 and 1, got {cv!r}")
         n_test = max(1, round(cv * n))
         if n < 2 or n_test >= n:
             return []
@@ -361,6 +374,32 @@ def inner_splits(
     return list(KFold(n_splits, shuffle=True, random_state=random_state).split(X))
 
 
+def _group_splits(
+    Y: np.ndarray, multilabel: bool, cv: int | float, random_state: int, groups: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The splits of :func:`inner_splits` that keep every group whole."""
+    from sklearn.model_selection import GroupKFold, GroupShuffleSplit, StratifiedGroupKFold
+
+    groups = np.asarray([str(g) for g in groups], dtype=object)
+    n, n_groups = len(groups), len(set(groups.tolist()))
+    if n_groups < 2:
+        return []
+    X = np.zeros(n)
+    if isinstance(cv, float) and not isinstance(cv, bool):
+        splits = list(GroupShuffleSplit(1, test_size=cv, random_state=random_state).split(X, groups=groups))
+        return [(tr, te) for tr, te in splits if len(tr) and len(te)]
+    k = min(int(cv), n_groups)
+    if k < 2:
+        return []
+    stratified = not multilabel
+    splitter = (StratifiedGroupKFold if stratified else GroupKFold)(k, shuffle=True, random_state=random_state)
+    labels = np.asarray(Y).astype(int) if stratified else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a class with fewer members than folds
+        splits = list(splitter.split(X, labels, groups))
+    return [(tr, te) for tr, te in splits if len(tr) and len(te)]
+
+
 #: Regularisation strengths tried when a head's ``C`` is ``"auto"``.
 C_GRID = (0.1, 1.0, 10.0, 100.0)
 
@@ -375,12 +414,15 @@ def choose_C(
     cv: int = 3,
     class_weight: str | None = "balanced",
     random_state: int = 0,
+    groups: np.ndarray | None = None,
 ) -> tuple[float, dict[float, float]]:
     """The ``C`` of ``grid`` with the best mean macro-F1 over inner splits of the training data.
 
     Multi-class decisions are the arg-max class, multi-label ones every label with
-    probability >= 0.5; macro-F1 is over the labels present in the inner test fold's
-    gold or predictions. Ties go to the smaller ``C`` (stronger regularisation).
+    probability >= 0.5; macro-F1 is the project's one definition
+    (:func:`stance.evaluation.metrics.metric_arrays`: over the labels present in the inner
+    test fold's gold or predictions). Ties go to the smaller ``C`` (stronger regularisation).
+    With ``groups`` the inner folds keep every group (document) whole (:func:`inner_splits`).
 
     Parameters
     ----------
@@ -394,6 +436,8 @@ def choose_C(
         Inner folds, or the share of one held-out split (see :func:`inner_splits`).
     class_weight : {"balanced", None}
     random_state : int
+    groups : ndarray, optional
+        The document of every row; without groups the inner folds split passages.
 
     Returns
     -------
@@ -401,10 +445,8 @@ def choose_C(
     scores : dict of float to float
         Mean inner macro-F1 per ``C``.
     """
-    from sklearn.metrics import f1_score
-
     Y = np.asarray(Y)
-    splits = inner_splits(Y, multilabel, cv, random_state)
+    splits = inner_splits(Y, multilabel, cv, random_state, groups=groups)
     if not splits:
         return float(grid[len(grid) // 2]), {}
     scores: dict[float, float] = {}
@@ -414,11 +456,21 @@ def choose_C(
             head = LinearHead.fit(
                 X[tr], Y[tr], n_classes, multilabel, C=C, class_weight=class_weight, random_state=random_state
             )
-            P = head.proba(X[te])
-            if multilabel:
-                values.append(f1_score(Y[te], (P >= 0.5).astype(int), average="macro", zero_division=0))
-            else:
-                values.append(f1_score(Y[te], P.argmax(axis=1), average="macro", zero_division=0))
+            values.append(_macro_f1(Y[te], head.proba(X[te]), n_classes, multilabel))
         scores[float(C)] = float(np.mean(values))
     best = max(scores.values())
     return min(c for c, v in scores.items() if v >= best - 1e-12), scores
+
+
+def _macro_f1(Y: np.ndarray, P: np.ndarray, n_classes: int, multilabel: bool) -> float:
+    """Macro-F1 of the default decisions (arg-max; probability >= 0.5) by the project's one metric definition."""
+    from stance.evaluation.metrics import metric_arrays
+
+    if multilabel:
+        T, D = np.asarray(Y).astype(bool), P >= 0.5
+    else:
+        eye = np.eye(n_classes, dtype=bool)
+        T, D = eye[np.asarray(Y).astype(int)], eye[P.argmax(axis=1)]
+    overall, _ = metric_arrays(T, D, P, np.ones((1, len(T))), [str(j) for j in range(n_classes)], multilabel)
+    value = float(overall["macro_f1"][0])
+    return 0.0 if np.isnan(value) else value

@@ -152,9 +152,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Multi-label decision threshold; ``"auto"`` tunes one per label for F1 on
         out-of-fold predictions of the training data (inner CV; never on test data).
     cv : int or float
-        Folds of the inner cross-validation used by ``calibration`` and ``threshold``, or
-        (a float in (0, 1)) the share of the training data held out in one inner split, for
-        backends too costly to fit several times (see :func:`~stance.classifiers._head.inner_splits`).
+        Folds of the inner cross-validation used by ``calibration`` and ``threshold``
+        (and ``C="auto"`` where a backend has it), or (a float in (0, 1)) the share of the
+        training data held out in one inner split, for backends too costly to fit several
+        times (see :func:`~stance.classifiers._head.inner_splits`). ``fit(X, y, groups=...)``
+        keeps every group (document) whole in these inner splits.
     random_state : int
         Seed for every random choice the backend makes.
 
@@ -370,7 +372,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return labels, Y.astype(np.int64)
 
     # ------------------------------------------------------------------- fit
-    def fit(self, X: Any, y: Any = None) -> TextClassifier:
+    def fit(self, X: Any, y: Any = None, groups: Any = None) -> TextClassifier:
         """Fit on raw texts.
 
         Parameters
@@ -381,6 +383,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             Multi-class: one label name per text. Multi-label: an indicator matrix aligned
             with ``labels`` or one list of label names per text. Backends that need no
             training (``lexicon``, ``zeroshot``) accept ``y=None`` when ``labels`` is set.
+        groups : array-like, optional
+            The group (document) of every text. Every inner cross-validation of the fit
+            (calibration, thresholds, ``C="auto"``) then holds whole groups out, so no
+            document sits on both sides of an inner split. Without groups the inner folds
+            split passages.
 
         Returns
         -------
@@ -390,6 +397,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         texts = check_texts(X)
         if not texts:
             raise ValueError("cannot fit on an empty X")
+        if groups is not None and len(groups) != len(texts):
+            raise ValueError(f"groups has {len(groups)} entries for {len(texts)} texts")
+        self._inner_groups = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
+        try:
+            return self._fit_texts(texts, y)
+        finally:
+            del self._inner_groups
+
+    def _fit_texts(self, texts: list[str], y: Any) -> TextClassifier:
         labels = self._check_labels()
         if y is None:
             if self.requires_labels:
@@ -457,7 +473,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.base import clone
 
         seed = int(getattr(self, "random_state", 0) or 0)
-        splits = inner_splits(Y, self.multilabel, getattr(self, "cv", 3), seed)
+        splits = inner_splits(
+            Y, self.multilabel, getattr(self, "cv", 3), seed, groups=getattr(self, "_inner_groups", None)
+        )
         if not splits:
             return None
         held = np.sort(np.concatenate([te for _, te in splits]))
@@ -489,7 +507,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Y = Y[held]
         if method == "auto":
             method, self.calibration_scores_ = choose_calibration(
-                P, Y, self.multilabel, seed=int(getattr(self, "random_state", 0) or 0)
+                P,
+                Y,
+                self.multilabel,
+                seed=int(getattr(self, "random_state", 0) or 0),
+                groups=None if getattr(self, "_inner_groups", None) is None else self._inner_groups[held],
             )
         if method is not None:
             self._calibrator = Calibrator(method, self.multilabel).fit(P, Y)

@@ -100,7 +100,9 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
         own = str(self.target) if self.target is not None else ""
         return names if own in names else [*names, own]
 
-    def fit(self, X: Any, y: Any = None, targets: Sequence[str] | None = None) -> TargetConditionedClassifier:
+    def fit(
+        self, X: Any, y: Any = None, targets: Sequence[str] | None = None, groups: Any = None
+    ) -> TargetConditionedClassifier:
         """Fit on (target, passage) pairs.
 
         Parameters
@@ -110,6 +112,11 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
             The stance of each pair.
         targets : sequence of str, optional
             The target of each pair (default: ``target`` for every row).
+        groups : array-like, optional
+            The document of each pair. The inner folds (``C="auto"``, calibration) then hold
+            whole documents out, so the pairs of one passage (one per target) never sit on
+            both sides of an inner split. Without groups the pairs of a passage share its
+            text as their group.
 
         Returns
         -------
@@ -125,7 +132,7 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
             raise ValueError(f"targets {unknown} are not among the model's targets {self.target_list()}")
         self._pair_targets = pair_targets
         try:
-            super().fit(X, y)
+            super().fit(X, y, groups=list(X) if groups is None else groups)
         finally:
             del self._pair_targets
         names, counts = np.unique(pair_targets, return_counts=True)

@@ -24,12 +24,12 @@ class EncoderMixin:
     batch_size: int
     cache: bool
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, groups=None):
         """Fit as the backend does, embedding with torch."""
         from stance.encoders import training_runtime
 
         with training_runtime():
-            return super().fit(X, y)
+            return super().fit(X, y, groups=groups)
 
     def _prepare_fit(self) -> None:
         self._prepare_encoder()
@@ -83,7 +83,8 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
     C : float or "auto"
         Inverse regularisation strength of the head; ``"auto"`` chooses it from
         :data:`~stance.classifiers._head.C_GRID` by inner ``cv``-fold cross-validation on
-        the training data (:func:`~stance.classifiers._head.choose_C`), recorded in ``C_``.
+        the training data (:func:`~stance.classifiers._head.choose_C`; whole documents per
+        inner fold when ``fit`` is given ``groups``), recorded in ``C_``.
     class_weight : {"balanced", None}
     batch_size : int
         Texts per encoder forward pass.
@@ -166,6 +167,7 @@ def fit_head(est, F, Y: np.ndarray) -> LinearHead:
             cv=est.cv,
             class_weight=est.class_weight,
             random_state=est.random_state,
+            groups=getattr(est, "_inner_groups", None),
         )
         est.C_metric_ = "macro-F1"
     else:

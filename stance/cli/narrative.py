@@ -146,39 +146,43 @@ def roles(
         None, "--model", help="A saved role model folder. Default: the promoted model, else the cue baseline."
     ),
     evaluate: bool = typer.Option(
-        False, "--evaluate", help="Evaluate role models leave-one-document-out on the gold roles instead."
+        False,
+        "--evaluate",
+        help="Evaluate the role models on the gold roles instead: grouped folds of whole documents, cross-source "
+        "(both directions) and leave-one-kind-out, with bootstrap intervals over documents.",
     ),
     train: bool = typer.Option(False, "--train", help="Train a role model on all gold roles and save it."),
-    model_name: str = typer.Option("role-lr", "--model-name", help="Model to --train: role-lr, role-cues, ..."),
+    model_name: str | None = typer.Option(
+        None,
+        "--model-name",
+        help="Model to --train: role-lr, role-cues, ... Default: the model ranked first by the selection score in "
+        "models/evaluation/roles.csv, else role-lr.",
+    ),
     save: Path | None = typer.Option(
         None, "--save", help="Folder for the --train model. Default: a new version under models/roles/."
     ),
     labels: Path | None = typer.Option(None, "--labels", help="Gold label store. Default: seeds/labels.jsonl."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the confidence intervals."),
+    n_splits: int = typer.Option(5, "--n-splits", help="Grouped folds of --evaluate."),
     out: Path | None = _OUT,
 ) -> None:
-    """Protagonist, antagonist or innocent for each actor in each passage (or --evaluate / --train role models)."""
-    from stance.narrative import gold_roles, load_role_model, predict_roles, train_role_model
+    """Protagonist, antagonist, innocent or none for each actor in each passage (or --evaluate / --train role models).
 
-    corpus = _corpus(path)
-    if evaluate:
-        _evaluate(corpus, labels, n_boot, out)
-        return
-    if train:
+    Without a corpus, --evaluate and --train read the corpora beside the label store (both sides).
+    """
+    from stance.narrative import gold_roles, load_role_model, predict_roles
+
+    if evaluate or train:
+        corpus = _corpus(path) if path is not None else _gold_corpus(labels)
         gold = gold_roles(labels)
-        fitted = train_role_model(corpus, gold, model=model_name)
-        card = _role_card(model_name, corpus, gold)
-        if save is None:
-            try:
-                from stance.models import save_version
-            except ImportError:
-                fail("no model store here (stance.models); pass --save FOLDER")
-            target = save_version("roles", fitted, card_extra=card)
+        if gold.empty:
+            fail(f"no gold roles in {labels or 'seeds/labels.jsonl'}")
+        if evaluate:
+            _evaluate(corpus, gold, n_boot, n_splits, out)
         else:
-            target = fitted.save(save)
-            (Path(target) / "MODEL_CARD.md").write_text(card + "\n", encoding="utf-8")
-        console.print(f"saved {type(fitted).__name__} ({model_name}) to {target}")
+            _train(corpus, gold, model_name, save)
         return
+    corpus = _corpus(path)
     role_model = load_role_model(model, data=corpus)
     table = predict_roles(corpus, model=role_model, codebook=None, aliases=_aliases(alias))
     summary = table.pivot_table(index="actor", columns="role", values="passage_id", aggfunc="count", fill_value=0)
@@ -189,67 +193,66 @@ def roles(
     _write(table, out)
 
 
-def _role_card(model_name: str, corpus, gold) -> str:
-    """Model card of a role model: training data, codebook and its leave-one-document-out scores."""
-    import hashlib
-    import json
+def _gold_corpus(labels: Path | None):
+    from stance.labels.store import load_corpus_for
 
-    import pandas as pd
+    return load_corpus_for(labels)
 
-    from stance.codebook import Codebook
-    from stance.config import project_root
+
+def _role_table_path() -> Path:
+    from stance.paths import ProjectPaths
+
+    return ProjectPaths.discover().evaluation / "roles.csv"
+
+
+def _examples(corpus, gold):
     from stance.narrative import role_examples
 
     examples = role_examples(corpus, gold)
-    payload = json.dumps(sorted(zip(examples["passage_id"], examples["actor"], examples["role"], strict=True)))
-    data_hash = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-    codebook = Codebook.load()
-    lines = [
-        f"# Role model: {model_name}",
-        "",
-        "Main narrative role (protagonist, antagonist, innocent; SemEval-2025 Task 10) of each actor mentioned",
-        "in a passage.",
-        "",
-        f"- Training data: {len(examples)} gold (passage, actor) roles in {examples['doc_id'].nunique()} documents"
-        f" ({', '.join(f'{k} {v}' for k, v in examples['role'].value_counts().sort_index().items())});"
-        f" sha256 `{data_hash}`.",
-        f"- Codebook: {codebook.name} v{codebook.version}, sha256 `{codebook.hash}`.",
-    ]
-    table = project_root() / "models" / "evaluation" / "roles.csv"
-    if table.is_file():
-        metrics = pd.read_csv(table)
-        lines += [
-            "",
-            "## Leave-one-document-out scores (95% bootstrap intervals over passages)",
-            "",
-            "| model | metric | value | 95% CI |",
-            "|---|---|---:|---|",
-        ]
-        for r in metrics.sort_values(["metric", "value"], ascending=[True, False]).itertuples():
-            mark = " (this model)" if r.model == model_name else ""
-            lines.append(f"| {r.model}{mark} | {r.metric} | {r.value:.3f} | {r.ci_low:.3f}–{r.ci_high:.3f} |")
-        lines += ["", f"From `{table.relative_to(project_root())}`, written by `stance narrative roles --evaluate`."]
-    return "\n".join(lines)
-
-
-def _evaluate(corpus, labels: Path | None, n_boot: int, out: Path | None) -> None:
-    from stance.config import project_root
-    from stance.narrative import evaluate_roles, gold_roles, role_examples
-
-    gold = gold_roles(labels)
-    if gold.empty:
-        fail(f"no gold roles in {labels or project_root() / 'seeds' / 'labels.jsonl'}")
-    examples = role_examples(corpus, gold)
     if examples.empty:
         fail("the gold roles match no passage of this corpus")
+    return examples
+
+
+def _train(corpus, gold, model_name: str | None, save: Path | None) -> None:
+    import pandas as pd
+
+    from stance.narrative.roles import matching_role_table, role_model_card, select_role_model, train_role_model
+
+    examples = _examples(corpus, gold)
+    table = _role_table_path()
+    metrics = pd.read_csv(table, keep_default_na=False, na_values=[""]) if table.is_file() else None
+    metrics = matching_role_table(metrics, examples)
+    if metrics is None and table.is_file():
+        console.print(f"[yellow]note:[/yellow] {table} was computed on other examples; its scores are not used")
+    name = model_name or select_role_model(metrics)
+    fitted = train_role_model(corpus, gold, model=name, examples=examples, metrics=metrics)
+    card = role_model_card(name, examples, metrics)
+    if save is None:
+        try:
+            from stance.models import save_version
+        except ImportError:
+            fail("no model store here (stance.models); pass --save FOLDER")
+        target = save_version("roles", fitted, card_extra=card, make_default=True)
+    else:
+        target = fitted.save(save)
+        (Path(target) / "MODEL_CARD.md").write_text(card + "\n", encoding="utf-8")
+    console.print(f"saved {type(fitted).__name__} ({name}) to {target}")
+
+
+def _evaluate(corpus, gold, n_boot: int, n_splits: int, out: Path | None) -> None:
+    from stance.io import atomic_write
+    from stance.narrative import evaluate_roles, role_summary
+
+    examples = _examples(corpus, gold)
     console.print(
         f"{len(examples)} gold (passage, actor) roles in {examples['doc_id'].nunique()} documents: "
         + ", ".join(f"{k} {v}" for k, v in examples["role"].value_counts().sort_index().items())
     )
-    metrics, _ = evaluate_roles(examples, n_boot=n_boot)
-    print_frame(metrics[["model", "metric", "value", "ci_low", "ci_high", "n", "n_groups"]], title="Role models (LODO)")
-    target = out or project_root() / "models" / "evaluation" / "roles.csv"
-    from stance.io import atomic_write
-
+    metrics, _ = evaluate_roles(
+        examples, n_boot=n_boot, n_splits=n_splits, log=lambda m: console.print(f"[dim]{m}[/dim]")
+    )
+    print_frame(role_summary(metrics), title="Role models, ranked by the selection score (macro-F1)")
+    target = out or _role_table_path()
     atomic_write(target, metrics.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     console.print(f"wrote {target}")

@@ -152,6 +152,13 @@ def _finish_table(rows: list[dict], scheme: str, settings: Mapping[str, Any], ti
     return table[lead + [c for c in table.columns if c not in lead]]
 
 
+def _named(models: Sequence[Any] | Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """``(name, model)`` pairs of a list of models (named by :func:`model_name`) or of a mapping."""
+    if isinstance(models, Mapping):
+        return [(str(k), v) for k, v in models.items()]
+    return [(model_name(m), m) for m in (list(models) if models is not None else default_models())]
+
+
 def compare_models(
     data: TaskData,
     models: Sequence[Any] | None = None,
@@ -173,8 +180,9 @@ def compare_models(
     Parameters
     ----------
     data : TaskData
-    models : list of str or estimators, optional
-        Default: every classifier in :data:`stance.classifiers.REGISTRY`.
+    models : list of str or estimators, or mapping of name to model, optional
+        Default: every classifier in :data:`stance.classifiers.REGISTRY`. A mapping names
+        its models (e.g. factories, see :func:`stance.evaluation.cv.build_model`).
     folds : list of Fold, optional
         Default: :func:`make_folds` with ``scheme``. The table's ``scheme`` column records
         how the folds were made (``custom`` for folds built by hand).
@@ -200,14 +208,13 @@ def compare_models(
     -------
     Comparison
     """
-    models = list(models) if models is not None else default_models()
+    named = _named(models)
     folds = list(folds) if folds is not None else make_folds(data, scheme=scheme, random_state=random_state)
     metric = primary_metric(data.labels, data.multilabel)
     params = params or {}
     rows, per_label, preds, conf = [], [], [], []
     results: dict[str, CVResult] = {}
-    for model in progress(models, desc=f"compare {data.task}", total=len(models)):
-        name = model_name(model)
+    for name, model in progress(named, desc=f"compare {data.task}", total=len(named)):
         row: dict[str, Any] = {"task": data.task, "model": name, "metric": metric}
         try:
             res = cross_validate(
@@ -325,6 +332,7 @@ def evaluate_task(
     random_state: int = 0,
     log: Callable[[str], None] | None = None,
     related: Mapping[str, TaskData] | None = None,
+    comparisons: dict[str, tuple[Comparison, list[Fold]]] | None = None,
 ) -> tuple[Comparison, pd.DataFrame, list[Fold]]:
     """The evaluation protocol of one task: primary folds, transfer folds, selection score.
 
@@ -352,6 +360,9 @@ def evaluate_task(
         Receives progress messages.
     related : mapping of str to TaskData, optional
         Other targets' data for models that pool targets.
+    comparisons : dict, optional
+        Receives ``{scheme: (Comparison, folds)}`` of every transfer scheme scored, for
+        callers that report more than the primary metric (e.g. the role table).
 
     Returns
     -------
@@ -383,6 +394,8 @@ def evaluate_task(
             say(f"{data.task}: {name} folds skipped ({exc})")
             continue
         tcomp = compare_models(data, models, tfolds, **kw)
+        if comparisons is not None:
+            comparisons[name] = (tcomp, tfolds)
         score_kw = {"n_boot": n_boot, "resample": resample, "random_state": random_state}
         rows += _transfer_rows(tcomp, name, tfolds, score_kw)
     table = pd.DataFrame(rows, columns=TRANSFER_COLUMNS)

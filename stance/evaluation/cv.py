@@ -43,6 +43,7 @@ __all__ = [
     "model_name",
     "pooled_pairs",
     "run_folds",
+    "takes_groups",
 ]
 
 PREDICTION_COLUMNS = ["model", "task", "fold", "passage_id", "doc_id", "label", "true", "pred", "prob"]
@@ -79,10 +80,12 @@ def build_model(
 
     Parameters
     ----------
-    model : str or estimator
+    model : str, estimator or callable
         A registry name (built with :func:`stance.classifiers.make_classifier` when
         ``codebook`` defines the task, otherwise from the registry class with the task's
-        labels) or an estimator, which is cloned.
+        labels), an estimator, which is cloned, or a factory called without arguments
+        for a fresh estimator (e.g. the role models of
+        :func:`stance.narrative.default_role_models`).
     data : TaskData
     codebook : Codebook, optional
     params : mapping, optional
@@ -112,10 +115,10 @@ def build_model(
         else:
             est = REGISTRY[model](labels=list(data.labels), multilabel=data.multilabel, **params)
     else:
-        est = clone(model)
+        est = model() if callable(model) else clone(model)
         if params:
             est.set_params(**params)
-    if "random_state" in est.get_params() and "random_state" not in params:
+    if hasattr(est, "get_params") and "random_state" in est.get_params() and "random_state" not in params:
         est.set_params(random_state=random_state)
     return est
 
@@ -320,9 +323,12 @@ def fit_on(
 
     A model that pools targets (``pools_targets``, e.g. the target-conditioned stance
     model) is trained on the (target, passage) pairs of every target it names that
-    ``related`` holds: the pairs of ``data`` at ``index`` and, of every other target,
-    the pairs whose document is among the training documents of ``index``. So the held-out
-    documents stay out of training for every target.
+    ``related`` holds (:func:`pooled_pairs`), so the held-out documents and passages stay
+    out of training for every target.
+
+    A model whose ``fit`` takes ``groups`` is given the document of every training
+    example (one group for all codebook examples), so its inner cross-validation (``C``,
+    calibration, thresholds) holds whole documents out.
 
     Parameters
     ----------
@@ -349,26 +355,51 @@ def fit_on(
         ``use_codebook_examples`` without a codebook.
     """
     est = build_model(model, data, codebook, params, random_state)
+    grouped = takes_groups(est)
     if getattr(est, "pools_targets", False) and related:
-        X, y, targets = pooled_pairs(est, data, index, related)
-        return est.fit(X, y, targets=targets)
+        X, y, targets, groups = pooled_pairs(est, data, index, related)
+        return est.fit(X, y, targets=targets, **({"groups": groups} if grouped else {}))
     texts = data.texts
     X = [texts[i] for i in index]
     y = data.y[index]
+    groups = data.groups[index].tolist()
     if use_codebook_examples:
         if codebook is None:
             raise ValueError("use_codebook_examples needs a codebook")
         ex_text, ex_y = codebook_examples(codebook, data.task, data.labels)
         X = X + ex_text
         y = np.concatenate([y, ex_y]) if len(ex_text) else y
-    est.fit(X, y)
+        groups += [CODEBOOK_GROUP] * len(ex_text)
+    if grouped:
+        est.fit(X, y, groups=groups)
+    else:
+        est.fit(X, y)
     return est
+
+
+#: The group of the codebook's synthetic examples in a grouped inner cross-validation.
+CODEBOOK_GROUP = "__codebook__"
+
+
+def takes_groups(est: Any) -> bool:
+    """Whether ``est.fit`` takes ``groups`` (the documents of the training examples)."""
+    import inspect
+
+    try:
+        return "groups" in inspect.signature(est.fit).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def pooled_pairs(
     est: Any, data: TaskData, index: np.ndarray, related: Mapping[str, TaskData]
-) -> tuple[list[str], np.ndarray, list[str]]:
+) -> tuple[list[str], np.ndarray, list[str], list[str]]:
     """The (target, passage) training pairs of a target-pooling model (see :func:`fit_on`).
+
+    The pairs of ``data`` at ``index``, and of every other target the pairs whose document
+    is among the training documents of ``index`` and whose passage is not one of the
+    passages of ``data`` outside ``index``. So a held-out passage has no pair in training,
+    for any target and any folds (also folds that split documents).
 
     Parameters
     ----------
@@ -386,21 +417,33 @@ def pooled_pairs(
     texts : list of str
     y : ndarray
     targets : list of str
+    groups : list of str
+        The document of every pair.
     """
-    train_docs = set(data.groups[index].tolist())
+    index = np.asarray(index, dtype=int)
+    train_docs = list(set(data.groups[index].tolist()))
+    held = np.ones(len(data), dtype=bool)
+    held[index] = False
+    held_out = data.passages["passage_id"].astype(str).to_numpy()[held]
     X: list[str] = []
     ys: list[np.ndarray] = []
     targets: list[str] = []
+    groups: list[str] = []
     for task in est.target_list():
         other = data if task == data.task else related.get(task)
         if other is None or other.labels != data.labels:
             continue
-        idx = np.asarray(index) if other is data else np.flatnonzero(np.isin(other.groups, list(train_docs)))
+        if other is data:
+            idx = index
+        else:
+            pids = other.passages["passage_id"].astype(str).to_numpy()
+            idx = np.flatnonzero(np.isin(other.groups, train_docs) & ~np.isin(pids, held_out))
         texts = other.texts
         X += [texts[i] for i in idx]
         ys.append(other.y[idx])
         targets += [task] * len(idx)
-    return X, np.concatenate(ys) if ys else data.y[:0], targets
+        groups += other.groups[idx].tolist()
+    return X, np.concatenate(ys) if ys else data.y[:0], targets, groups
 
 
 def cross_validate(

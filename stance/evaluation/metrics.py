@@ -30,6 +30,9 @@ Overall
 ``f_avg`` (multi-class tasks with FAVOR and AGAINST)
     The SemEval stance score: mean of the F1 of FAVOR and of AGAINST (those of the two
     that are scored).
+``macro_f1_excl_none`` (multi-class tasks with a ``none`` outcome: roles)
+    Macro-F1 over the scored labels other than ``none`` (the actor mentioned without
+    being characterised), beside ``macro_f1`` over all of them.
 ``accuracy`` (multi-class), ``subset_accuracy`` (multi-label)
     Share of passages whose predicted class (label set) equals the gold one.
 ``brier``
@@ -71,6 +74,8 @@ __all__ = [
 ]
 
 RESAMPLES = ("passage", "document")
+#: The label of a multi-class task that means "no class" (the role task's ``none``).
+NO_OUTCOME = "none"
 PER_LABEL_METRICS = ("precision", "recall", "f1", "brier")
 
 
@@ -202,6 +207,8 @@ def _overall(
     out["accuracy"] = _safe_div(W @ correct, total, np.nan)
     if {"FAVOR", "AGAINST"} <= set(labels):
         out["f_avg"] = _nanmean(f1[:, [labels.index("FAVOR"), labels.index("AGAINST")]])
+    if NO_OUTCOME in labels and len(labels) > 1:
+        out["macro_f1_excl_none"] = _nanmean(f1[:, [j for j, lab in enumerate(labels) if lab != NO_OUTCOME]])
     out["brier"] = _safe_div(W @ sq.sum(axis=1), total, np.nan)
     return out
 

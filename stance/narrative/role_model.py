@@ -81,7 +81,8 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     labels : sequence of str, optional
-        Role names in order (default: the codebook's roles).
+        Role names in order (default: :func:`~stance.narrative.roles.role_labels`, the
+        codebook's roles and ``none``).
     multilabel : bool
         Must be False.
     C : float
@@ -217,6 +218,7 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
             "model_classes": [str(c) for c in self.model_.classes_],
             "vocabulary": {k: int(v) for k, v in sorted(self.vectorizer_.vocabulary_.items())},
             "cues": self.cues_,
+            **({"provenance": self.provenance_} if getattr(self, "provenance_", None) else {}),
         }
         (path / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
         save_file(
@@ -244,6 +246,7 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         weights = load_file(str(path / "weights.safetensors"))
         model.classes_ = np.array(config["labels"], dtype=object)
         model.cues_ = config["cues"]
+        model.provenance_ = dict(config.get("provenance") or {})
         vec = TfidfVectorizer(token_pattern=_TOKEN_PATTERN, ngram_range=params["ngram_range"], sublinear_tf=True)
         vec.vocabulary_ = dict(config["vocabulary"])
         vec.idf_ = weights["idf"]

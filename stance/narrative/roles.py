@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from stance.evaluation import CVResult, Fold, TaskData, fold_scheme, make_folds, run_folds
+from stance.codebook import NO_ROLE
+from stance.evaluation import TRANSFER_SCHEMES, CVResult, TaskData, describe_folds, evaluate_task, score_predictions
 from stance.labels import LabelStore
 from stance.narrative._nlp import parse_many, sentence_offsets
 from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
@@ -65,11 +66,18 @@ __all__ = [
     "evaluate_roles",
     "gold_roles",
     "load_role_model",
+    "matching_role_table",
     "predict_roles",
     "role_candidates",
     "role_examples",
+    "role_examples_hash",
+    "role_labels",
     "role_matrix",
+    "role_model_card",
+    "role_provenance",
+    "role_summary",
     "role_task_data",
+    "select_role_model",
     "split_marked",
     "train_role_model",
 ]
@@ -186,6 +194,28 @@ def _load_codebook(path: str | None) -> Codebook:
     return _CODEBOOKS[key]
 
 
+def role_labels(codebook: Codebook | None = None) -> list[str]:
+    """The outcomes of the role task: the codebook's roles, then ``none`` when the codebook defines it.
+
+    ``none`` (codebook v1.1 and later) is the outcome of an actor that the passage mentions
+    without characterising it.
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        Default: the project codebook (:data:`DEFAULT_ROLES` and ``none`` without one).
+
+    Returns
+    -------
+    list of str
+    """
+    try:
+        cb = codebook or _load_codebook(None)
+    except FileNotFoundError:
+        return [*DEFAULT_ROLES, NO_ROLE]
+    return [*cb.role_names, *([NO_ROLE] if cb.no_role is not None else [])]
+
+
 def _cue_regex(cues: Sequence[str]) -> re.Pattern | None:
     cues = [c for c in cues if c and c.strip()]
     if not cues:
@@ -199,7 +229,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     labels : sequence of str, optional
-        Role names in order (default: the codebook's roles).
+        Role names in order (default: :func:`role_labels`, the codebook's roles and ``none``).
     multilabel : bool
         Must be False (one role per actor and passage).
     prior_weight : float
@@ -367,10 +397,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
     def _roles(self) -> list[str]:
         if self.labels is not None:
             return list(self.labels)
-        try:
-            return list(self._codebook().role_names)
-        except Exception:  # pragma: no cover - no codebook at hand
-            return list(DEFAULT_ROLES)
+        return role_labels(self._codebook())
 
     def _scores(self, fired: Mapping[str, float]) -> np.ndarray:
         idx = {r: i for i, r in enumerate(self.classes_)}
@@ -479,6 +506,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
             "prior_actors": actors,
             "cues": self.cues_,
             "rules": [r.__dict__ for r in ROLE_RULES],
+            **({"provenance": self.provenance_} if getattr(self, "provenance_", None) else {}),
         }
         (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
         save_file(
@@ -499,6 +527,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
         priors = load_file(str(path / "priors.safetensors"))["priors"]
         model.priors_ = {a: priors[i].tolist() for i, a in enumerate(config["prior_actors"])}
         model.cues_ = config["cues"]
+        model.provenance_ = dict(config.get("provenance") or {})
         model.n_features_in_ = 1
         return model
 
@@ -542,27 +571,38 @@ def role_examples(
     codebook: Codebook | None = None,
     aliases: Mapping[str, str] | None = None,
     matcher: ActorMatcher | None = None,
+    include_none: bool | None = None,
 ) -> pd.DataFrame:
     """Training and evaluation examples from gold roles: one row per (passage, actor, role).
 
     Parameters
     ----------
     data : Corpus or DataFrame
-        Corpus or passage table (texts).
+        Corpus or passage table (texts). Only the passages of ``gold`` are parsed.
     gold : DataFrame
         Gold labels with ``passage_id`` and ``roles`` (a ``{actor: role}`` dict per passage),
         e.g. ``LabelStore(path).resolved("gold")``.
     codebook, aliases, matcher
         Actor alias table (see :func:`stance.narrative.find_actors`).
+    include_none : bool, optional
+        Also give every actor that the matcher finds in a coded passage, and that has no
+        gold role there, the outcome ``none`` (mentioned without being characterised).
+        Default: when the codebook defines ``none`` (v1.1 and later).
 
     Returns
     -------
     DataFrame
         Columns: passage_id, doc_id, actor, role, text (marked passage), mentioned (whether
-        the matcher found the actor in the passage; if not the text has the prefix form).
+        the matcher found the actor in the passage; if not the text has the prefix form),
+        and the document's outlet, side and kind when ``data`` is a corpus that records them
+        (the cross-source and leave-one-kind-out folds use them).
     """
     matcher = matcher or ActorMatcher(codebook, aliases=aliases)
-    passages, _docs, found = _document_mentions(data, matcher, analysable_only=False)
+    if include_none is None:
+        include_none = NO_ROLE in role_labels(codebook)
+    frame = data.passages if hasattr(data, "passages") else data
+    coded = {str(p) for p, r in zip(gold["passage_id"], gold.get("roles", []), strict=False) if isinstance(r, Mapping)}
+    passages, _docs, found = _document_mentions(frame[frame["passage_id"].astype(str).isin(coded)], matcher, False)
     texts = dict(zip(passages["passage_id"], passages["text"], strict=True))
     doc_ids = dict(zip(passages["passage_id"], passages["doc_id"], strict=True))
     rows = []
@@ -571,21 +611,26 @@ def role_examples(
         if not isinstance(roles, Mapping) or rec.passage_id not in texts:
             continue
         ms = found[rec.passage_id]
-        for actor, role in sorted(roles.items()):
-            if not role:
-                continue
-            mentioned = any(m.actor == actor for m in ms)
+        cast = {a: str(r) for a, r in roles.items() if r}
+        if include_none:
+            cast.update({m.actor: NO_ROLE for m in ms if m.actor is not None and m.actor not in cast})
+        for actor, role in sorted(cast.items()):
             rows.append(
                 dict(
                     passage_id=rec.passage_id,
                     doc_id=doc_ids[rec.passage_id],
                     actor=actor,
-                    role=str(role),
+                    role=role,
                     text=mark_actor(texts[rec.passage_id], actor, ms, display=matcher.display.get(actor)),
-                    mentioned=mentioned,
+                    mentioned=any(m.actor == actor for m in ms),
                 )
             )
-    return pd.DataFrame(rows, columns=["passage_id", "doc_id", "actor", "role", "text", "mentioned"])
+    out = pd.DataFrame(rows, columns=["passage_id", "doc_id", "actor", "role", "text", "mentioned"])
+    docs = getattr(data, "documents", None)
+    meta = [c for c in ("outlet", "side", "kind") if docs is not None and c in docs.columns]
+    if meta:
+        out = out.merge(docs[["doc_id", *meta]].drop_duplicates("doc_id"), on="doc_id", how="left")
+    return out
 
 
 # ---------------------------------------------------------------- gold and models
@@ -673,6 +718,9 @@ def train_role_model(
     gold: pd.DataFrame | None = None,
     model: str = "role-lr",
     codebook_examples: bool = False,
+    *,
+    examples: pd.DataFrame | None = None,
+    metrics: pd.DataFrame | None = None,
 ):
     """Fit a role model on all gold roles.
 
@@ -686,11 +734,17 @@ def train_role_model(
         A name of :func:`default_role_models` (``role-lr``, ``role-cues``, ...).
     codebook_examples : bool
         Also train on the codebook's synthetic role examples.
+    examples : DataFrame, optional
+        The examples of ``data`` and ``gold`` when already built (:func:`role_examples`).
+    metrics : DataFrame, optional
+        The role table of :func:`evaluate_roles`; the model's scores from it are recorded
+        in its ``provenance_`` (saved in ``config.json``).
 
     Returns
     -------
     estimator
-        The fitted model.
+        The fitted model, with ``provenance_``: codebook version and hash, the training
+        data's hash and counts, and the scores.
 
     Raises
     ------
@@ -708,7 +762,8 @@ def train_role_model(
 
         data = load_corpus(project_root() / "seeds")
     gold = gold_roles() if gold is None else gold
-    examples = role_examples(data, gold) if len(gold) else pd.DataFrame(columns=["text", "role"])
+    if examples is None:
+        examples = role_examples(data, gold) if len(gold) else pd.DataFrame(columns=["text", "role"])
     X, y = examples["text"].tolist(), examples["role"].tolist()
     if codebook_examples:
         extra = _load_codebook(None).examples("roles")
@@ -716,7 +771,68 @@ def train_role_model(
         y += [label for _, label, _ in extra]
     if not X:
         raise StanceInputError("no gold roles to train on (seeds/labels.jsonl has no 'roles' for this corpus)")
-    return models[model]().fit(X, np.asarray(y, dtype=object))
+    fitted = models[model]().fit(X, np.asarray(y, dtype=object))
+    fitted.provenance_ = role_provenance(model, examples, metrics, codebook_examples=codebook_examples)
+    return fitted
+
+
+def role_examples_hash(examples: pd.DataFrame) -> str:
+    """sha256 of the (passage, actor, role) triples of role examples, order-independent."""
+    triples = sorted(
+        zip(
+            examples["passage_id"].astype(str), examples["actor"].astype(str), examples["role"].astype(str), strict=True
+        )
+    )
+    return hashlib.sha256(json.dumps(triples).encode("utf-8")).hexdigest()
+
+
+def role_provenance(
+    name: str, examples: pd.DataFrame, metrics: pd.DataFrame | None = None, *, codebook_examples: bool = False
+) -> dict:
+    """What a saved role model records of its training: codebook, data, scores (JSON-able)."""
+    cb = _load_codebook(None)
+    out = {
+        "model": name,
+        "task": "roles",
+        "codebook_version": cb.version,
+        "codebook_hash": cb.hash,
+        "training_data_hash": role_examples_hash(examples),
+        "n_train": len(examples),
+        "n_documents": int(examples["doc_id"].nunique()),
+        "role_counts": {str(k): int(v) for k, v in examples["role"].value_counts().sort_index().items()},
+        "codebook_examples": bool(codebook_examples),
+    }
+    if "side" in examples.columns:
+        out["side_counts"] = {
+            str(k): int(v) for k, v in examples["side"].fillna("").value_counts().sort_index().items()
+        }
+    if metrics is not None and len(metrics):
+        from stance.evaluation import CRITERION
+
+        mine = metrics[metrics["model"] == name]
+        out["metrics"] = {
+            f"{r.scheme}|{r.metric}{':' + r.label if r.label else ''}": [
+                _round(r.value),
+                _round(r.ci_low),
+                _round(r.ci_high),
+            ]
+            for r in mine.fillna({"label": ""}).itertuples(index=False)
+        }
+        out["folds"] = {str(r.scheme): str(r.cv) for r in mine.drop_duplicates("scheme").itertuples(index=False)}
+        out["criterion"] = CRITERION
+        out["selection_score"] = _round(mine["selection_score"].iloc[0]) if len(mine) else None
+        out["candidates"] = {
+            str(m): _round(v) for m, v in metrics.drop_duplicates("model").set_index("model")["selection_score"].items()
+        }
+    return out
+
+
+def _round(value, digits: int = 4):
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else round(f, digits)
 
 
 def predict_roles(
@@ -845,6 +961,7 @@ def role_matrix(
 def default_role_models() -> dict[str, Callable[[], object]]:
     """Role models compared by :func:`evaluate_roles`: name -> factory of an unfitted model.
 
+    Every model predicts the outcomes of :func:`role_labels` (the roles and ``none``).
     Always the transparent baseline (``role-cues``), the per-actor majority role
     (``actor-prior``) and the learned :class:`~stance.narrative.role_model.ActorRoleClassifier`
     with (``role-lr``) and without (``role-lr-text``) the baseline's rule features; plus,
@@ -860,20 +977,24 @@ def default_role_models() -> dict[str, Callable[[], object]]:
         "role-lr-text": lambda: ActorRoleClassifier(use_rules=False),
     }
     try:
-        from stance.classifiers import REGISTRY, make_classifier
+        from stance.classifiers import REGISTRY
         from stance.codebook import Codebook
 
         cb = Codebook.load()
+        outcomes = role_labels(cb)
         for name in ("tfidf",):
             if name in REGISTRY:
-                models[name] = lambda name=name: make_classifier(name, "roles", cb)
+                models[name] = lambda name=name: REGISTRY[name](labels=outcomes).set_provenance(
+                    codebook=cb, task="roles"
+                )
     except ImportError:
         pass
     return models
 
 
-#: Overall metrics of the role table (definitions in :mod:`stance.evaluation.metrics`).
-ROLE_METRICS = ("accuracy", "macro_f1")
+#: Overall metrics of the role table (definitions in :mod:`stance.evaluation.metrics`): macro-F1 over
+#: the roles and ``none``, and over the roles without ``none``.
+ROLE_METRICS = ("accuracy", "macro_f1", "macro_f1_excl_none")
 
 
 def role_task_data(examples: pd.DataFrame, labels: Sequence[str] | None = None) -> TaskData:
@@ -884,20 +1005,18 @@ def role_task_data(examples: pd.DataFrame, labels: Sequence[str] | None = None) 
     examples : DataFrame
         From :func:`role_examples`: passage_id, doc_id, actor, role, text (marked).
     labels : sequence of str, optional
-        Role names in order; default the codebook's roles (:data:`DEFAULT_ROLES` without a
-        codebook), then any other gold role in sorted order.
+        Role names in order; default :func:`role_labels` (the codebook's roles and ``none``),
+        then any other gold role in sorted order.
 
     Returns
     -------
     TaskData
         Task ``"roles"``; one example per (passage, actor), whose ``passage_id`` is
-        ``"<passage_id>|<actor>"``.
+        ``"<passage_id>|<actor>"``, with the document's outlet, side and kind when the
+        examples have them.
     """
     if labels is None:
-        try:
-            labels = list(_load_codebook(None).role_names)
-        except FileNotFoundError:
-            labels = list(DEFAULT_ROLES)
+        labels = role_labels()
         labels += sorted(set(examples["role"].astype(str)) - set(labels))
     passages = pd.DataFrame(
         {
@@ -906,23 +1025,10 @@ def role_task_data(examples: pd.DataFrame, labels: Sequence[str] | None = None) 
             "text": examples["text"].astype(str),
         }
     )
+    for col in ("outlet", "side", "kind"):
+        if col in examples.columns:
+            passages[col] = examples[col].fillna("").astype(str).to_numpy()
     return TaskData("roles", list(labels), False, passages, examples["role"].astype(str).to_numpy(dtype=object))
-
-
-def _role_fitter(factory: Callable[[], object], data: TaskData, extra_train: pd.DataFrame | None) -> Callable:
-    """``fit(fold)`` for the fold loop: a fresh model on the fold's training examples plus ``extra_train``."""
-    has_extra = extra_train is not None and len(extra_train) > 0
-    X_extra = extra_train["text"].astype(str).tolist() if has_extra else []
-    y_extra = extra_train["role"].astype(str).tolist() if has_extra else []
-
-    def fit(fold: Fold) -> object:
-        X = [data.texts[i] for i in fold.train] + X_extra
-        y = [str(v) for v in data.y[fold.train]] + y_extra
-        model = factory()
-        model.fit(X, np.asarray(y, dtype=object))
-        return model
-
-    return fit
 
 
 def _role_predictions(res: CVResult, examples: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
@@ -941,72 +1047,295 @@ def _role_predictions(res: CVResult, examples: pd.DataFrame, keys: pd.Series) ->
     )
 
 
+#: Columns of the role table (:func:`evaluate_roles`).
+ROLE_TABLE_COLUMNS = [
+    "task",
+    "model",
+    "scheme",
+    "metric",
+    "label",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "n_groups",
+    "cv",
+    "selection_score",
+    "rank",
+    "data_hash",
+]
+
+
+def _scored_rows(res: CVResult, subsets: Sequence[tuple[str, str, pd.DataFrame]], score_kw: Mapping) -> list[dict]:
+    """Role-table rows of one model: :data:`ROLE_METRICS` and the F1 of every role, per scheme."""
+    rows = []
+    for scheme, cv, sub in subsets:
+        overall, per_label = score_predictions(sub, res.labels, False, **score_kw)
+        base = {
+            "task": "roles",
+            "model": res.model,
+            "scheme": scheme,
+            "n": int(sub["passage_id"].nunique()),
+            "n_groups": int(sub["doc_id"].nunique()),
+            "cv": cv,
+        }
+        for r in overall[overall["metric"].isin(ROLE_METRICS)].itertuples(index=False):
+            rows.append(
+                {**base, "metric": r.metric, "label": "", "value": r.value, "ci_low": r.ci_low, "ci_high": r.ci_high}
+            )
+        for r in per_label[per_label["metric"] == "f1"].itertuples(index=False):
+            rows.append(
+                {**base, "metric": "f1", "label": r.label, "value": r.value, "ci_low": r.ci_low, "ci_high": r.ci_high}
+            )
+    return rows
+
+
+def _scheme_subsets(comp, name: str, folds: Sequence) -> list[tuple[str, str, pd.DataFrame]]:
+    """``(scheme, description, predictions)`` of one comparison: pooled, and per direction for cross-source."""
+    out = []
+    for model, res in comp.results.items():
+        pred = res.predictions
+        parts = [(name, describe_folds(folds), pred)]
+        if name == "cross-source":
+            parts += [
+                (f"{name} {f.name}", f"train on {f.name.replace('->', ', test on ')}", pred[pred["fold"] == f.name])
+                for f in folds
+            ]
+        out.append((model, parts))
+    return out
+
+
 def evaluate_roles(
     examples: pd.DataFrame,
     models: Mapping[str, Callable[[], object]] | None = None,
-    extra_train: pd.DataFrame | None = None,
     n_boot: int = 1000,
     random_state: int = 0,
     *,
-    resample: str = "passage",
+    resample: str = "document",
     labels: Sequence[str] | None = None,
+    scheme: str = "grouped",
+    n_splits: int = 5,
+    transfer: Sequence[str] = TRANSFER_SCHEMES,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Leave-one-document-out evaluation of role models, with bootstrap confidence intervals.
+    """Role models under the evaluation protocol of every task, with bootstrap intervals.
 
-    The folds, the fold loop (:func:`stance.evaluation.run_folds`: a fresh model per fold,
-    one forward pass on the held-out document) and the metrics
-    (:mod:`stance.evaluation.metrics`: macro-F1 over the roles that occur in the gold
-    roles or the predictions) are those of the frame and stance classifiers.
+    The protocol is :func:`stance.evaluation.evaluate_task`: grouped folds of whole
+    documents (``scheme``, ``n_splits``), then each transfer scheme the data allow
+    (cross-source in both directions, leave one document kind out), the fold loop
+    (:func:`stance.evaluation.run_folds`: a fresh model per fold, one forward pass on the
+    held-out examples), the one metric definition (:mod:`stance.evaluation.metrics`) and
+    the selection score of :data:`stance.evaluation.CRITERION`.
 
     Parameters
     ----------
     examples : DataFrame
-        From :func:`role_examples`: text (marked), role, doc_id (the CV group), actor, passage_id.
+        From :func:`role_examples`: text (marked), role, doc_id (the CV group), actor,
+        passage_id, and side and kind for the transfer folds.
     models : mapping of str to callable, optional
         Name -> factory of an unfitted model; default :func:`default_role_models`.
-    extra_train : DataFrame, optional
-        Extra training examples (text, role) added to every training fold and never scored,
-        e.g. the codebook's synthetic examples.
     n_boot : int
-        Bootstrap resamples (of the pooled held-out predictions) for the 95% intervals.
+        Bootstrap resamples for the 95% intervals.
     random_state : int
-        Seed of the bootstrap.
-    resample : {"passage", "document"}
-        Bootstrap unit: (passage, actor) examples, or whole documents.
+        Seed of the folds and the bootstrap.
+    resample : {"document", "passage"}
+        Bootstrap unit: whole documents (default), or (passage, actor) examples.
     labels : sequence of str, optional
         The roles (see :func:`role_task_data`).
+    scheme, n_splits : str, int
+        Primary folds (see :func:`stance.evaluation.make_folds`).
+    transfer : sequence of str
+        Transfer schemes (skipped when the data do not allow them).
+    log : callable, optional
+        Receives progress messages.
 
     Returns
     -------
     metrics : DataFrame
-        One row per model and metric: task ("roles"), model, metric (:data:`ROLE_METRICS`),
-        value, ci_low, ci_high, n (examples), n_groups (documents), cv.
+        Columns :data:`ROLE_TABLE_COLUMNS`: per model and scheme (the primary folds' scheme,
+        ``cross-source``, ``cross-source <train>-><test>``, ``kind``) the metrics of
+        :data:`ROLE_METRICS` (``label`` empty) and the ``f1`` of every role (``label`` the
+        role), with intervals, examples ``n``, documents ``n_groups``, the folds in words
+        (``cv``), the model's ``selection_score``, its ``rank`` by it and the ``data_hash`` of
+        the examples (:func:`role_examples_hash`).
     predictions : DataFrame
-        Held-out predictions: model, passage_id, doc_id, actor, role (gold), pred.
+        Held-out predictions of the primary folds: model, passage_id, doc_id, actor, role (gold), pred.
     """
     models = dict(models or default_role_models())
     examples = examples.reset_index(drop=True)
     data = role_task_data(examples, labels)
-    folds = make_folds(data, "document")
-    rows, preds = [], []
-    for name, factory in models.items():
-        res = run_folds(data, folds, _role_fitter(factory, data, extra_train), name, desc=f"roles {name}")
-        overall = res.score(n_boot=n_boot, resample=resample, random_state=random_state)[0].set_index("metric")
-        for metric in ROLE_METRICS:
-            rows.append(
-                {
-                    "task": "roles",
-                    "model": name,
-                    "metric": metric,
-                    "value": float(overall.loc[metric, "value"]),
-                    "ci_low": float(overall.loc[metric, "ci_low"]),
-                    "ci_high": float(overall.loc[metric, "ci_high"]),
-                    "n": res.n_predicted,
-                    "n_groups": int(res.predictions["doc_id"].nunique()) if res.n_folds else 0,
-                    "cv": f"leave-one-{fold_scheme(folds)}-out",
-                }
-            )
-        preds.append(_role_predictions(res, examples, data.passages["passage_id"]))
+    transfers: dict = {}
+    comp, _, folds = evaluate_task(
+        data,
+        models,
+        scheme=scheme,
+        n_splits=n_splits,
+        transfer=transfer,
+        n_boot=n_boot,
+        resample=resample,
+        random_state=random_state,
+        log=log,
+        comparisons=transfers,
+    )
+    score_kw = {"n_boot": n_boot, "resample": resample, "random_state": random_state}
+    schemes = [(comp, comp.table["scheme"].iloc[0], folds), *((c, n, f) for n, (c, f) in transfers.items())]
+    rows = []
+    for c, name, fs in schemes:
+        for model, parts in _scheme_subsets(c, name, fs):
+            rows += _scored_rows(c.results[model], parts, score_kw)
+    table = pd.DataFrame(rows)
+    ranked = comp.table.set_index("model")
+    table["selection_score"] = table["model"].map(
+        ranked["selection_score"] if "selection_score" in ranked else ranked["score"]
+    )
+    table["rank"] = table["model"].map(ranked["rank"])
+    table["data_hash"] = role_examples_hash(examples)
+    table = table.sort_values(["rank", "model"], kind="stable").reset_index(drop=True)
+    preds = [_role_predictions(res, examples, data.passages["passage_id"]) for res in comp.results.values()]
     columns = ["model", "passage_id", "doc_id", "actor", "role", "pred"]
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(columns=columns)
-    return pd.DataFrame(rows), predictions
+    return table.reindex(columns=ROLE_TABLE_COLUMNS), predictions
+
+
+def matching_role_table(metrics: pd.DataFrame | None, examples: pd.DataFrame) -> pd.DataFrame | None:
+    """``metrics`` when it is a role table (:func:`evaluate_roles`) of these very examples, else None."""
+    if metrics is None or not set(ROLE_TABLE_COLUMNS) <= set(metrics.columns):
+        return None
+    same = metrics["data_hash"].astype(str) == role_examples_hash(examples)
+    return metrics if len(metrics) and bool(same.all()) else None
+
+
+def select_role_model(metrics: pd.DataFrame | None, fallback: str = "role-lr") -> str:
+    """The role model ranked first in a role table (:func:`evaluate_roles`), else ``fallback``.
+
+    The rank is that of the selection score (:data:`stance.evaluation.CRITERION`: the mean
+    of the grouped and the cross-source macro-F1 over the roles and ``none``; near-ties go
+    to the faster model).
+    """
+    if metrics is None or metrics.empty or "rank" not in metrics:
+        return fallback
+    ranked = metrics.dropna(subset=["rank"]).sort_values(["rank", "model"], kind="stable")
+    return str(ranked["model"].iloc[0]) if len(ranked) else fallback
+
+
+def role_summary(metrics: pd.DataFrame, metric: str = "macro_f1") -> pd.DataFrame:
+    """One row per model of a role table: ``metric`` (with interval) under every scheme, ranked.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        From :func:`evaluate_roles`.
+    metric : str
+        An overall metric of :data:`ROLE_METRICS`.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, model, selection_score``, then per scheme ``<scheme>`` as ``"0.812 [0.770, 0.850]"``.
+    """
+    rows = metrics[(metrics["metric"] == metric) & (metrics["label"].fillna("") == "")]
+    order = list(dict.fromkeys(rows["scheme"]))
+    out = []
+    for model, group in rows.groupby("model", sort=False):
+        by = group.set_index("scheme")
+        rec = {
+            "rank": int(group["rank"].iloc[0]),
+            "model": model,
+            "selection_score": round(float(group["selection_score"].iloc[0]), 3),
+        }
+        for scheme in order:
+            if scheme in by.index:
+                r = by.loc[scheme]
+                rec[scheme] = f"{r['value']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        out.append(rec)
+    return pd.DataFrame(out).sort_values(["rank", "model"], kind="stable").reset_index(drop=True)
+
+
+def role_model_card(name: str, examples: pd.DataFrame, metrics: pd.DataFrame | None = None) -> str:
+    """Model card of a role model: outcomes, training data, codebook, the criterion and its scores side by side.
+
+    Parameters
+    ----------
+    name : str
+        The model of :func:`default_role_models`.
+    examples : DataFrame
+        The training examples (:func:`role_examples`).
+    metrics : DataFrame, optional
+        The role table (:func:`evaluate_roles`) of the same examples.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    cb = _load_codebook(None)
+    counts = ", ".join(f"{k} {v}" for k, v in examples["role"].value_counts().sort_index().items())
+    sides = ""
+    if "side" in examples.columns:
+        by = examples.groupby(examples["side"].fillna(""))["doc_id"].agg(["size", "nunique"])
+        sides = (
+            " (" + ", ".join(f"{k or 'no side'}: {n} examples of {d} documents" for k, (n, d) in by.iterrows()) + ")"
+        )
+    lines = [
+        f"# Role model: {name}",
+        "",
+        f"Main narrative role of each actor a passage mentions: {', '.join(role_labels(cb))} (none: mentioned "
+        "without being characterised; SemEval-2025 Task 10 main roles).",
+        "",
+        f"- Training data: {len(examples)} gold (passage, actor) outcomes in {examples['doc_id'].nunique()} documents"
+        f"{sides}: {counts}; sha256 `{role_examples_hash(examples)}`.",
+        f"- Codebook: {cb.name} v{cb.version}, sha256 `{cb.hash}`.",
+    ]
+    if metrics is None or metrics.empty:
+        return "\n".join(lines)
+    from stance.evaluation import CRITERION
+
+    folds = metrics.drop_duplicates("scheme")[["scheme", "cv"]]
+    lines += [
+        "",
+        "## Why this model",
+        "",
+        f"Chosen on the {CRITERION} (macro-F1 over the roles and none).",
+        "",
+        "## Grouped and cross-source scores side by side (macro-F1, 95% bootstrap intervals over documents)",
+        "",
+        _markdown(role_summary(metrics), mark=name),
+        "",
+        "Without none (macro-F1 over protagonist, antagonist and innocent):",
+        "",
+        _markdown(role_summary(metrics, "macro_f1_excl_none"), mark=name),
+        "",
+        f"## F1 per outcome of {name}",
+        "",
+        _markdown(_per_role(metrics, name)),
+        "",
+        "## Folds used",
+        "",
+        *[f"- {r.scheme}: {r.cv}" for r in folds.itertuples(index=False)],
+        "",
+        "From `models/evaluation/roles.csv`, written by `stance narrative roles --evaluate`.",
+    ]
+    return "\n".join(lines)
+
+
+def _per_role(metrics: pd.DataFrame, name: str) -> pd.DataFrame:
+    rows = metrics[(metrics["model"] == name) & (metrics["metric"] == "f1")]
+    table = rows.assign(
+        cell=[
+            f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+            for v, lo, hi in zip(rows["value"], rows["ci_low"], rows["ci_high"], strict=True)
+        ]
+    )
+    wide = table.pivot_table(index="label", columns="scheme", values="cell", aggfunc="first", sort=False)
+    return wide.reindex(columns=list(dict.fromkeys(rows["scheme"]))).reset_index().rename(columns={"label": "outcome"})
+
+
+def _markdown(table: pd.DataFrame, mark: str | None = None) -> str:
+    cols = [str(c) for c in table.columns]
+    out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for rec in table.astype(object).where(table.notna(), "").to_dict("records"):
+        cells = [str(rec[c]) for c in table.columns]
+        if mark is not None and rec.get("model") == mark:
+            cells[cols.index("model")] += " (this model)"
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
