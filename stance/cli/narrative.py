@@ -13,7 +13,7 @@ __all__ = ["app"]
 app = typer.Typer(
     rich_markup_mode="markdown",
     name="narrative",
-    help="Actors, their roles (protagonist / antagonist / innocent) and who blames or cooperates with whom.",
+    help="Actors, their roles (protagonist / antagonist / innocent / none) and who blames or cooperates with whom.",
     no_args_is_help=True,
     add_completion=False,
 )
