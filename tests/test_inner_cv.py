@@ -28,9 +28,9 @@ def spy(monkeypatch):
     """Every inner split made while fitting, with the rows' true documents checked by the test."""
     calls = []
 
-    def record(n, n_splits, random_state=0, *, y=None, groups=None):
-        splits = inner_splits(n, n_splits, random_state, y=y, groups=groups)
-        calls.append((n, groups, splits))
+    def record(Y, multilabel, cv, random_state=0, groups=None):
+        splits = inner_splits(Y, multilabel, cv, random_state, groups=groups)
+        calls.append((len(Y), groups, splits))
         return splits
 
     monkeypatch.setattr(_head, "inner_splits", record)
@@ -42,14 +42,17 @@ def test_inner_splits_with_groups_never_split_a_group():
     rng = np.random.default_rng(0)
     groups = np.repeat([f"doc{i}" for i in range(7)], rng.integers(2, 9, size=7))
     y = rng.integers(0, 3, size=len(groups))
-    for labels in (y, None, np.eye(3, dtype=int)[y]):
-        splits = inner_splits(len(groups), 3, 0, y=labels, groups=groups)
+    for labels, multilabel in ((y, False), (np.eye(3, dtype=int)[y], True)):
+        splits = inner_splits(labels, multilabel, 3, 0, groups=groups)
         assert len(splits) == 3
         assert _crossing(splits, groups) == []
         assert sorted(np.concatenate([te for _, te in splits]).tolist()) == list(range(len(groups)))
-    assert inner_splits(len(groups), 3, 0, y=y, groups=["one"] * len(groups)) == []
+        # one held-out share (costly backends) holds whole groups out too
+        ((tr, te),) = inner_splits(labels, multilabel, 0.25, 0, groups=groups)
+        assert len(te) and _crossing([(tr, te)], groups) == []
+    assert inner_splits(y, False, 3, 0, groups=["one"] * len(groups)) == []
     # without groups, passages are split: documents then cross (the leak the groups prevent)
-    assert _crossing(inner_splits(len(groups), 3, 0, y=y), groups)
+    assert _crossing(inner_splits(y, False, 3, 0), groups)
 
 
 def test_choose_c_with_groups_keeps_documents_whole(spy):
