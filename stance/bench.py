@@ -21,8 +21,11 @@ growth
     The whole ``stance score`` run (interpreter start, model loading, reading, scoring,
     writing) on 1k, 10k and 100k generated passages: wall time, scoring time, passages
     per second and peak memory; ``ratio`` is the cost relative to the smallest size. Each
-    size is a random sample of the passages generated for the largest size, so every size
-    has the same distribution of passage lengths.
+    size is a random sample of synthetic passages generated for the largest size from the
+    sentences of the project corpus's on-topic passages, so every size has the same
+    distribution of passage lengths. The ONNX graph is built once beforehand (as after a
+    first use). With a budget, a size projected to take longer is streamed part by part and
+    stopped after the budget; its scoring time is extrapolated and marked so.
 figures
     ``stance figures`` on a temporary copy of the project (codebook, seeds, models) with
     empty caches (cold), then again (warm: models, caches and figures present).
@@ -92,7 +95,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "throughput_onnx": ("every default model with the onnx runtime, relative to raw encode", 1.4),
     "throughput_onnx_int8": ("every default model with the onnx-int8 runtime, relative to raw encode", 2.0),
     "warm_figures": ("warm `stance figures`, seconds", 30.0),
-    "memory": ("peak memory scoring 100k passages, MB", 1500.0),
+    "memory": ("peak memory scoring 100k passages, MB", 1200.0),
     "growth": ("scoring cost of 100k passages relative to 1k", 110.0),
 }
 _MARK = "STANCE-BENCH-RESULT "
@@ -271,6 +274,44 @@ def _child_score(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _child_stream(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Score the parts of ``spec["input"]`` one at a time until ``spec["budget"]`` seconds have passed.
+
+    The ``stance score`` path (:func:`stance.scoring.plan_parts`, :func:`~stance.scoring.read_part`,
+    :func:`~stance.scoring.score_frame`) without writing the output, stopping at the first part
+    boundary past the budget; what it reports holds for the parts it scored.
+    """
+    from stance import scoring
+
+    t0 = time.perf_counter()
+    models = scoring.resolve_models(None, spec["model"])
+    for handle in models:
+        handle.load()
+    load = time.perf_counter() - t0
+    parts = scoring.plan_parts(spec["input"], int(spec["chunksize"]))
+    done = 0
+    t0 = time.perf_counter()
+    for part in parts:
+        done += len(scoring.score_frame(scoring.read_part(part, []), models))
+        if time.perf_counter() - t0 > float(spec["budget"]):
+            break
+    return {
+        "n": done,
+        "n_total": sum(p.n_rows for p in parts),
+        "scoring_seconds": time.perf_counter() - t0,
+        "load_seconds": load,
+        "backends": sorted({tm.backend for tm in models}),
+    }
+
+
+def _child_graph(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Load the configured encoder, which exports (and caches) its ONNX graph when the runtime needs one."""
+    from stance.encoders import get_encoder
+
+    enc = get_encoder()
+    return {"n": 0, "runtime": enc.runtime}
+
+
 def _child_score_file(spec: Mapping[str, Any]) -> dict[str, Any]:
     from stance import scoring
 
@@ -357,6 +398,8 @@ _CHILDREN: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "score_file": _child_score_file,
     "finetune": _child_finetune,
     "corpus": _child_corpus,
+    "stream": _child_stream,
+    "graph": _child_graph,
 }
 
 
@@ -371,7 +414,7 @@ def _child_main(argv: Sequence[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- parent side
-def _child_env(workdir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def _child_env(workdir: Path, extra: Mapping[str, str] | None = None, graphs: Path | None = None) -> dict[str, str]:
     from stance.config import project_root
 
     env = dict(os.environ)
@@ -386,12 +429,16 @@ def _child_env(workdir: Path, extra: Mapping[str, str] | None = None) -> dict[st
         }
     )
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=workdir))
+    if graphs is not None:  # ONNX graphs built beforehand; the embedding and score caches stay empty
+        (cache / "onnx").symlink_to(graphs, target_is_directory=True)
     env["STANCE_CACHE_DIR"] = str(cache)
     env.update(extra or {})
     return env
 
 
-def measure(spec: Mapping[str, Any], workdir: str | Path, timeout: float | None = None) -> dict[str, Any]:
+def measure(
+    spec: Mapping[str, Any], workdir: str | Path, timeout: float | None = None, graphs: str | Path | None = None
+) -> dict[str, Any]:
     """Run one measurement in a fresh subprocess; its result with ``wall_seconds`` added.
 
     Parameters
@@ -402,6 +449,9 @@ def measure(spec: Mapping[str, Any], workdir: str | Path, timeout: float | None 
         Scratch folder (an empty cache folder is made in it for the subprocess).
     timeout : float, optional
         Seconds before the subprocess is stopped.
+    graphs : path, optional
+        Folder of ONNX graphs already built (``<cache>/onnx``), shared with the subprocess
+        so that it does not load torch to export one; every other cache starts empty.
 
     Raises
     ------
@@ -414,7 +464,7 @@ def measure(spec: Mapping[str, Any], workdir: str | Path, timeout: float | None 
         [sys.executable, "-m", "stance.bench", json.dumps(dict(spec))],
         capture_output=True,
         text=True,
-        env=_child_env(workdir),
+        env=_child_env(workdir, graphs=Path(graphs) if graphs is not None else None),
         timeout=timeout,
         check=False,
     )
@@ -669,8 +719,68 @@ def _corpus(runtimes: Sequence[str], repeats: int, workdir: Path, say: Callable[
     return rows
 
 
+def _growth_universe(n: int, seed: int) -> tuple[pd.DataFrame, str]:
+    """``n`` synthetic passages recombined from the sentences of the project corpus's scored passages.
+
+    The sentences come from the analysable, on-topic passages of
+    :func:`stance.corpus.load_project_corpus` (what ``stance score`` would encode); a project
+    without a corpus falls back to the seed corpus.
+    """
+    import dataclasses
+    import warnings
+
+    from stance.corpus import load_project_corpus
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            corpus = load_project_corpus()
+    except StanceInputError:
+        return generate_passages(n, seed), "the seed corpus"
+    passages = corpus.passages
+    if "on_topic" in passages.columns:
+        passages = passages[passages["on_topic"].fillna(True).astype(bool)]
+    corpus = dataclasses.replace(corpus, passages=passages)
+    return generate_passages(n, seed, corpus), "the project corpus's on-topic passages"
+
+
+def _growth_row(n: int, res: Mapping[str, Any], first: Mapping[str, Any], model: str, extra: str) -> dict[str, Any]:
+    """One growth row; a streamed run's time is extrapolated from the passages it scored."""
+    done = int(res["n"])
+    rate = done / res["scoring_seconds"]
+    streamed = res.get("n_total") is not None
+    scoring = n / rate if streamed else res["scoring_seconds"]
+    how = (
+        f"streamed: scored {done:,} of {n:,} passages in {res['scoring_seconds']:.0f} s, then stopped (budget); "
+        f"scoring_seconds extrapolated at that rate, peak_mb over those parts; "
+        if streamed
+        else ""
+    )
+    return _row(
+        "growth",
+        f"{n} passages",
+        n,
+        float("nan") if streamed else res["wall_seconds"],
+        scoring_seconds=scoring,
+        per_second=rate,
+        ratio=float("nan") if streamed else res["wall_seconds"] / first["wall_seconds"],
+        peak_mb=res["peak_mb"],
+        note=(
+            f"{how}{model} models ({', '.join(res['backends'])}); scoring "
+            f"{scoring / first['scoring_seconds']:.1f}x the smallest size; models loaded in "
+            f"{res['load_seconds']:.1f} s; {extra}"
+        ),
+    )
+
+
 def _growth(
-    sizes: Sequence[int], model: str, chunksize: int, seed: int, workdir: Path, say: Callable[[str], None]
+    sizes: Sequence[int],
+    model: str,
+    chunksize: int,
+    seed: int,
+    workdir: Path,
+    say: Callable[[str], None],
+    budget: float | None = None,
 ) -> list[dict[str, Any]]:
     if model == "default":
         missing = _missing_defaults()
@@ -685,49 +795,36 @@ def _growth(
                 )
                 for n in sizes
             ]
-    rows: list[dict[str, Any]] = []
-    first: dict[str, Any] | None = None
     # Every size is a random sample of one set of generated passages, so all sizes share one
     # length distribution (the generator lengthens passages as short combinations run out).
-    universe = generate_passages(max(sizes), seed)
+    universe, source = _growth_universe(max(sizes), seed)
     order = np.random.default_rng(seed).permutation(len(universe))
+    graphs = workdir / "onnx-graphs"
+    graphs.mkdir(exist_ok=True)
+    runtime = measure({"kind": "graph"}, workdir, graphs=graphs)["runtime"]
+    rows: list[dict[str, Any]] = []
+    first: dict[str, Any] | None = None
     for n in sizes:
         sample = universe.iloc[np.sort(order[:n])]
         data = workdir / f"growth-{n}.parquet"
         sample.to_parquet(data, index=False)
-        say(f"growth: stance score on {n} passages ({model} models)")
-        res = measure(
-            {
-                "kind": "score_file",
-                "input": str(data),
-                "out": str(workdir / f"growth-{n}-scores.parquet"),
-                "model": model,
-                "chunksize": chunksize,
-            },
-            workdir,
-        )
+        spec = {"input": str(data), "model": model, "chunksize": chunksize}
+        stream = budget is not None and first is not None and n * first["scoring_seconds"] / first["n"] > budget
+        if stream:
+            say(f"growth: streaming {n} passages ({model} models) for at most {budget:.0f} s")
+            res = measure({**spec, "kind": "stream", "budget": budget}, workdir, graphs=graphs)
+        else:
+            say(f"growth: stance score on {n} passages ({model} models)")
+            out = workdir / f"growth-{n}-scores.parquet"
+            res = measure({**spec, "kind": "score_file", "out": str(out)}, workdir, graphs=graphs)
+            out.unlink(missing_ok=True)
         first = first or res
-        ratio = res["wall_seconds"] / first["wall_seconds"]
-        score_ratio = res["scoring_seconds"] / first["scoring_seconds"]
-        rows.append(
-            _row(
-                "growth",
-                f"{n} passages",
-                n,
-                res["wall_seconds"],
-                scoring_seconds=res["scoring_seconds"],
-                per_second=n / res["scoring_seconds"],
-                ratio=ratio,
-                peak_mb=res["peak_mb"],
-                note=(
-                    f"{model} models ({', '.join(res['backends'])}); scoring {score_ratio:.1f}x the smallest size; "
-                    f"models loaded in {res['load_seconds']:.1f} s; "
-                    f"passages of {sample['text'].str.len().mean():.0f} characters on average"
-                ),
-            )
+        extra = (
+            f"encoder runtime {runtime} (graph built beforehand, as after first use); synthetic passages: sentences "
+            f"of {source} recombined, {sample['text'].str.len().mean():.0f} characters on average"
         )
+        rows.append(_growth_row(n, res, first, model, extra))
         data.unlink(missing_ok=True)
-        (workdir / f"growth-{n}-scores.parquet").unlink(missing_ok=True)
     return rows
 
 
@@ -849,6 +946,7 @@ def run_bench(
     log: Callable[[str], None] | None = None,
     runtimes: Sequence[str] = (),
     corpus: bool = False,
+    growth_budget: float | None = None,
 ) -> BenchResult:
     """Measure this machine; see the module docstring for what each section means.
 
@@ -885,6 +983,10 @@ def run_bench(
         that encode under; empty for one row per subject under the configured runtime.
     corpus : bool
         Score the whole project corpus from a cold cache under each runtime.
+    growth_budget : float, optional
+        Seconds of scoring a growth size may take. A size projected (at the smallest size's
+        rate) to take longer is streamed part by part and stopped after the budget; its
+        scoring time is extrapolated from the passages scored and marked so.
 
     Returns
     -------
@@ -914,7 +1016,7 @@ def run_bench(
         if corpus:
             rows += _corpus(runtimes or RUNTIMES, max(1, repeats), work, say)
         if sizes:
-            rows += _growth(sorted(sizes), growth_model, chunksize, seed, work, say)
+            rows += _growth(sorted(sizes), growth_model, chunksize, seed, work, say, growth_budget)
         if figures:
             rows += _figures(work, say)
         if finetune:
@@ -936,6 +1038,7 @@ def run_bench(
         "seed": seed,
         "runtimes": list(runtimes),
         "corpus": corpus,
+        "growth_budget": growth_budget,
     }
     table = pd.DataFrame(rows, columns=COLUMNS)
     return BenchResult(table=table, machine=machine, settings=settings, command=command)

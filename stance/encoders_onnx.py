@@ -322,6 +322,9 @@ class OnnxEncoderSession:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # Without the arena each run frees its activations: with it the resident size grows to
+        # the largest batch shapes seen and stays there (1.1 GB after 1,500 passages, 570 MB without).
+        options.enable_cpu_mem_arena = False
         self.path = Path(path)
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 

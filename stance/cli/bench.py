@@ -44,6 +44,12 @@ def bench(
     repeats: int = typer.Option(2, "--repeats", help="Throughput runs per subject; the fastest is kept."),
     sizes: str = typer.Option("1000,10000,100000", "--sizes", help="Growth sizes (passages). Empty to skip."),
     growth_model: str = typer.Option("default", "--growth-model", help="`default` or `lexicon` for growth runs."),
+    growth_budget: float | None = typer.Option(
+        None,
+        "--growth-budget",
+        help="Seconds of scoring a growth size may take: a size projected to take longer is streamed part by part, "
+        "stopped after this long, and its time extrapolated (marked in the table). Default: no limit.",
+    ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Time cold and warm `stance figures`."),
     finetune: bool = typer.Option(True, "--finetune/--no-finetune", help="Time `stance finetune` of frames."),
     chunksize: int = typer.Option(2000, "--chunksize", help="Rows per part when scoring."),
@@ -95,6 +101,7 @@ def bench(
         log=lambda msg: console.print(f"[dim]{msg}[/dim]", highlight=False),
         runtimes=[r.strip() for r in runtimes.split(",") if r.strip()],
         corpus=corpus,
+        growth_budget=growth_budget,
     )
     m = result.machine
     console.print(
