@@ -87,6 +87,24 @@ _SCOPE = threading.local()
 
 #: Forward passes between two :func:`release_memory` calls while encoding.
 _TRIM_EVERY = 8
+#: Largest rows x width^2 of one ONNX Runtime batch (32 rows of 128 tokens). ONNX Runtime holds
+#: every attention tensor of a batch at once: 32 rows of 256 tokens took 600 MB above the
+#: resident size, so long texts go in smaller batches (8 rows at 256 tokens). torch keeps its batches.
+ONNX_ATTENTION_BUDGET = 32 * 128 * 128
+
+
+def _batches(lengths: Sequence[int], batch_size: int, budget: int | None) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each batch over texts sorted by decreasing token count.
+
+    A batch holds ``batch_size`` texts, or fewer when ``budget`` caps rows x width^2 (its
+    first text is its widest).
+    """
+    out, start = [], 0
+    while start < len(lengths):
+        size = batch_size if budget is None else max(1, min(batch_size, budget // max(1, lengths[start]) ** 2))
+        out.append((start, min(start + size, len(lengths))))
+        start += size
+    return out
 
 
 @functools.cache
@@ -461,14 +479,15 @@ class Encoder:
         ids = self.tokenize(texts)
         order = np.argsort([-len(x) for x in ids], kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        starts = range(0, len(order), batch_size)
-        n_batches = len(starts)
+        budget = ONNX_ATTENTION_BUDGET if getattr(self, "_session", None) is not None else None
+        batches = _batches([len(ids[i]) for i in order], batch_size, budget)
+        n_batches = len(batches)
         if show_progress:
             from stance._progress import progress
 
-            starts = progress(starts, desc="encoding", total=len(starts))
-        for k, start in enumerate(starts, 1):
-            idx = order[start : start + batch_size]
+            batches = progress(batches, desc="encoding", total=n_batches)
+        for k, (start, stop) in enumerate(batches, 1):
+            idx = order[start:stop]
             out[idx] = self._forward([ids[i] for i in idx])
             if k % _TRIM_EVERY == 0 or k == n_batches:
                 release_memory()

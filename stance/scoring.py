@@ -24,7 +24,10 @@ Layout of the output (one row per passage)::
 
 The Parquet schema metadata (key ``stance``) records the models (task, version, content
 hash, backend), what ran the sentence encoder (``encoder_runtime``) and the input file.
-Exact duplicate texts within a part are scored once.
+Exact duplicate texts within a part are scored once. When the input has an ``analysable`` or
+an ``on_topic`` column (true/false, yes/no, 1/0; empty counts as true), a row where either is
+false is not encoded or scored, as for the project corpus: it stays in the output with its
+flags and empty scores (null labels, NaN probabilities).
 
 Encoding is length-sorted within each part (see :mod:`stance.encoders`): texts are
 ordered by token count, batched, padded only to the longest text of their batch, and put
@@ -66,9 +69,11 @@ from stance.models import ModelHandle, default_path, read_config
 __all__ = [
     "DEFAULT_CHUNKSIZE",
     "ENGINES",
+    "FLAG_COLUMNS",
     "FREE_BACKENDS",
     "Part",
     "ScoreRun",
+    "needs_model",
     "output_columns",
     "plan_parts",
     "pred_column",
@@ -87,6 +92,10 @@ DEFAULT_CHUNKSIZE = 2000
 ENGINES = ("local", "dask")
 #: Backends that score from the codebook alone (no trained model needed).
 FREE_BACKENDS = ("lexicon", "zeroshot")
+#: Input columns that mark rows needing no model (false: not encoded, scores left empty).
+FLAG_COLUMNS = ("analysable", "on_topic")
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0"})
 _ID_COLUMNS = ("passage_id", "id", "doc_id")
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 #: The open Parquet reader of the part read last in this thread (reading part i+1 continues it).
@@ -236,22 +245,67 @@ def score_frame(
     DataFrame
         The carried columns, then per task the predicted labels and the probabilities
         (see :func:`task_columns`), one row per input row in input order. The decisions
-        are each model's own (:meth:`stance.classifiers.TextClassifier.decide`). An empty
-        frame gives the empty table with the right columns without loading any model.
+        are each model's own (:meth:`stance.classifiers.TextClassifier.decide`). Rows that
+        :func:`needs_model` rules out keep empty scores. An empty frame gives the empty
+        table with the right columns without loading any model.
     """
-    # exact duplicates are scored once (a passage's scores depend on its text only)
-    codes, unique = pd.factorize(frame[text_column], sort=False)
+    # exact duplicates are scored once (a passage's scores depend on its text only); rows
+    # flagged as not analysable or off topic get code -1: no model sees them
+    codes, unique = pd.factorize(frame[text_column].where(needs_model(frame)), sort=False)
     texts = [str(t) for t in unique]
+    scored = codes >= 0
     out = frame.drop(columns=[] if keep_text else [text_column]).reset_index(drop=True)
     cols: dict[str, Any] = {}
     with transient_cache():
         for handle in models:
             pred, prob = _task_scores(handle, texts)
-            pred, prob = [pred[c] for c in codes], prob[codes]
-            cols[pred_column(handle)] = pd.Series(pred, dtype=object)
+            full = np.full((len(codes), len(handle.labels)), np.nan)
+            full[scored] = prob[codes[scored]]
+            cols[pred_column(handle)] = pd.Series([pred[c] if c >= 0 else None for c in codes], dtype=object)
             for j, name in enumerate(task_columns(handle)[1:]):
-                cols[name] = prob[:, j]
+                cols[name] = full[:, j]
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
+
+
+def needs_model(frame: pd.DataFrame) -> np.ndarray:
+    """Rows to encode and score: none of the :data:`FLAG_COLUMNS` present is false (missing counts as true)."""
+    keep = np.ones(len(frame), dtype=bool)
+    for column in FLAG_COLUMNS:
+        if column in frame.columns:
+            keep &= np.array([_flag(v) is not False for v in frame[column].tolist()], dtype=bool)
+    return keep
+
+
+def _flag(value: Any) -> bool | None:
+    """``value`` of a flag column as True, False, or None (empty); raises ValueError otherwise."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(value)
+
+
+def _parse_flags(frame: pd.DataFrame, part: Part, lines: list[int] | None) -> None:
+    """Turn the flag columns of a part into nullable booleans, naming the line of a bad value."""
+    for column in (c for c in FLAG_COLUMNS if c in frame.columns):
+        values = []
+        for i, value in enumerate(frame[column].tolist()):
+            try:
+                values.append(_flag(value))
+            except ValueError:
+                line = lines[i] if lines is not None else part.first_line + i
+                raise StanceInputError(
+                    f"{value!r} is not true or false (also accepted: yes/no, 1/0, empty for unknown)",
+                    file=part.path,
+                    line=line,
+                    field=column,
+                ) from None
+        frame[column] = pd.array(values, dtype="boolean")
 
 
 def output_columns(models: Sequence[ModelHandle]) -> list[str]:
@@ -655,7 +709,8 @@ def read_part(part: Part, columns: Sequence[str], text_column: str = "text") -> 
         From :func:`plan_parts`.
     columns : sequence of str
         Columns to read, ``text_column`` among them; missing ones are an error for CSV and
-        Parquet, and empty (None) for JSON Lines.
+        Parquet, and empty (None) for JSON Lines. Those of :data:`FLAG_COLUMNS` are read as
+        nullable booleans.
     text_column : str
 
     Raises
@@ -686,6 +741,7 @@ def read_part(part: Part, columns: Sequence[str], text_column: str = "text") -> 
         raise StanceInputError(
             f"{what}; remove the row or fill in its text", file=part.path, line=line, field=text_column
         )
+    _parse_flags(frame, part, lines)
     frame.insert(0, "row", np.arange(part.first_row, part.first_row + len(frame), dtype=np.int64))
     return frame.reset_index(drop=True)
 
@@ -927,9 +983,10 @@ def score_file(
     header = parts[0].header
     ident = _id_column(header, id_column, split, str(path))
     extra = ["title", "author"] if split else []
+    flags = [c for c in FLAG_COLUMNS if c in header]
     read_cols = [
         c
-        for c in dict.fromkeys([*([ident] if ident else []), *keep, *[c for c in extra if c in header]])
+        for c in dict.fromkeys([*([ident] if ident else []), *keep, *flags, *[c for c in extra if c in header]])
         if c != text_column
     ]
     drop = tuple(c for c in extra if c in header and c not in keep and c != ident)
@@ -961,6 +1018,7 @@ def score_file(
         "text_column": text_column,
         "split": split,
         "chunksize": chunksize,
+        "skip_flags": flags,
     }
 
     def shown(items: Iterable[Any]) -> Iterable[Any]:

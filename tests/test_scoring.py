@@ -298,3 +298,57 @@ def test_cli_scores_a_table(tables, tmp_path, monkeypatch):
         app, ["score", str(tables["csv"]), "--out", str(out), "--model", "lexicon", "--text-column", "body"]
     )
     assert isinstance(bad.exception, StanceInputError) and "no column 'body'" in str(bad.exception)
+
+
+# ------------------------------------------------------------- rows that need no model
+def _flagged(passages: pd.DataFrame) -> pd.DataFrame:
+    n = len(passages)
+    return passages.assign(
+        on_topic=pd.array([(True, False, None)[i % 3] for i in range(n)], dtype="boolean"),
+        analysable=[i % 5 != 0 for i in range(n)],
+    )
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet"])
+def test_rows_off_topic_or_not_analysable_are_kept_unscored(kind, passages, lexicon, tmp_path, monkeypatch):
+    frame = _flagged(passages)
+    path = tmp_path / f"flags.{kind}"
+    {"csv": lambda: frame.to_csv(path, index=False), "parquet": lambda: frame.to_parquet(path, index=False)}.get(
+        kind, lambda: frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    )()
+    seen: list[str] = []
+    real = scoring._task_scores
+    monkeypatch.setattr(scoring, "_task_scores", lambda handle, texts: seen.extend(texts) or real(handle, texts))
+    out = tmp_path / "o.parquet"
+    run = scoring.score_file(path, out, models=lexicon, chunksize=11, show_progress=False)
+    got = pd.read_parquet(out)
+    skip = frame["on_topic"].eq(False).fillna(False).to_numpy() | ~frame["analysable"].to_numpy()
+    assert 0 < skip.sum() < len(frame) and run.rows_out == len(frame)  # nothing is lost
+    assert set(seen) == set(frame.loc[~skip, "text"])  # no model saw a flagged row
+    assert got["on_topic"].tolist() == [None if v is pd.NA else bool(v) for v in frame["on_topic"]]
+    assert got["analysable"].tolist() == frame["analysable"].tolist()
+    cols = scoring.output_columns(lexicon)
+    labels = [c for c in cols if not c.startswith("p:")]
+    assert (
+        got.loc[skip, labels].isna().all().all()
+        and got.loc[skip, [c for c in cols if c.startswith("p:")]].isna().all().all()
+    )
+    expected = _whole(passages[~skip].reset_index(drop=True), lexicon)
+    _same(got.loc[~skip, cols], expected[cols])
+    assert json.loads(pq.read_schema(out).metadata[b"stance"])["skip_flags"] == ["analysable", "on_topic"]
+
+
+def test_a_bad_flag_value_names_line_and_field(tmp_path, lexicon):
+    path = tmp_path / "f.csv"
+    path.write_text("id,text,on_topic\n1,one,yes\n2,two,maybe\n3,three,0\n", encoding="utf-8")
+    out = tmp_path / "o.parquet"
+    with pytest.raises(StanceInputError, match="'maybe' is not true or false") as info:
+        scoring.score_file(path, out, models=lexicon, show_progress=False)
+    assert (info.value.line, info.value.field, info.value.file) == (3, "on_topic", str(path))
+    assert not out.exists()
+
+
+def test_score_frame_leaves_flagged_rows_unscored(lexicon):
+    frame = pd.DataFrame({"text": ["a", "b"], "on_topic": [False, "no"]})
+    got = scoring.score_frame(frame, lexicon)
+    assert got[scoring.pred_column(lexicon[0])].isna().all() and len(got) == 2

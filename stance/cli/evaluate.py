@@ -156,11 +156,18 @@ def evaluate(
     codebook: Path | None = _CODEBOOK,
     seed: int | None = _SEED,
     encoder_runtime: str | None = ENCODER_RUNTIME,
+    runtimes: str | None = typer.Option(
+        None,
+        "--runtimes",
+        help="Compare encoder runtimes instead, e.g. torch,onnx,onnx-int8 (the first is the reference): evaluate "
+        "each task's default model (or --models) under each on the same folds, print every metric side by side and "
+        "whether it agrees to two decimals, and write runtimes.csv to --out (default: build/evaluation/).",
+    ),
 ) -> None:
     """Cross-validate every classifier on the gold labels and print a ranked table with 95% intervals.
 
     Writes comparison.csv, per_label.csv, learning_curve.csv, confusion.csv, predictions.csv
-    and run.json to --out.
+    and run.json to --out. With --runtimes, compares encoder runtimes instead (runtimes.csv).
     """
     from stance.evaluation import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
     from stance.paths import ProjectPaths
@@ -177,6 +184,11 @@ def evaluate(
     Codebook.load(codebook).check_tasks(task or [], exclude=["roles"])
     c, gold, cb = _inputs(corpus, labels, codebook)
     tasks = task or gold_tasks(cb)
+    kwargs = {"scheme": folds, "n_splits": n_splits, "transfer": schemes, "n_boot": n_boot, "resample": resample}
+    kwargs |= {"use_codebook_examples": codebook_examples, "random_state": _seed(seed), "params": parse_params(param)}
+    if runtimes is not None:
+        _compare_runtimes(c, gold, cb, tasks, runtimes, _models(models), out, kwargs)
+        return
     out = out or ProjectPaths.discover().evaluation
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -188,17 +200,10 @@ def evaluate(
             cb,
             tasks=tasks,
             models=_models(models),
-            params=parse_params(param),
-            scheme=folds,
-            n_splits=n_splits,
-            transfer=schemes,
-            n_boot=n_boot,
-            resample=resample,
-            use_codebook_examples=codebook_examples,
             curve=curve,
-            random_state=_seed(seed),
             out=out,
             log=lambda m: console.print(f"[dim]{m}[/dim]"),
+            **kwargs,
         )
     _warn_leakage(caught)
     if result.comparison.empty:
@@ -209,6 +214,41 @@ def evaluate(
         f"Intervals: percentile bootstrap over {resample}s ({n_boot} resamples). "
         f"Took {time.perf_counter() - t0:.0f} s. Tables written to {out}/"
     )
+
+
+def _compare_runtimes(c, gold, cb, tasks, runtimes: str, models, out: Path | None, kwargs: dict[str, Any]) -> None:
+    """``stance evaluate --runtimes``: the same evaluation under each encoder runtime, side by side."""
+    from stance.config import ENCODER_RUNTIMES, project_root
+    from stance.evaluation import runtime_parity
+    from stance.io import write_frame
+
+    names = [r.strip().lower() for r in runtimes.split(",") if r.strip()]
+    bad = [r for r in names if r not in ENCODER_RUNTIMES]
+    if len(names) < 2 or bad:
+        fail(f"--runtimes needs two or more of {', '.join(ENCODER_RUNTIMES)}, comma-separated; got {runtimes!r}")
+    t0 = time.perf_counter()
+    table = runtime_parity(
+        c,
+        gold,
+        cb,
+        tasks=tasks,
+        runtimes=names,
+        models={t: models for t in tasks} if models else None,
+        log=lambda m: console.print(f"[dim]{m}[/dim]"),
+        **kwargs,
+    )
+    if table.empty:
+        fail("no task had gold labels to evaluate")
+    shown = table.assign(same=table["same"].map({True: "yes", False: "NO"}))
+    print_frame(shown, title=f"Metrics under each encoder runtime (reference {names[0]}; same = equal to 2 decimals)")
+    for runtime in names[1:]:
+        differ = table[table[runtime].round(2) != table[names[0]].round(2)]
+        verdict = "every metric the same to two decimals" if differ.empty else f"{len(differ)} metric(s) differ"
+        console.print(f"{runtime} vs {names[0]}: {verdict} ({len(table)} metrics)")
+    out = out or project_root() / "build" / "evaluation"
+    out.mkdir(parents=True, exist_ok=True)
+    write_frame(table, out / "runtimes.csv")
+    console.print(f"Took {time.perf_counter() - t0:.0f} s. Table written to {out / 'runtimes.csv'}")
 
 
 def train(

@@ -23,6 +23,8 @@ Modules
     (:func:`evaluate_task`: primary and transfer folds) and of the gold set (:func:`evaluate_gold`).
 :mod:`~stance.evaluation.reports`
     Confusion tables, error examples, the evaluation tables on disk (:class:`Evaluation`).
+:mod:`~stance.evaluation.runtimes`
+    The same evaluation under each encoder runtime (:func:`runtime_parity`).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ from stance.evaluation.metrics import (
     score_predictions,
 )
 from stance.evaluation.reports import Evaluation, confusion_matrix, confusion_table, error_examples
+from stance.evaluation.runtimes import PARITY_METRICS, runtime_parity, use_runtime
 from stance.evaluation.selection import (
     CRITERION,
     TIE_TOLERANCE,
@@ -87,6 +90,7 @@ from stance.evaluation.selection import (
 __all__ = [
     "CRITERION",
     "MODEL_FAILURES",
+    "PARITY_METRICS",
     "PREDICTION_COLUMNS",
     "RESAMPLES",
     "SCHEMES",
@@ -133,10 +137,12 @@ __all__ = [
     "rank_models",
     "resample_weights",
     "run_folds",
+    "runtime_parity",
     "score_predictions",
     "select_default",
     "selection_scores",
     "selection_table",
     "speed_class",
     "transfer_table",
+    "use_runtime",
 ]
