@@ -6,6 +6,7 @@ Resolution and hashing tests are fast (no torch). Tests that run the encoder car
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import numpy as np
@@ -190,6 +191,17 @@ def test_auto_runtime_is_torch_on_cuda_else_the_cpu_default(monkeypatch):
         encoders_onnx.resolve_runtime("fp16")
 
 
+def test_onnx_batches_cap_attention_and_torch_batches_do_not():
+    lengths = [256] * 20 + [181] * 20 + [100] * 40  # sorted longest first, as the encoder sorts them
+    capped = encoders._batches(lengths, 32, encoders.ONNX_ATTENTION_BUDGET)
+    sizes = [stop - start for start, stop in capped]
+    assert sizes[:3] == [8, 8, 8] and max(sizes) == 32 and 16 in sizes
+    assert capped[0][0] == 0 and capped[-1][1] == len(lengths)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(capped))  # every text once, in order
+    assert all((stop - start) * lengths[start] ** 2 <= encoders.ONNX_ATTENTION_BUDGET for start, stop in capped)
+    assert [stop - start for start, stop in encoders._batches(lengths, 32, None)] == [32, 32, 16]
+
+
 def test_device_cpu_setting_needs_no_torch(monkeypatch):
     monkeypatch.setenv("STANCE_DEVICE", "cpu")
     assert encoders.torch_device() == "cpu"
@@ -302,6 +314,26 @@ def test_cuda_embeddings_match_the_cpu(encoder, parity_texts, monkeypatch):
     assert cpu.device == "cpu"
     on_cpu = cpu.encode(parity_texts, cache=False)
     assert np.sum(on_gpu * on_cpu, axis=1).min() >= 0.9999
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("backend", "params", "tolerance"), [("embedding", {"cv": 2, "calibration": None}, 0.01)])
+def test_training_on_cuda_matches_the_cpu(backend, params, tolerance, parity_texts, tmp_path, monkeypatch):
+    """Fitted with embeddings from a CUDA device (the default when torch sees one) or with STANCE_DEVICE=cpu."""
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch sees no CUDA device")
+    from stance.classifiers import REGISTRY
+
+    texts = parity_texts[:48]
+    labels = ["china" if "China" in t or "Chinese" in t else "other" for t in texts]
+    probs = {}
+    for where in ("auto", "cpu"):
+        monkeypatch.setenv("STANCE_DEVICE", where)
+        monkeypatch.setenv("STANCE_CACHE_DIR", str(tmp_path / where))  # no embedding crosses over
+        clf = REGISTRY[backend](labels=["china", "other"], threshold=0.5, random_state=0, **params)
+        probs[where] = clf.fit(texts, labels).predict_proba(texts)
+    assert np.abs(probs["auto"] - probs["cpu"]).max() <= tolerance
 
 
 @pytest.mark.slow

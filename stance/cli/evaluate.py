@@ -181,13 +181,14 @@ def evaluate(
         fail("--resample must be passage or document")
     from stance.codebook import Codebook
 
+    names = _runtime_names(runtimes) if runtimes is not None else None
     Codebook.load(codebook).check_tasks(task or [], exclude=["roles"])
     c, gold, cb = _inputs(corpus, labels, codebook)
     tasks = task or gold_tasks(cb)
     kwargs = {"scheme": folds, "n_splits": n_splits, "transfer": schemes, "n_boot": n_boot, "resample": resample}
     kwargs |= {"use_codebook_examples": codebook_examples, "random_state": _seed(seed), "params": parse_params(param)}
-    if runtimes is not None:
-        _compare_runtimes(c, gold, cb, tasks, runtimes, _models(models), out, kwargs)
+    if names is not None:
+        _compare_runtimes(c, gold, cb, tasks, names, _models(models), out, kwargs)
         return
     out = out or ProjectPaths.discover().evaluation
     t0 = time.perf_counter()
@@ -216,16 +217,21 @@ def evaluate(
     )
 
 
-def _compare_runtimes(c, gold, cb, tasks, runtimes: str, models, out: Path | None, kwargs: dict[str, Any]) -> None:
+def _runtime_names(runtimes: str) -> list[str]:
+    from stance.config import ENCODER_RUNTIMES
+
+    names = [r.strip().lower() for r in runtimes.split(",") if r.strip()]
+    if len(names) < 2 or any(r not in ENCODER_RUNTIMES for r in names):
+        fail(f"--runtimes needs two or more of {', '.join(ENCODER_RUNTIMES)}, comma-separated; got {runtimes!r}")
+    return names
+
+
+def _compare_runtimes(c, gold, cb, tasks, names: list[str], models, out: Path | None, kwargs: dict[str, Any]) -> None:
     """``stance evaluate --runtimes``: the same evaluation under each encoder runtime, side by side."""
-    from stance.config import ENCODER_RUNTIMES, project_root
+    from stance.config import project_root
     from stance.evaluation import runtime_parity
     from stance.io import write_frame
 
-    names = [r.strip().lower() for r in runtimes.split(",") if r.strip()]
-    bad = [r for r in names if r not in ENCODER_RUNTIMES]
-    if len(names) < 2 or bad:
-        fail(f"--runtimes needs two or more of {', '.join(ENCODER_RUNTIMES)}, comma-separated; got {runtimes!r}")
     t0 = time.perf_counter()
     table = runtime_parity(
         c,
