@@ -801,7 +801,8 @@ def _growth(
     order = np.random.default_rng(seed).permutation(len(universe))
     graphs = workdir / "onnx-graphs"
     graphs.mkdir(exist_ok=True)
-    runtime = measure({"kind": "graph"}, workdir, graphs=graphs)["runtime"]
+    encodes = model != "lexicon"
+    runtime = measure({"kind": "graph"}, workdir, graphs=graphs)["runtime"] if encodes else "none"
     rows: list[dict[str, Any]] = []
     first: dict[str, Any] | None = None
     for n in sizes:
