@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_analysis import CueModel
+from support.models import CueModel
 
 from stance import analysis, figures, plotting, timeseries
 

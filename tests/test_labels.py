@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _labels_helpers import full, label_cells
+from support.labels import full, label_cells
 
 from stance.errors import StanceInputError
 from stance.labels import (
@@ -18,8 +18,6 @@ from stance.labels import (
     label_counts,
     task_targets,
 )
-
-pytest_plugins = ["_labels_fixtures"]
 
 
 def test_append_writes_full_records_and_resolves(store, lcorpus, codebook, pids):

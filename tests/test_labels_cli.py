@@ -9,13 +9,11 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from _labels_helpers import full
+from support.labels import full
 from typer.testing import CliRunner
 
 from stance.cli import app as root
 from stance.cli._boundary import run as boundary
-
-pytest_plugins = ["_labels_fixtures"]
 
 runner = CliRunner()
 

@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from _labels_helpers import full, load
+from support.labels import full, load
 
 from stance.errors import StanceInputError
 from stance.labels import import_labels
-
-pytest_plugins = ["_labels_fixtures"]
 
 
 @pytest.fixture

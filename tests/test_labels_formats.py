@@ -7,7 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from _labels_helpers import full, label_cells
+from support.labels import full, label_cells
 
 from stance.labels import (
     LabelStore,
@@ -16,8 +16,6 @@ from stance.labels import (
     import_labels,
     labelstudio_config,
 )
-
-pytest_plugins = ["_labels_fixtures"]
 
 SUFFIX = {"csv": ".csv", "labelstudio": ".json", "prodigy": ".jsonl", "doccano": ".jsonl", "jsonl": ".jsonl"}
 

@@ -8,7 +8,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-from _labels_helpers import full
+from support.labels import full
 
 from stance.errors import StanceInputError
 from stance.labels import (
@@ -19,8 +19,6 @@ from stance.labels import (
     krippendorff_alpha,
     reliability_table,
 )
-
-pytest_plugins = ["_labels_fixtures"]
 
 A_FRAMES = [
     ["cooperation"],

@@ -1,11 +1,11 @@
-"""Helpers for the label-store tests (fixtures live in _labels_fixtures)."""
+"""Paths and records for the label-store tests (their fixtures are in ``conftest.py``)."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "fixtures" / "labels" / "corpus"
 CODEBOOK = ROOT / "codebook" / "codebook.yaml"
 

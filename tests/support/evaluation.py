@@ -1,7 +1,7 @@
-"""Fixtures of the evaluation tests: tiny synthetic data and a minimal raw-text estimator.
+"""Tiny synthetic data and a minimal raw-text estimator for the evaluation tests.
 
-Loaded as a plugin by ``conftest.py``; tests use the fixtures :func:`task_data`,
-:func:`keyword_classifier` and :func:`gold_corpus` (factories), never import this module.
+``conftest.py`` offers them as the fixtures ``task_data``, ``keyword_classifier`` and
+``gold_corpus`` (factories).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 FRAMES = ["cooperation", "blame", "sovereignty"]
@@ -156,21 +155,3 @@ def synthetic_gold_corpus(codebook, tmp_path: Path, n_docs: int = 4):
         row["stance:china_government"] = None
         rows.append(row)
     return corpus, pd.DataFrame(rows)
-
-
-@pytest.fixture(scope="session")
-def task_data():
-    """Factory of a learnable toy task: ``task_data(multilabel=True, n_docs=4, per_doc=9, seed=0)``."""
-    return synthetic_task_data
-
-
-@pytest.fixture(scope="session")
-def keyword_classifier():
-    """The class of a minimal raw-text estimator (``fail=True`` makes ``fit`` raise ValueError)."""
-    return KeywordClassifier
-
-
-@pytest.fixture(scope="session")
-def gold_corpus():
-    """Factory of a small corpus with gold labels: ``gold_corpus(codebook, tmp_path, n_docs=4)``."""
-    return synthetic_gold_corpus
