@@ -52,8 +52,11 @@ from stance.narrative.relations import _STATE_ACTORS, passage_statements
 from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Token
+
     from stance.codebook import Codebook
     from stance.corpus import Corpus
+    from stance.narrative.relations import Statement
 
 __all__ = [
     "DEFAULT_ROLES",
@@ -216,6 +219,48 @@ def role_labels(codebook: Codebook | None = None) -> list[str]:
     return [*cb.role_names, *([NO_ROLE] if cb.no_role is not None else [])]
 
 
+def _statement_rules(statements: Sequence[Statement]) -> list[str]:
+    """Rules fired by the target's place in a passage's statements: agent or patient of an action."""
+    out = []
+    for st in statements:
+        if st.agent == TARGET:
+            if st.action in ("regulate", "help", "cooperate") and st.negated:
+                out.append("agent_failure")
+            elif st.action == "sanction" and st.patient in _STATE_ACTORS:
+                out.append("agent_sanction")
+            elif st.action in ("cooperate", "help", "regulate", "reject", "blame"):
+                out.append(f"agent_{st.action}")
+        if st.patient == TARGET and not st.negated and st.action in ("blame", "sanction", "regulate", "help"):
+            out.append(f"patient_{st.action}")
+    return out
+
+
+def _token_rules(tok: Token) -> list[str]:
+    """Rules fired by the parse around one token of the target mention: failure and victim."""
+    out = []
+    if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_.lower() in _FAILURE:
+        out.append("agent_failure")
+    if tok.dep_ == "nsubj" and any(c.lower_ == "yet" for c in tok.head.children):
+        out.append("agent_failure")
+    if (
+        tok.dep_ == "nsubj"
+        and tok.head.lemma_.lower() in _FAILURE_IF_NEGATED
+        and any(c.dep_ == "neg" for c in tok.head.children)
+    ):  # "has not done enough", "did not act"
+        out.append("agent_failure")
+    # "deaths in the US", "U.S. overdose deaths", "cause of death in the U.S.", "China was a victim"
+    near = []
+    if tok.dep_ in {"pobj", "compound", "poss", "amod", "nmod"}:
+        anchor = tok.head.head if tok.dep_ == "pobj" else tok.head
+        near = [anchor, *anchor.children]
+        near += [g for c in anchor.children if c.dep_ == "prep" for g in c.children]
+    if tok.dep_ == "nsubj":
+        near += [c for c in tok.head.children if c.dep_ in {"attr", "dobj"}]
+    if any(n.lower_ in _VICTIM_WORDS or n.lemma_.lower() in _VICTIM_WORDS for n in near):
+        out.append("victim")
+    return out
+
+
 def _cue_regex(cues: Sequence[str]) -> re.Pattern | None:
     cues = [c for c in cues if c and c.strip()]
     if not cues:
@@ -340,41 +385,14 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
         mentions = [Mention(s, e, text[s:e], TARGET, "alias") for s, e in spans] + others
         if actor in ("traffickers",):
             fire("criminal_actor")
-        for st in passage_statements(doc, mentions):
-            if st.agent == TARGET:
-                if st.action in ("regulate", "help", "cooperate") and st.negated:
-                    fire("agent_failure")
-                elif st.action == "sanction" and st.patient in _STATE_ACTORS:
-                    fire("agent_sanction")
-                elif st.action in ("cooperate", "help", "regulate", "reject", "blame"):
-                    fire(f"agent_{st.action}")
-            if st.patient == TARGET and not st.negated:
-                if st.action in ("blame", "sanction", "regulate", "help"):
-                    fire(f"patient_{st.action}")
+        for name in _statement_rules(passage_statements(doc, mentions)):
+            fire(name)
         offsets = sentence_offsets(text)
         target_sents = sorted({i for i, (a, b) in enumerate(offsets) for s, e in spans if a <= s < b})
         target_tokens = [t for s, e in spans for t in (doc.char_span(s, e, alignment_mode="expand") or [])]
         for tok in target_tokens:
-            if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_.lower() in _FAILURE:
-                fire("agent_failure")
-            if tok.dep_ == "nsubj" and any(c.lower_ == "yet" for c in tok.head.children):
-                fire("agent_failure")
-            if (
-                tok.dep_ == "nsubj"
-                and tok.head.lemma_.lower() in _FAILURE_IF_NEGATED
-                and any(c.dep_ == "neg" for c in tok.head.children)
-            ):  # "has not done enough", "did not act"
-                fire("agent_failure")
-            # "deaths in the US", "U.S. overdose deaths", "cause of death in the U.S.", "China was a victim"
-            near = []
-            if tok.dep_ in {"pobj", "compound", "poss", "amod", "nmod"}:
-                anchor = tok.head.head if tok.dep_ == "pobj" else tok.head
-                near = [anchor, *anchor.children]
-                near += [g for c in anchor.children if c.dep_ == "prep" for g in c.children]
-            if tok.dep_ == "nsubj":
-                near += [c for c in tok.head.children if c.dep_ in {"attr", "dobj"}]
-            if any(n.lower_ in _VICTIM_WORDS or n.lemma_.lower() in _VICTIM_WORDS for n in near):
-                fire("victim")
+            for name in _token_rules(tok):
+                fire(name)
         sent_text = " ".join(text[offsets[i][0] : offsets[i][1]] for i in target_sents) if spans else text
         for role in self._roles():
             if self._has(f"role:{role}", sent_text):
