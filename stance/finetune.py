@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from stance.classifiers import provenance_record
 from stance.corpus import text_hash
 from stance.evaluation import (
     Fold,
@@ -637,8 +638,8 @@ class _WithFiles:
         self.model = model
         self.files = dict(files)
 
-    def save(self, path: str | Path) -> Path:
-        out = Path(self.model.save(path))
+    def save(self, path: str | Path, provenance: Mapping[str, Any] | None = None) -> Path:
+        out = Path(self.model.save(path, provenance=provenance))
         for name, text in self.files.items():
             (out / name).write_text(text, encoding="utf-8")
         return out
@@ -783,10 +784,9 @@ class _Settings:
 
 
 def _provenance(
-    fitted: Any, result: FinetuneResult, top: pd.Series, info: dict[str, Any], codebook: Codebook, s: _Settings
-) -> None:
-    if not hasattr(fitted, "set_provenance"):
-        return
+    result: FinetuneResult, top: pd.Series, info: dict[str, Any], codebook: Codebook, s: _Settings
+) -> dict[str, Any]:
+    """What the new version's ``config.json`` records about where it comes from."""
     metrics = {
         "metric": result.metric,
         "score": _r(result.new_score),
@@ -797,7 +797,7 @@ def _provenance(
         "n_passages": result.n_passages,
         "bootstrap": {"n_boot": s.n_boot, "resample": s.resample},
     }
-    fitted.set_provenance(
+    return provenance_record(
         codebook=codebook, task=result.task, training_data_hash=s.dhash, metrics=metrics, finetune=info,
         gold_passages=result.n_passages, codebook_examples=s.use_examples, random_state=s.random_state,
     )  # fmt: skip
@@ -819,7 +819,14 @@ def _promotion_info(result: FinetuneResult, warm: bool, not_worse: bool, do_prom
 
 
 def _save(
-    result: FinetuneResult, fitted: Any, plan: _Plan, root: Path, decision: str, do_promote: bool, s: _Settings
+    result: FinetuneResult,
+    fitted: Any,
+    plan: _Plan,
+    root: Path,
+    decision: str,
+    do_promote: bool,
+    s: _Settings,
+    provenance: Mapping[str, Any],
 ) -> None:
     """Write the new version beside the old ones, promote it when decided, and fill in ``result``."""
     card = _card(result, decision, do_promote, s.tolerance, plan.warm)
@@ -827,7 +834,15 @@ def _save(
         TRAINING_FILE: json.dumps(_training_record(plan.data, s.dhash), indent=1, ensure_ascii=False) + "\n",
         COMPARISON_FILE: result.comparison.to_csv(index=False, float_format="%.6g", lineterminator="\n"),
     }
-    path = save_version(result.task, _WithFiles(fitted, files), root, make_default=False, card_extra=card, dedupe=False)
+    path = save_version(
+        result.task,
+        _WithFiles(fitted, files),
+        root,
+        make_default=False,
+        card_extra=card,
+        dedupe=False,
+        provenance=provenance,
+    )
     result.version, result.path = path.name, path
     if do_promote:
         promote_version(result.task, path.name, root)
@@ -1007,10 +1022,10 @@ def finetune(
         folds=fold_text, rare=rare_labels(data, min_positives, backend=name), notes=notes, seconds=seconds,
     )  # fmt: skip
     settings = _Settings(n_boot, resample, tolerance, random_state, use_examples, data_hash(data))
-    _provenance(
-        fitted, result, top, _promotion_info(result, warm, not_worse, do_promote, tolerance), codebook, settings
+    provenance = _provenance(
+        result, top, _promotion_info(result, warm, not_worse, do_promote, tolerance), codebook, settings
     )
-    _save(result, fitted, plan, root, decision, do_promote, settings)
+    _save(result, fitted, plan, root, decision, do_promote, settings, provenance)
     return result
 
 

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from stance.cache import BoundedCache
-from stance.classifiers import CLASSES, make_classifier
+from stance.classifiers import CLASSES, make_classifier, provenance_record
 from stance.codebook import Codebook
 from stance.errors import StanceInputError
 from stance.evaluation.selection import CRITERION, select_default, selection_table, transfer_table
@@ -515,6 +515,7 @@ def save_version(
     make_default: bool | None = None,
     card_extra: str | None = None,
     dedupe: bool = True,
+    provenance: Mapping[str, Any] | None = None,
 ) -> Path:
     """Save a fitted model as the next version of ``task``.
 
@@ -532,6 +533,9 @@ def save_version(
         Markdown appended to the model's ``MODEL_CARD.md``.
     dedupe : bool
         Reuse an existing version whose files (other than the card) are byte-identical.
+    provenance : mapping, optional
+        Where the model comes from, recorded in its ``config.json`` (see
+        :func:`stance.classifiers.provenance_record`).
 
     Returns
     -------
@@ -542,7 +546,10 @@ def save_version(
     folder.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".saving-", dir=folder))
     try:
-        clf.save(tmp)
+        if provenance is not None:
+            clf.save(tmp, provenance=provenance)
+        else:
+            clf.save(tmp)
         if card_extra:
             card = tmp / MODEL_CARD
             head = card.read_text(encoding="utf-8").rstrip() + "\n\n" if card.is_file() else ""
@@ -851,17 +858,16 @@ def train_default(
             if m in row.index and not pd.isna(row[m]):
                 metrics[m] = [_r(row[m]), _r(row.get(f"{m}_lo")), _r(row.get(f"{m}_hi"))]
         candidates_json = [{"model": str(m), "score": _r(ranked.loc[m, "score"])} for m in order if m in ranked.index]
-        if hasattr(clf, "set_provenance"):
-            clf.set_provenance(
-                codebook=codebook,
-                task=task,
-                training_data_hash=dhash,
-                metrics=metrics,
-                selection={"chosen": name, "candidates": candidates_json, "tie_tolerance": tie_tolerance},
-                gold_passages=len(data),
-                codebook_examples=bool(use_codebook_examples),
-                random_state=random_state,
-            )
+        provenance = provenance_record(
+            codebook=codebook,
+            task=task,
+            training_data_hash=dhash,
+            metrics=metrics,
+            selection={"chosen": name, "candidates": candidates_json, "tie_tolerance": tie_tolerance},
+            gold_passages=len(data),
+            codebook_examples=bool(use_codebook_examples),
+            random_state=random_state,
+        )
         ranked_table = table.sort_values("rank") if "rank" in table else table
         card = "\n\n".join(
             [
@@ -877,7 +883,7 @@ def train_default(
                 *_fitted_notes(clf),
             ]
         )
-        path = save_version(task, clf, root, make_default=True, card_extra=card)
+        path = save_version(task, clf, root, make_default=True, card_extra=card, provenance=provenance)
         say(f"{task}: {name} saved as {path}")
         return TrainResult(task, model=name, version=path.name, path=path, reasons=reasons)
     return TrainResult(task, skipped=True, reason="every candidate exceeded the size limit", reasons=reasons)

@@ -1,8 +1,10 @@
-"""Contract tests for every classifier in ``stance.classifiers.REGISTRY`` plus backend specifics.
+"""Contract tests for every classifier in ``stance.classifiers.REGISTRY`` and every role model, plus specifics.
 
-One parametrised contract runs over the registry (multi-label frames and multi-class
-stance for each backend). Backends that load the sentence encoder or fine-tune it carry
-the ``slow`` marker; each model is fitted once per session and shared between tests.
+One mixin of contract tests (:class:`ContractTests`) with one subclass per backend and per
+role model: multi-label frames and multi-class stance for each classifier, marked passages
+for the role models. Backends that load the sentence encoder or fine-tune it carry the
+``slow`` marker; each model is fitted once per session and shared between tests. The data
+set is ``fixtures/tiny_news.json`` (invented sentences).
 """
 
 from __future__ import annotations
@@ -11,22 +13,11 @@ import json
 import subprocess
 import sys
 import warnings
-from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
-from conftest_classifiers import (
-    FRAME_CUES,
-    FRAME_PROTOTYPES,
-    FRAMES,
-    STANCE,
-    STANCE_CUES,
-    STANCE_PROTOTYPES,
-    frame_data,
-    frame_matrix,
-    stance_data,
-)
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -37,86 +28,105 @@ from stance.classifiers import (
     TfidfClassifier,
     load_model,
     make_classifier,
+    provenance_record,
 )
+from stance.classifiers.tfidf import TfidfFallbackWarning
+from stance.models import load_model_folder, read_config
+from stance.narrative.role_model import ROLE_MODELS, ActorRoleClassifier
+from stance.narrative.roles import RoleCueBaseline
 
 ROOT = Path(__file__).resolve().parent.parent
-SLOW_BACKENDS = {"embedding", "zeroshot", "conditioned", "setfit", "transformer"}
-
-#: Contract cases: (id, registry name, constructor parameters per task kind).
-CASES = [
-    ("lexicon", "lexicon", {"frames": {"cues": FRAME_CUES}, "stance": {"cues": STANCE_CUES}}),
-    ("lexicon-learned", "lexicon", {"frames": {}, "stance": {}}),
-    ("tfidf", "tfidf", {"frames": {}, "stance": {}}),
-    ("embedding", "embedding", {"frames": {}, "stance": {}}),
-    (
-        "zeroshot",
-        "zeroshot",
-        {"frames": {"prototypes": FRAME_PROTOTYPES}, "stance": {"prototypes": STANCE_PROTOTYPES}},
-    ),
-    ("conditioned", "conditioned", {"frames": {"C": 1.0}, "stance": {"target": "stance:x", "targets": ["stance:x"]}}),
-    ("setfit", "setfit", {kind: {"num_iterations": 1, "max_steps": 3} for kind in ("frames", "stance")}),
-    ("transformer", "transformer", {kind: {"max_steps": 3} for kind in ("frames", "stance")}),
-    ("transformer-lora", "transformer", {kind: {"max_steps": 3, "lora": True} for kind in ("frames", "stance")}),
-]
+#: The tiny invented data set of these tests (texts, frames, stance, cues, prototypes).
+TINY = json.loads((Path(__file__).parent / "fixtures" / "tiny_news.json").read_text(encoding="utf-8"))
+FRAMES: list[str] = TINY["frames"]
+STANCE: list[str] = TINY["stance"]
+FRAME_CUES, STANCE_CUES = TINY["frame_cues"], TINY["stance_cues"]
+FRAME_PROTOTYPES, STANCE_PROTOTYPES = TINY["frame_prototypes"], TINY["stance_prototypes"]
 
 
-def _param(case: tuple, kind: str):
-    cid, name, _ = case
-    marks = [pytest.mark.slow] if name in SLOW_BACKENDS else []
-    return pytest.param(case, kind, id=f"{cid}-{kind}", marks=marks)
+def frame_data() -> tuple[list[str], list[list[str]]]:
+    """Texts and their frame-name lists."""
+    return list(TINY["texts"]), [list(row) for row in TINY["frame_labels"]]
 
 
-CONTRACT = [_param(case, kind) for case in CASES for kind in ("frames", "stance")]
+def frame_matrix() -> tuple[list[str], np.ndarray]:
+    """Texts and an indicator matrix aligned with FRAMES."""
+    texts, y = frame_data()
+    return texts, np.array([[int(f in row) for f in FRAMES] for row in y])
+
+
+def stance_data() -> tuple[list[str], np.ndarray]:
+    """Texts with a stance class each: blame AGAINST, cooperation FAVOR, the rest NONE."""
+    texts, y = frame_data()
+    out = ["AGAINST" if "blame" in row else "FAVOR" if "cooperation" in row else "NONE" for row in y]
+    return texts, np.array(out, dtype=object)
+
+
+def role_data() -> tuple[list[str], np.ndarray, list[str]]:
+    """The codebook's synthetic role examples (marked passages) and the role names."""
+    from stance.codebook import Codebook
+
+    cb = Codebook.load(ROOT / "codebook" / "codebook.yaml")
+    examples = cb.examples("roles")
+    return [t for t, _, _ in examples], np.array([lab for _, lab, _ in examples], dtype=object), cb.role_names
 
 
 def _data(kind: str):
     if kind == "frames":
         texts, y = frame_data()
         return texts, y, FRAMES, True
+    if kind == "roles":
+        texts, y, labels = role_data()
+        return texts, y, labels, False
     texts, y = stance_data()
     return texts, y, STANCE, False
 
 
-def _build(case: tuple, kind: str, **extra):
-    _, name, params = case
-    _, _, labels, multilabel = _data(kind)
-    return REGISTRY[name](labels=labels, multilabel=multilabel, **params[kind], **extra)
+_FITTED: dict[tuple[str, str], object] = {}
 
 
-# tuples holding dicts are not hashable: key the cache by case id instead
-_CASE_BY_ID = {c[0]: c for c in CASES}
-
-
-@cache
-def _fitted_by_id(cid: str, kind: str):
-    case = _CASE_BY_ID[cid]
-    texts, y, _, _ = _data(kind)
-    return _build(case, kind).fit(texts, y)
-
-
-def fitted(case: tuple, kind: str):
-    """The model of ``case`` fitted on the tiny data set, once per session."""
-    return _fitted_by_id(case[0], kind)
-
-
-def test_registry_is_covered():
-    assert set(REGISTRY) == {name for _, name, _ in CASES}
-    assert list(REGISTRY) == ["lexicon", "tfidf", "embedding", "zeroshot", "conditioned", "setfit", "transformer"]
+def pytest_generate_tests(metafunc):
+    """Each contract class runs for the task kinds it declares."""
+    if "kind" in metafunc.fixturenames and metafunc.cls is not None:
+        metafunc.parametrize("kind", metafunc.cls.kinds)
 
 
 # ----------------------------------------------------------------------------------- contract
-@pytest.mark.parametrize(("case", "kind"), CONTRACT)
-class TestContract:
-    """The estimator contract every backend must meet."""
+class ContractTests:
+    """The estimator contract every model meets (the small-text shared-mixin pattern).
 
-    def test_fit_predict_proba(self, case, kind):
+    One subclass per backend (and per role model) sets ``model`` (a class) and ``params``
+    (constructor parameters per task kind); the tests below run for each of its ``kinds``.
+    """
+
+    model: ClassVar[type]
+    params: ClassVar[dict] = {}
+    kinds: ClassVar[tuple[str, ...]] = ("frames", "stance")
+
+    def build(self, kind: str, **extra):
+        _, _, labels, multilabel = _data(kind)
+        kw = {"labels": labels} if kind != "roles" else {}
+        if multilabel:
+            kw["multilabel"] = True
+        return self.model(**kw, **self.params.get(kind, {}), **extra)
+
+    def fitted(self, kind: str):
+        """The model fitted on the tiny data set, once per session."""
+        key = (type(self).__name__, kind)
+        if key not in _FITTED:
+            texts, y, _, _ = _data(kind)
+            _FITTED[key] = self.build(kind).fit(texts, y)
+        return _FITTED[key]
+
+    def test_fit_predict_proba(self, kind):
         texts, _, labels, multilabel = _data(kind)
-        clf = fitted(case, kind)
+        clf = self.fitted(kind)
         assert list(clf.classes_) == labels  # codebook order, including labels absent from y
         P = clf.predict_proba(texts)
         assert P.shape == (len(texts), len(labels))
         assert np.isfinite(P).all() and (P >= 0).all() and (P <= 1).all()
         pred = clf.predict(texts)
+        np.testing.assert_array_equal(pred, clf.decide(P))  # predict is the one decision rule
         if multilabel:
             assert pred.shape == (len(texts), len(labels))
             assert set(np.unique(pred)) <= {0, 1}
@@ -128,98 +138,167 @@ class TestContract:
             assert set(pred) <= set(labels)
             np.testing.assert_array_equal(pred, np.array(labels, dtype=object)[P.argmax(axis=1)])
 
-    def test_label_never_in_y_keeps_its_column(self, case, kind):
-        clf = fitted(case, kind)
+    def test_label_never_in_y_keeps_its_column(self, kind):
+        clf = self.fitted(kind)
         if kind == "frames":
             assert "sovereignty" in list(clf.classes_)
-        else:  # refit without any NONE example: the NONE column stays, in codebook order
-            texts, y, labels, _ = _data(kind)
-            keep = np.asarray(y) != "NONE"
-            if case[1] in SLOW_BACKENDS - {"embedding", "zeroshot"}:
-                pytest.skip("covered by the frames case for fine-tuned backends")
-            sub = _build(case, kind).fit([t for t, k in zip(texts, keep, strict=True) if k], np.asarray(y)[keep])
-            assert list(sub.classes_) == labels
-            assert sub.predict_proba(texts[:3]).shape == (3, len(labels))
+            return
+        texts, y, labels, _ = _data(kind)
+        if getattr(self.model, "backend", "") in ("setfit", "transformer"):
+            pytest.skip("covered by the frames case for fine-tuned backends")
+        drop = "NONE" if kind == "stance" else labels[-1]
+        keep = np.asarray(y) != drop  # refit without one class: its column stays, in codebook order
+        sub = self.build(kind).fit([t for t, k in zip(texts, keep, strict=True) if k], np.asarray(y)[keep])
+        assert list(sub.classes_) == labels
+        assert sub.predict_proba(texts[:3]).shape == (3, len(labels))
 
-    def test_clone_and_get_params(self, case, kind):
-        clf = fitted(case, kind)
+    def test_clone_and_get_params(self, kind):
+        clf = self.fitted(kind)
         params = clf.get_params()
         twin = clone(clf)
         assert not hasattr(twin, "classes_")
-        assert twin.get_params().keys() == params.keys()
-        for key, value in params.items():
-            assert twin.get_params()[key] == value
-        twin.set_params(random_state=7)
-        assert twin.random_state == 7
-        assert clf.random_state == params["random_state"]
+        assert twin.get_params() == params
+        twin.set_params(**params)  # get_params and set_params round-trip
+        assert twin.get_params() == params
         with pytest.raises(NotFittedError):
             twin.predict_proba(["text"])
 
-    def test_save_load_round_trip(self, case, kind, tmp_path):
+    def test_every_parameter_is_declared_and_checked(self, kind):
+        texts, y, _, _ = _data(kind)
+        clf = self.build(kind)
+        assert set(clf.get_params()) == set(type(clf)._parameter_constraints)
+        for name in clf.get_params():
+            bad = clone(clf).set_params(**{name: object()})
+            with pytest.raises(ValueError, match=rf"parameter '{name}' must be"):
+                bad.fit(texts, y)
+
+    def test_save_load_round_trip(self, kind, tmp_path):
         texts, _, labels, _ = _data(kind)
-        clf = fitted(case, kind)
-        clf.set_provenance(metrics={"macro_f1": 0.5})
-        folder = clf.save(tmp_path / "model")
+        clf = self.fitted(kind)
+        folder = clf.save(tmp_path / "model", provenance={"metrics": {"macro_f1": 0.5}})
         files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
         assert {"config.json", "MODEL_CARD.md"} <= files
+        assert any(f.endswith(".safetensors") for f in files)
         assert not any(f.endswith((".pkl", ".pickle", ".joblib", ".bin", ".pt")) for f in files)
-        config = json.loads((folder / "config.json").read_text())
+        config = read_config(folder)
         assert config["labels"] == labels
         assert config["class"] == type(clf).__name__
-        assert config["metrics"] == {"macro_f1": 0.5}
-        assert config["training_data_hash"] == clf.training_data_hash_
+        assert config["metrics"] == {"macro_f1": 0.5}  # provenance lives in the saved config
         assert "scikit-learn" in config["versions"]
         card = (folder / "MODEL_CARD.md").read_text()
         assert "Intended use" in card and "Limitations" in card and "macro_f1" in card
-        loaded = load_model(folder, codebook=False)
+        loaded = load_model_folder(folder, **({} if kind == "roles" else {"codebook": False}))
         assert type(loaded) is type(clf)
         assert list(loaded.classes_) == labels
         np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
         np.testing.assert_array_equal(loaded.predict(texts), clf.predict(texts))
         assert loaded.get_params() == clf.get_params()
-        assert type(clf).load(folder, codebook=False).provenance["metrics"] == {"macro_f1": 0.5}
+        assert not hasattr(loaded, "_provenance")
 
-    def test_empty_input(self, case, kind):
-        clf = fitted(case, kind)
+    def test_empty_input(self, kind):
+        clf = self.fitted(kind)
         k = len(clf.classes_)
         assert clf.predict_proba([]).shape == (0, k)
         expected = (0, k) if kind == "frames" else (0,)
         assert clf.predict(np.array([], dtype=object)).shape == expected
 
-
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-class TestInputErrors:
-    """Input errors are raised before any model is loaded, so they run for every backend."""
-
-    def test_single_string_is_rejected(self, case):
-        clf = _build(case, "stance")
+    def test_single_string_is_rejected(self, kind):
+        _, y, _, _ = _data(kind)
         with pytest.raises(ValueError, match="single string"):
-            clf.fit("one text", ["FAVOR"])
+            self.build(kind).fit("one text", y[:1])
         with pytest.raises(ValueError, match="wrap it in a list"):
-            clf.predict("one text")
+            self.fitted(kind).predict("one text")
 
-    def test_unseen_labels_in_y_are_named(self, case):
-        texts, y, _, _ = _data("stance")
+    def test_mismatched_lengths_and_non_text(self, kind):
+        texts, y, _, _ = _data(kind)
+        with pytest.raises(ValueError, match=r"X has \d+ (texts|examples) but y has \d+ label"):
+            self.build(kind).fit(texts, y[:-1])
+        with pytest.raises(ValueError, match=r"X\[1\] is int"):
+            self.build(kind).fit(["a", 3], y[:2])
+
+    def test_unseen_labels_in_y_are_named(self, kind):
+        texts, y, _, multilabel = _data(kind)
+        if multilabel:
+            fy = [list(r) for r in y]
+            fy[3] = ["cooperation", "blame_game"]
+            with pytest.raises(ValueError, match="blame_game"):
+                self.build(kind).fit(texts, fy)
+            return
         bad = np.asarray(y).copy()
         bad[0], bad[1] = "NEUTRAL", "SUPPORT"
         with pytest.raises(ValueError, match=r"NEUTRAL.*SUPPORT"):
-            _build(case, "stance").fit(texts, bad)
-        ftexts, fy, _, _ = _data("frames")
-        fy = [list(r) for r in fy]
-        fy[3] = ["cooperation", "blame_game"]
-        with pytest.raises(ValueError, match="blame_game"):
-            _build(case, "frames").fit(ftexts, fy)
+            self.build(kind).fit(texts, bad)
 
-    def test_mismatched_lengths_and_non_text(self, case):
-        texts, y, _, _ = _data("stance")
-        with pytest.raises(ValueError, match="labels"):
-            _build(case, "stance").fit(texts, y[:-1])
-        with pytest.raises(ValueError, match=r"X\[1\] is int"):
-            _build(case, "stance").fit(["a", 3], ["FAVOR", "NONE"])
-
-    def test_unfitted_predict(self, case):
+    def test_unfitted_predict(self, kind):
         with pytest.raises(NotFittedError):
-            _build(case, "stance").predict_proba(["text"])
+            self.build(kind).predict_proba(["text"])
+
+
+class TestLexicon(ContractTests):
+    model = LexiconClassifier
+    params: ClassVar[dict] = {"frames": {"cues": FRAME_CUES}, "stance": {"cues": STANCE_CUES}}
+
+
+class TestLexiconLearned(ContractTests):
+    model = LexiconClassifier
+
+
+class TestTfidf(ContractTests):
+    model = TfidfClassifier
+
+
+@pytest.mark.slow
+class TestEmbedding(ContractTests):
+    model = REGISTRY["embedding"]
+
+
+@pytest.mark.slow
+class TestZeroShot(ContractTests):
+    model = REGISTRY["zeroshot"]
+    params: ClassVar[dict] = {"frames": {"prototypes": FRAME_PROTOTYPES}, "stance": {"prototypes": STANCE_PROTOTYPES}}
+
+
+@pytest.mark.slow
+class TestConditioned(ContractTests):
+    model = REGISTRY["conditioned"]
+    params: ClassVar[dict] = {"frames": {"C": 1.0}, "stance": {"target": "stance:x", "targets": ["stance:x"]}}
+
+
+@pytest.mark.slow
+class TestSetFit(ContractTests):
+    model = REGISTRY["setfit"]
+    params: ClassVar[dict] = {kind: {"num_iterations": 1, "max_steps": 3} for kind in ("frames", "stance")}
+
+
+@pytest.mark.slow
+class TestTransformer(ContractTests):
+    model = REGISTRY["transformer"]
+    params: ClassVar[dict] = {kind: {"max_steps": 3} for kind in ("frames", "stance")}
+
+
+@pytest.mark.slow
+class TestTransformerLora(ContractTests):
+    model = REGISTRY["transformer"]
+    params: ClassVar[dict] = {kind: {"max_steps": 3, "lora": True} for kind in ("frames", "stance")}
+
+
+class TestRoleCues(ContractTests):
+    model = RoleCueBaseline
+    kinds = ("roles",)
+
+
+class TestRoleLogistic(ContractTests):
+    model = ActorRoleClassifier
+    kinds = ("roles",)
+
+
+CONTRACT_CLASSES = [c for c in list(globals().values()) if isinstance(c, type) and issubclass(c, ContractTests)]
+
+
+def test_registry_is_covered():
+    covered = {c.model for c in CONTRACT_CLASSES if c is not ContractTests}
+    assert set(REGISTRY.values()) | set(ROLE_MODELS.values()) == covered
+    assert list(REGISTRY) == ["lexicon", "tfidf", "embedding", "zeroshot", "conditioned", "setfit", "transformer"]
 
 
 # ------------------------------------------------------------------------------- fast specifics
@@ -285,18 +364,21 @@ def test_thresholds_are_tuned_on_training_folds_only():
 
 
 def test_lexicon_cues_and_none_fallback():
-    clf = LexiconClassifier(cues=STANCE_CUES, labels=STANCE).fit(["x"])  # no labels needed
+    clf = LexiconClassifier(cues=STANCE_CUES, labels=STANCE).fit_from_params()  # no data needed
     pred = clf.predict(["The two agencies cooperate closely.", "Rain is expected.", "They blamed others."])
     assert list(pred) == ["FAVOR", "NONE", "AGAINST"]
     mixed = clf.predict(["They cooperate, but blame each other."])
     assert list(mixed) == ["NONE"]  # a tie between FAVOR and AGAINST is mixed
     assert clf.matches(["Joint patrols will cooperate."]) == [{"FAVOR": ["cooperat", "joint"]}]
-    frames = LexiconClassifier(cues=FRAME_CUES, labels=FRAMES, multilabel=True).fit(["x"])
+    frames = LexiconClassifier(cues=FRAME_CUES, labels=FRAMES, multilabel=True).fit_from_params()
     assert frames.predict(["Overdose deaths rose; officials blamed suppliers."]).tolist() == [[0, 1, 0, 1]]
     with pytest.raises(ValueError, match="not in labels"):
-        LexiconClassifier(cues={"bogus": ["x"]}, labels=STANCE).fit(["x"])
+        LexiconClassifier(cues={"bogus": ["x"]}, labels=STANCE).fit_from_params()
     with pytest.raises(ValueError, match="needs labels"):
-        LexiconClassifier(cues=STANCE_CUES).fit(["x"])
+        LexiconClassifier(cues=STANCE_CUES).fit_from_params()
+    with pytest.raises(ValueError, match="needs training data"):
+        TfidfClassifier(labels=STANCE).fit_from_params()
+    assert clf.n_train_ == 0 and clf.training_data_hash_ is None
 
 
 def test_make_classifier_for_every_codebook_task(codebook):
@@ -306,9 +388,7 @@ def test_make_classifier_for_every_codebook_task(codebook):
             clf = make_classifier(name, task, codebook)
             assert clf.labels == codebook.task_labels(task)
             assert clf.multilabel == codebook.is_multilabel(task)
-            assert clf.provenance["codebook_hash"] == codebook.hash
-            assert clf.provenance["task"] == task
-            assert clone(clf).provenance["codebook_hash"] == codebook.hash
+            assert clone(clf).get_params() == clf.get_params()
         lex = make_classifier("lexicon", task, codebook)
         assert set(lex.cues) <= set(codebook.task_labels(task))
     zs = make_classifier("zeroshot", "frames", codebook)
@@ -319,11 +399,11 @@ def test_make_classifier_for_every_codebook_task(codebook):
 
 
 def test_lexicon_from_codebook_predicts_with_codebook_cues(codebook):
-    clf = make_classifier("lexicon", "frames", codebook).fit(["placeholder"])
+    clf = make_classifier("lexicon", "frames", codebook).fit_from_params()
     examples = [lab.positive_examples[0] for lab in codebook.frames]
     P = clf.predict_proba(examples)
     assert P.shape == (len(examples), len(codebook.frames))
-    stance = make_classifier("lexicon", "stance:us_government", codebook).fit(["x"])
+    stance = make_classifier("lexicon", "stance:us_government", codebook).fit_from_params()
     assert stance.predict(["The weather was mild."]).tolist() == ["NONE"]
 
 
@@ -342,7 +422,7 @@ def test_loading_under_a_changed_codebook_names_the_changed_labels(codebook, tmp
     labels = codebook.frame_names
     names = [[n for n in row if n in labels] for row in names]
     clf = make_classifier("tfidf", "frames", codebook).fit(texts, names)
-    folder = clf.save(tmp_path / "m")
+    folder = clf.save(tmp_path / "m", provenance=provenance_record(codebook=codebook, task="frames"))
     config = json.loads((folder / "config.json").read_text())
     assert config["codebook_hash"] == codebook.hash
     assert set(config["label_hashes"]) == set(labels)
@@ -400,8 +480,7 @@ def test_zeroshot_needs_no_labels():
 
 @pytest.mark.slow
 def test_lora_adapter_config_holds_no_absolute_base_path(tmp_path):
-    case = _CASE_BY_ID["transformer-lora"]
-    clf = fitted(case, "stance")
+    clf = TestTransformerLora().fitted("stance")
     folder = clf.save(tmp_path / "lora")
     cfg = json.loads((folder / "adapter" / "adapter_config.json").read_text())
     assert cfg["base_model_name_or_path"] == clf.encoder_
@@ -412,7 +491,7 @@ def test_lora_adapter_config_holds_no_absolute_base_path(tmp_path):
 
 @pytest.mark.slow
 def test_encoder_hash_is_recorded_and_checked(tmp_path):
-    clf = fitted(_CASE_BY_ID["embedding"], "stance")
+    clf = TestEmbedding().fitted("stance")
     from stance.encoders import PACKAGED_MODELS
 
     assert clf.encoder_hash_ == PACKAGED_MODELS["all-MiniLM-L6-v2"][1]
@@ -422,3 +501,22 @@ def test_encoder_hash_is_recorded_and_checked(tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="retrain"):
         load_model(folder, codebook=False).predict(["text"])
+
+
+def test_tfidf_says_when_it_falls_back_to_characters():
+    texts, y = ["!!!", "???", "...", "!?!"], ["FAVOR", "AGAINST", "FAVOR", "AGAINST"]
+    with pytest.warns(TfidfFallbackWarning, match="character unigrams"):
+        clf = TfidfClassifier(labels=["FAVOR", "AGAINST"], calibration=None).fit(texts, y)
+    assert clf.vectorizer_.analyzer == "char"
+    with pytest.raises(ValueError, match="vocabulary"):
+        TfidfClassifier(labels=["FAVOR", "AGAINST"], calibration=None, fallback_analyzer=None).fit(texts, y)
+
+
+def test_parameter_errors_name_the_parameter():
+    texts, y = stance_data()
+    with pytest.raises(ValueError, match=r"TfidfClassifier: parameter 'C' must be a float in \(0, inf\), got -1"):
+        TfidfClassifier(C=-1).fit(texts, y)
+    with pytest.raises(ValueError, match=r"parameter 'threshold' must be one of 'auto' or a float in \(0, 1\)"):
+        TfidfClassifier(threshold=1.5).fit(texts, y)
+    with pytest.raises(ValueError, match="parameter 'multilabel'"):
+        RoleCueBaseline(multilabel=True).fit(["[[China]] helped."], ["protagonist"])

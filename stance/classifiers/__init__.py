@@ -34,7 +34,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stance.classifiers.base import CodebookChangedWarning, TextClassifier, check_codebook, check_texts
+from stance.classifiers.base import (
+    CodebookChangedWarning,
+    TextClassifier,
+    check_codebook,
+    check_texts,
+    provenance_record,
+)
 from stance.classifiers.conditioned import TargetConditionedClassifier
 from stance.classifiers.embedding import EmbeddingClassifier
 from stance.classifiers.lexicon import LexiconClassifier
@@ -59,6 +65,7 @@ __all__ = [
     "check_texts",
     "load_model",
     "make_classifier",
+    "provenance_record",
 ]
 
 #: Backend name -> classifier class, cheapest first.
@@ -94,8 +101,9 @@ def make_classifier(name: str, task: str = "frames", codebook: Any = None, **par
     Returns
     -------
     TextClassifier
-        With ``labels`` in codebook order, ``multilabel`` set for the task, and the
-        codebook's hash and label hashes recorded as provenance.
+        With ``labels`` in codebook order and ``multilabel`` set for the task. Where it
+        comes from (codebook hashes, task, metrics) is recorded when it is saved (see
+        :func:`provenance_record`), not on the estimator.
 
     Raises
     ------
@@ -111,7 +119,7 @@ def make_classifier(name: str, task: str = "frames", codebook: Any = None, **par
 
         codebook = Codebook.load()
     clf = REGISTRY[name].from_codebook(codebook, task, **params)
-    return clf.set_provenance(codebook=codebook, task=task)
+    return clf
 
 
 def load_model(path: str | Path, codebook: Any = None) -> TextClassifier:

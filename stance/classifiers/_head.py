@@ -10,16 +10,26 @@ import warnings
 
 import numpy as np
 
-__all__ = ["C_GRID", "Calibrator", "LinearHead", "brier", "choose_C", "inner_splits", "tune_thresholds"]
+__all__ = [
+    "C_GRID",
+    "Calibrator",
+    "LinearHead",
+    "brier",
+    "choose_C",
+    "inner_splits",
+    "sigmoid",
+    "softmax",
+    "tune_thresholds",
+]
 
 _EPS = 1e-6
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -120,9 +130,9 @@ class LinearHead:
         """Probabilities of shape (n_samples, n_classes)."""
         z = self.decision(X)
         if self.multilabel:
-            return _sigmoid(z)
+            return sigmoid(z)
         z[:, ~self.active] = -np.inf
-        return _softmax(z)
+        return softmax(z)
 
     def arrays(self, prefix: str = "head") -> dict[str, np.ndarray]:
         """Fitted state as named arrays."""
@@ -160,7 +170,7 @@ def platt(x: np.ndarray, t: np.ndarray, iterations: int = 100) -> tuple[float, f
     target = np.where(t > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
     a, b = 1.0, float(np.log((n_pos + 1) / (n_neg + 1)))
     for _ in range(iterations):
-        p = _sigmoid(a * x + b)
+        p = sigmoid(a * x + b)
         w = p * (1 - p) + 1e-12
         grad = np.array([((p - target) * x).sum(), (p - target).sum()])
         hess = np.array([[(w * x * x).sum() + 1e-6, (w * x).sum()], [(w * x).sum(), w.sum() + 1e-6]])
@@ -223,7 +233,7 @@ class Calibrator:
         out = P.astype(np.float64, copy=True)
         for j, (a, b) in self.params.items():
             if self.method == "sigmoid":
-                out[:, j] = _sigmoid(a[0] * _logit(P[:, j]) + b[0])
+                out[:, j] = sigmoid(a[0] * _logit(P[:, j]) + b[0])
             else:
                 out[:, j] = np.interp(P[:, j], a, b)
         if not self.multilabel:

@@ -29,22 +29,30 @@ import inspect
 import json
 import platform
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from safetensors.numpy import load_file, save_file
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 
+from stance._lazy import require
 from stance.classifiers._head import Calibrator, choose_calibration, inner_splits, tune_thresholds
+from stance.classifiers._validation import Interval, Options, validate_params
+from stance.classifiers.card import model_card
+from stance.codebook import Codebook
 from stance.errors import StanceInputError
+from stance.paths import CONFIG_FILE, MODEL_CARD
 
-__all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "training_data_hash"]
+__all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "provenance_record", "training_data_hash"]
 
 FORMAT = "stance-classifier"
 FORMAT_VERSION = 1
 _CODEBOOK_KEYS = ("task", "codebook_hash", "codebook_version", "codebook_name", "label_hashes", "intended_use")
+ARRAYS_FILE = "arrays.safetensors"
 _VERSION_PACKAGES = ("numpy", "scikit-learn", "safetensors", "torch", "transformers", "peft")
 
 
@@ -97,6 +105,60 @@ def training_data_hash(texts: Sequence[str], Y: np.ndarray | None, classes: Sequ
     if Y is not None:
         digest.update(np.ascontiguousarray(np.asarray(Y, dtype=np.int64)).tobytes())
     return digest.hexdigest()
+
+
+def provenance_record(
+    codebook: Any = None,
+    task: str | None = None,
+    training_data_hash: str | None = None,
+    metrics: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Where a model comes from, as :meth:`TextClassifier.save` records it in ``config.json``.
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        Its hash, version, name, intended use (for the model card) and (with ``task``) the
+        hash of each label of the task, so loading under a changed codebook can name the
+        labels that changed.
+    task : str, optional
+        Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
+    training_data_hash : str, optional
+        Replaces the hash ``fit`` computes from the training texts and targets (e.g. with a
+        hash of the label-store records).
+    metrics : mapping, optional
+        Evaluation results (JSON-able), e.g. ``{"macro_f1": 0.61, "cv": "leave-one-document-out"}``.
+    **extra
+        Other JSON-able fields (``selection``, ``finetune``, ``random_state``, ...).
+
+    Returns
+    -------
+    dict
+    """
+    prov: dict[str, Any] = {}
+    if task is not None:
+        prov["task"] = task
+    if codebook is not None:
+        prov["codebook_hash"] = codebook.hash
+        prov["codebook_version"] = codebook.version
+        prov["codebook_name"] = getattr(codebook, "name", "")
+        if getattr(codebook, "intended_use", ""):
+            prov["intended_use"] = codebook.intended_use
+        if task is not None:
+            prov["label_hashes"] = {lab.name: lab.hash for lab in codebook.labels(task)}
+    if training_data_hash is not None:
+        prov["training_data_hash"] = training_data_hash
+    if metrics is not None:
+        prov["metrics"] = _jsonable(dict(metrics))
+    prov.update(_jsonable(extra))
+    return prov
+
+
+def _subclasses(cls: type) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
 
 
 def _take(F: Any, idx: np.ndarray) -> Any:
@@ -179,6 +241,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     requires_labels: ClassVar[bool] = True
     #: Optional packages this backend needs, as ``(module, extra)`` pairs.
     needs: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: Allowed values of the shared parameters; backends add their own (checked in ``fit``).
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "labels": [None, "sequence"],
+        "multilabel": ["boolean"],
+        "calibration": [None, Options({"sigmoid", "isotonic", "auto"})],
+        "threshold": [Options({"auto"}), Interval(float, 0, 1, closed="neither")],
+        "cv": [Interval(int, 1, None, closed="left"), Interval(float, 0, 1, closed="neither")],
+        "random_state": [None, Interval(int, 0, None, closed="left")],
+    }
 
     @classmethod
     def from_codebook(cls, codebook: Any, task: str, **params: Any) -> TextClassifier:
@@ -218,77 +289,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
-        tags.classifier_tags.multi_label = bool(getattr(self, "multilabel", False))
-        tags.target_tags.multi_output = bool(getattr(self, "multilabel", False))
+        tags.classifier_tags.multi_label = bool(self.multilabel)
+        tags.target_tags.multi_output = bool(self.multilabel)
         tags.requires_fit = True
         return tags
-
-    def __sklearn_clone__(self):
-        new = super().__sklearn_clone__()
-        prov = getattr(self, "_provenance", {})
-        new._provenance = {k: prov[k] for k in _CODEBOOK_KEYS if k in prov}
-        return new
-
-    # ------------------------------------------------------------- provenance
-    def set_provenance(
-        self,
-        codebook: Any = None,
-        task: str | None = None,
-        training_data_hash: str | None = None,
-        metrics: dict[str, Any] | None = None,
-        **extra: Any,
-    ) -> TextClassifier:
-        """Record where the model comes from; saved in ``config.json`` and the model card.
-
-        Codebook information survives :func:`sklearn.base.clone`; the training-data hash
-        and metrics describe one fitted model and do not.
-
-        Parameters
-        ----------
-        codebook : Codebook, optional
-            Stores its hash, version, name, intended use (for the model card) and (with ``task``)
-            the hash of each label, so loading under a changed codebook can name the labels that changed.
-        task : str, optional
-            Codebook task, e.g. ``"frames"`` or ``"stance:us_government"``.
-        training_data_hash : str, optional
-            Overrides the hash ``fit`` computes from the training texts and targets (e.g.
-            with a hash of the label-store records).
-        metrics : dict, optional
-            Evaluation results (JSON-able), e.g. ``{"macro_f1": 0.61, "cv": "leave-one-document-out"}``.
-        **extra
-            Other JSON-able fields, e.g. ``codebook_hash=...`` without a Codebook object.
-
-        Returns
-        -------
-        self
-        """
-        prov = dict(getattr(self, "_provenance", {}))
-        if task is not None:
-            prov["task"] = task
-        if codebook is not None:
-            prov["codebook_hash"] = codebook.hash
-            prov["codebook_version"] = codebook.version
-            prov["codebook_name"] = getattr(codebook, "name", "")
-            if getattr(codebook, "intended_use", ""):
-                prov["intended_use"] = codebook.intended_use
-            task = prov.get("task")
-            if task is not None:
-                prov["label_hashes"] = {lab.name: lab.hash for lab in codebook.labels(task)}
-        if training_data_hash is not None:
-            prov["training_data_hash"] = training_data_hash
-        if metrics is not None:
-            prov["metrics"] = _jsonable(dict(metrics))
-        prov.update(_jsonable(extra))
-        self._provenance = prov
-        return self
-
-    @property
-    def provenance(self) -> dict[str, Any]:
-        """Task, codebook hashes, training-data hash and metrics recorded for this model."""
-        prov = dict(getattr(self, "_provenance", {}))
-        if "training_data_hash" not in prov and getattr(self, "training_data_hash_", None):
-            prov["training_data_hash"] = self.training_data_hash_
-        return prov
 
     # --------------------------------------------------------------- targets
     def _check_labels(self) -> list[str] | None:
@@ -457,25 +461,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _check_params(self) -> None:
+        """Validate the parameters (``_parameter_constraints``), then check the optional packages."""
+        validate_params(self)
         for mod, extra in self.needs:
-            from stance._lazy import require
-
             require(mod, extra=extra)
-        cal = getattr(self, "calibration", None)
-        if cal not in (None, "sigmoid", "isotonic", "auto"):
-            raise ValueError(f"calibration must be None, 'sigmoid', 'isotonic' or 'auto', got {cal!r}")
-        thr = getattr(self, "threshold", 0.5)
-        if thr != "auto" and not (isinstance(thr, int | float) and 0.0 < float(thr) < 1.0):
-            raise ValueError(f"threshold must be 'auto' or a number between 0 and 1, got {thr!r}")
 
     def _oof_proba(self, F: Any, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Raw probabilities of the inner splits' held-out samples and their positions, or None if too few samples."""
-        from sklearn.base import clone
-
-        seed = int(getattr(self, "random_state", 0) or 0)
-        splits = inner_splits(
-            Y, self.multilabel, getattr(self, "cv", 3), seed, groups=getattr(self, "_inner_groups", None)
-        )
+        seed = int(self.random_state or 0)
+        splits = inner_splits(Y, self.multilabel, self.cv, seed, groups=getattr(self, "_inner_groups", None))
         if not splits:
             return None
         held = np.sort(np.concatenate([te for _, te in splits]))
@@ -490,11 +484,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_decision(self, F: Any, Y: np.ndarray | None) -> None:
         k = len(self.classes_)
-        threshold = getattr(self, "threshold", 0.5)
-        method = getattr(self, "calibration", None)
+        threshold = self.threshold
+        method = self.calibration
         self.calibration_ = None
         self.calibration_scores_ = {}
-        self._calibrator = Calibrator(None, self.multilabel)
+        self.calibrator_ = Calibrator(None, self.multilabel)
         fixed = 0.5 if threshold == "auto" else float(threshold)
         self.thresholds_ = np.full(k, fixed) if self.multilabel else None
         tune = self.multilabel and threshold == "auto"
@@ -510,13 +504,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 P,
                 Y,
                 self.multilabel,
-                seed=int(getattr(self, "random_state", 0) or 0),
+                seed=int(self.random_state or 0),
                 groups=None if getattr(self, "_inner_groups", None) is None else self._inner_groups[held],
             )
         if method is not None:
-            self._calibrator = Calibrator(method, self.multilabel).fit(P, Y)
+            self.calibrator_ = Calibrator(method, self.multilabel).fit(P, Y)
             self.calibration_ = method
-            P = self._calibrator.transform(P)
+            P = self.calibrator_.transform(P)
         if tune:
             self.thresholds_ = tune_thresholds(P, Y)
 
@@ -532,7 +526,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if not texts:
             return np.zeros((0, len(self.classes_)), dtype=np.float64)
         P = np.asarray(self._raw_proba(self._featurize(texts)), dtype=np.float64)
-        return self._calibrator.transform(P)
+        return self.calibrator_.transform(P)
 
     def predict(self, X: Any) -> np.ndarray:
         """Multi-class: array of label names. Multi-label: indicator matrix (n, k) after ``thresholds_``."""
@@ -569,8 +563,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy (multi-class) or subset accuracy (multi-label) on ``X, y``."""
-        from sklearn.metrics import accuracy_score
-
         texts = check_texts(X)
         _, Y = self._targets(y, len(texts), list(self.classes_))
         pred = self.predict(texts)
@@ -597,10 +589,18 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             out[name] = value
         return out
 
-    def config(self) -> dict[str, Any]:
-        """The ``config.json`` content describing this fitted model (without state)."""
+    def config(self, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``config.json`` content describing this fitted model (without state).
+
+        Parameters
+        ----------
+        provenance : mapping, optional
+            Where the model comes from (see :func:`provenance_record`): task, codebook
+            hashes, training-data hash, metrics and any other JSON-able fields. Without a
+            ``training_data_hash`` the one ``fit`` computed is recorded.
+        """
         check_is_fitted(self, "classes_")
-        prov = self.provenance
+        prov = dict(provenance or {})
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -615,8 +615,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             "codebook_name": prov.get("codebook_name"),
             "label_hashes": prov.get("label_hashes"),
             "intended_use": prov.get("intended_use"),
-            "training_data_hash": prov.get("training_data_hash"),
-            "n_train": int(getattr(self, "n_train_", 0)),
+            "training_data_hash": prov.get("training_data_hash") or self.training_data_hash_,
+            "n_train": int(self.n_train_),
             "metrics": prov.get("metrics"),
             "provenance_extra": {
                 k: v for k, v in prov.items() if k not in (*_CODEBOOK_KEYS, "training_data_hash", "metrics")
@@ -627,37 +627,52 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             "versions": library_versions(),
         }
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, provenance: Mapping[str, Any] | None = None) -> Path:
         """Write the fitted model to the folder ``path`` (created if needed).
 
         Files: ``config.json``, ``arrays.safetensors``, ``MODEL_CARD.md`` and, for neural
         backends, ``save_pretrained`` folders.
+
+        Parameters
+        ----------
+        path : str or Path
+        provenance : mapping, optional
+            Recorded in ``config.json`` and the model card (see :meth:`config`); the
+            estimator itself carries none.
 
         Returns
         -------
         Path
             The folder.
         """
-        from safetensors.numpy import save_file
-
-        from stance.classifiers.card import model_card
-
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        config = self.config()
+        config = self.config(provenance)
         state, arrays = self._get_state(path)
-        arrays = {**arrays, **self._calibrator.arrays()}
+        arrays = {**arrays, **self.calibrator_.arrays()}
         config["state"] = _jsonable(state)
         config["arrays"] = sorted(arrays)
         if arrays:
             save_file(
                 {k: np.ascontiguousarray(v) for k, v in arrays.items()},
-                str(path / "arrays.safetensors"),
+                str(path / ARRAYS_FILE),
                 metadata={"format": FORMAT},
             )
-        (path / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (path / "MODEL_CARD.md").write_text(model_card(config), encoding="utf-8")
+        (path / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (path / MODEL_CARD).write_text(model_card(config), encoding="utf-8")
         return path
+
+    @classmethod
+    def _saved_class(cls, name: str, path: Path) -> type[TextClassifier]:
+        """The subclass of ``cls`` named ``name`` in a saved configuration (a subclass lookup, not an import)."""
+        if name == cls.__name__:
+            return cls
+        known = {sub.__name__: sub for sub in _subclasses(TextClassifier)}
+        if name not in known:
+            raise ValueError(f"{path} holds an unknown classifier class {name!r}")
+        if not issubclass(known[name], cls):
+            raise TypeError(f"{path} holds a {name}, not a {cls.__name__}")
+        return known[name]
 
     @classmethod
     def load(cls, path: str | Path, codebook: Any = None) -> TextClassifier:
@@ -674,42 +689,27 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             the check.
         """
         path = Path(path)
-        config_path = path / "config.json"
+        config_path = path / CONFIG_FILE
         if not config_path.is_file():
-            raise FileNotFoundError(f"{path} is not a saved classifier (no config.json)")
+            raise FileNotFoundError(f"{path} is not a saved classifier (no {CONFIG_FILE})")
         config = json.loads(config_path.read_text(encoding="utf-8"))
         if config.get("format") != FORMAT:
             raise ValueError(f"{config_path} is not a stance classifier config (format={config.get('format')!r})")
         if config.get("format_version", 0) > FORMAT_VERSION:
             raise ValueError(f"{path} was saved by a newer stance (format {config['format_version']}); upgrade stance")
-        target = cls
-        if config["class"] != cls.__name__:
-            from stance.classifiers import CLASSES
-
-            if config["class"] not in CLASSES:
-                raise ValueError(f"{path} holds an unknown classifier class {config['class']!r}")
-            target = CLASSES[config["class"]]
-            if not issubclass(target, cls):
-                raise TypeError(f"{path} holds a {config['class']}, not a {cls.__name__}")
+        target = cls._saved_class(config["class"], path)
         clf = target(**target._params_from_json(config["params"]))
         for mod, extra in target.needs:
-            from stance._lazy import require
-
             require(mod, extra=extra)
         arrays = _load_arrays(path)
         clf.classes_ = np.array(config["labels"], dtype=object)
         clf.calibration_ = config.get("calibration")
         clf.calibration_scores_ = config.get("calibration_scores") or {}
-        clf._calibrator = Calibrator.from_arrays(clf.calibration_, bool(config["multilabel"]), arrays)
+        clf.calibrator_ = Calibrator.from_arrays(clf.calibration_, bool(config["multilabel"]), arrays)
         thr = config.get("thresholds")
         clf.thresholds_ = None if thr is None else np.asarray(thr, dtype=np.float64)
         clf.training_data_hash_ = config.get("training_data_hash")
         clf.n_train_ = int(config.get("n_train") or 0)
-        prov = {k: config[k] for k in _CODEBOOK_KEYS if config.get(k) is not None}
-        if config.get("metrics") is not None:
-            prov["metrics"] = config["metrics"]
-        prov.update(config.get("provenance_extra") or {})
-        clf._provenance = prov
         try:
             clf._set_state(config.get("state") or {}, arrays, path)
         except KeyError as exc:
@@ -726,7 +726,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a saved model folder (none when it has no ``arrays.safetensors``)."""
     from safetensors import SafetensorError
-    from safetensors.numpy import load_file
 
     file = path / "arrays.safetensors"
     if not file.is_file():
@@ -756,8 +755,6 @@ def check_codebook(config: dict, codebook: Any = None, path: Path | None = None)
         return []
     if codebook is None:
         try:
-            from stance.codebook import Codebook
-
             codebook = Codebook.load()
         except (OSError, ValueError):
             return []

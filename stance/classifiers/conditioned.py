@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from stance.classifiers._head import LinearHead
+from stance.classifiers._validation import validate_params
 from stance.classifiers.base import TextClassifier, check_texts
-from stance.classifiers.embedding import EncoderMixin, c_state, fit_head, set_c_state
+from stance.classifiers.embedding import EmbeddingClassifier, EncoderMixin, c_state, fit_head, set_c_state
 
 __all__ = ["TargetConditionedClassifier"]
 
@@ -55,6 +56,11 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
     needs = (("torch", "models"), ("transformers", "models"))
     #: The fold loop trains this model on the pairs of every target in ``targets``.
     pools_targets = True
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **EmbeddingClassifier._parameter_constraints,
+        "target": [None, str],
+        "targets": [None, "sequence"],
+    }
 
     def __init__(
         self,
@@ -122,6 +128,7 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
         -------
         self
         """
+        validate_params(self)  # before the targets are read
         n = len(check_texts(X))
         own = str(self.target) if self.target is not None else ""
         pair_targets = [own] * n if targets is None else [str(t) for t in targets]

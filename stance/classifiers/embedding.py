@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from stance.classifiers._head import LinearHead, choose_C
+from stance.classifiers._validation import Interval, Options
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["EmbeddingClassifier", "EncoderMixin"]
@@ -108,6 +111,14 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
 
     backend = "embedding"
     needs = (("torch", "models"), ("transformers", "models"))
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **TextClassifier._parameter_constraints,
+        "encoder": [None, str],
+        "C": [Interval(float, 0, None, closed="neither"), Options({"auto"})],
+        "class_weight": [None, Options({"balanced"}), dict],
+        "batch_size": [Interval(int, 1, None, closed="left")],
+        "cache": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -170,9 +181,7 @@ def fit_head(est, F, Y: np.ndarray) -> LinearHead:
             groups=getattr(est, "_inner_groups", None),
         )
         est.C_metric_ = "macro-F1"
-    else:
-        if not isinstance(est.C, int | float) or isinstance(est.C, bool) or est.C <= 0:
-            raise ValueError(f"C must be a positive number or 'auto', got {est.C!r}")
+    else:  # a positive number (checked in fit against _parameter_constraints)
         est.C_, est.C_scores_, est.C_metric_ = float(est.C), {}, ""
     return LinearHead.fit(
         F,

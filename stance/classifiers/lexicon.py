@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from stance.classifiers._validation import Interval
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["LexiconClassifier"]
@@ -60,6 +61,12 @@ class LexiconClassifier(TextClassifier):
 
     backend = "lexicon"
     requires_labels = False
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **TextClassifier._parameter_constraints,
+        "cues": [None, dict],
+        "none_label": [str],
+        "n_cues": [Interval(int, 1, None, closed="left")],
+    }
 
     def __init__(
         self,

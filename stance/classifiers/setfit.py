@@ -16,10 +16,12 @@ The loop is written on plain transformers + torch so that training needs neither
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
 from stance.classifiers._torch import FineTunedEncoderMixin
+from stance.classifiers._validation import Interval, Options
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["SetFitClassifier", "contrastive_pairs"]
@@ -108,6 +110,20 @@ class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
 
     backend = "setfit"
     needs = (("torch", "models"), ("transformers", "models"))
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **TextClassifier._parameter_constraints,
+        "encoder": [None, str],
+        "num_iterations": [Interval(int, 1, None, closed="left")],
+        "max_pairs": [Interval(int, 1, None, closed="left")],
+        "max_steps": [None, Interval(int, 1, None, closed="left")],
+        "num_epochs": [Interval(int, 1, None, closed="left")],
+        "batch_size": [Interval(int, 1, None, closed="left")],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "max_length": [Interval(int, 1, None, closed="left")],
+        "train_layers": [None, Interval(int, 0, None, closed="left")],
+        "C": [Interval(float, 0, None, closed="neither"), Options({"auto"})],
+        "class_weight": [None, Options({"balanced"}), dict],
+    }
 
     def __init__(
         self,

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from stance.classifiers._head import LinearHead
+from stance.classifiers._validation import Interval, Options
 from stance.classifiers.base import TextClassifier
 from stance.classifiers.embedding import c_state, fit_head, set_c_state
 
-__all__ = ["TfidfClassifier"]
+__all__ = ["TfidfClassifier", "TfidfFallbackWarning"]
+
+
+class TfidfFallbackWarning(UserWarning):
+    """The word analyzer found no term, so the TF-IDF features are character unigrams."""
 
 
 class TfidfClassifier(TextClassifier):
@@ -35,6 +41,10 @@ class TfidfClassifier(TextClassifier):
         from :data:`~stance.classifiers._head.C_GRID` by inner ``cv``-fold cross-validation
         on the training data, recorded in ``C_``.
     class_weight : {"balanced", None}
+    fallback_analyzer : {"char", None}
+        What to do when the word analyzer finds no usable term in the training texts
+        (punctuation or digits only): ``"char"`` fits on character unigrams instead and
+        issues a :class:`TfidfFallbackWarning`; None raises the vectorizer's ValueError.
     calibration, threshold, cv, random_state
         See :class:`~stance.classifiers.base.TextClassifier`.
 
@@ -49,6 +59,16 @@ class TfidfClassifier(TextClassifier):
     """
 
     backend = "tfidf"
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **TextClassifier._parameter_constraints,
+        "ngram_range": ["sequence"],
+        "min_df": [Interval(int, 1, None, closed="left"), Interval(float, 0, 1, closed="right")],
+        "max_features": [None, Interval(int, 1, None, closed="left")],
+        "sublinear_tf": ["boolean"],
+        "C": [Interval(float, 0, None, closed="neither")],
+        "class_weight": [None, Options({"balanced"}), dict],
+        "fallback_analyzer": [None, Options({"char"})],
+    }
 
     def __init__(
         self,
@@ -60,6 +80,7 @@ class TfidfClassifier(TextClassifier):
         sublinear_tf: bool = True,
         C: float | str = 10.0,
         class_weight: str | None = "balanced",
+        fallback_analyzer: str | None = "char",
         calibration: str | None = "auto",
         threshold: float | str = "auto",
         cv: int = 3,
@@ -73,6 +94,7 @@ class TfidfClassifier(TextClassifier):
         self.sublinear_tf = sublinear_tf
         self.C = C
         self.class_weight = class_weight
+        self.fallback_analyzer = fallback_analyzer
         self.calibration = calibration
         self.threshold = threshold
         self.cv = cv
@@ -95,7 +117,15 @@ class TfidfClassifier(TextClassifier):
         self.vectorizer_ = self._vectorizer()
         try:
             X = self.vectorizer_.fit_transform(F)
-        except ValueError:  # no usable tokens (e.g. punctuation only): fall back to characters
+        except ValueError as exc:  # no usable term (e.g. punctuation only)
+            if self.fallback_analyzer is None:
+                raise
+            warnings.warn(
+                f"TfidfClassifier: the training texts have no word terms ({exc}); fitting on character "
+                "unigrams instead (fallback_analyzer='char'; pass fallback_analyzer=None to raise)",
+                TfidfFallbackWarning,
+                stacklevel=4,
+            )
             self.vectorizer_.set_params(analyzer="char", ngram_range=(1, 1))
             X = self.vectorizer_.fit_transform(F)
         self.head_ = fit_head(self, X, Y)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import ClassVar
 
 import numpy as np
 
 from stance.classifiers._torch import FineTunedEncoderMixin
+from stance.classifiers._validation import Interval, Options
 from stance.classifiers.base import TextClassifier
 
 __all__ = ["TransformerClassifier"]
@@ -83,6 +85,26 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
 
     backend = "transformer"
     needs = (("torch", "models"), ("transformers", "models"))
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **TextClassifier._parameter_constraints,
+        "encoder": [None, str],
+        "train_layers": [None, Interval(int, 0, None, closed="left")],
+        "lora": ["boolean"],
+        "lora_r": [Interval(int, 1, None, closed="left")],
+        "lora_alpha": [Interval(int, 1, None, closed="left")],
+        "lora_dropout": [Interval(float, 0, 1, closed="left")],
+        "num_epochs": [Interval(int, 1, None, closed="left")],
+        "max_steps": [None, Interval(int, 1, None, closed="left")],
+        "batch_size": [Interval(int, 1, None, closed="left")],
+        "learning_rate": [None, Interval(float, 0, None, closed="neither")],
+        "head_learning_rate": [Interval(float, 0, None, closed="neither")],
+        "warmup": [Interval(float, 0, 1, closed="left")],
+        "weight_decay": [Interval(float, 0, None, closed="left")],
+        "max_length": [Interval(int, 1, None, closed="left")],
+        "C": [Interval(float, 0, None, closed="neither"), Options({"auto"})],
+        "class_weight": [None, Options({"balanced"}), dict],
+        "max_pos_weight": [Interval(float, 0, None, closed="neither")],
+    }
 
     def __init__(
         self,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from stance.classifiers._head import _sigmoid, _softmax
+from stance.classifiers._head import sigmoid, softmax
+from stance.classifiers._validation import Interval
 from stance.classifiers.base import TextClassifier
 from stance.classifiers.embedding import EncoderMixin
 
@@ -57,6 +58,15 @@ class ZeroShotClassifier(EncoderMixin, TextClassifier):
 
     backend = "zeroshot"
     requires_labels = False
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **TextClassifier._parameter_constraints,
+        "prototypes": [None, dict],
+        "negative_prototypes": [None, dict],
+        "encoder": [None, str],
+        "temperature": [Interval(float, 0, None, closed="neither")],
+        "batch_size": [Interval(int, 1, None, closed="left")],
+        "cache": ["boolean"],
+    }
     needs = (("torch", "models"), ("transformers", "models"))
 
     def __init__(
@@ -150,8 +160,8 @@ class ZeroShotClassifier(EncoderMixin, TextClassifier):
         sim = self.similarities(F)
         if self.multilabel:
             neg = np.asarray(F, dtype=np.float64) @ self.negatives_.T.astype(np.float64)
-            return _sigmoid((sim - neg) / self.temperature)
-        return _softmax(sim / self.temperature)
+            return sigmoid((sim - neg) / self.temperature)
+        return softmax(sim / self.temperature)
 
     def _get_state(self, path) -> tuple[dict, dict[str, np.ndarray]]:
         arrays = {"zeroshot.prototypes": self.prototypes_}

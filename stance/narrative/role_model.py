@@ -13,19 +13,25 @@ example into a bag of words in which
 
 TF-IDF weights of unigrams and bigrams feed a class-balanced logistic regression. It
 follows the estimator contract of :mod:`stance.classifiers` (``labels``, ``multilabel``,
-``fit``/``predict_proba``/``predict``, ``save``/``load`` as JSON plus safetensors).
+``fit``/``predict_proba``/``predict``, ``save``/``load`` as JSON plus safetensors, see
+:mod:`stance.narrative.role_estimator`).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
+from stance.classifiers import check_texts
+from stance.classifiers._validation import Interval, Options
+from stance.narrative.role_estimator import RoleEstimator
 from stance.narrative.roles import RoleCueBaseline, split_marked
 
 __all__ = ["ROLE_MODELS", "ActorRoleClassifier", "role_view"]
@@ -75,7 +81,7 @@ def role_view(marked: str, actor: str | None, fired: dict[str, float], other_spa
     return " ".join(head) + " " + "".join(parts)
 
 
-class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
+class ActorRoleClassifier(RoleEstimator):
     """Logistic regression over TF-IDF of a target-centred view plus baseline rule tokens.
 
     Parameters
@@ -101,9 +107,23 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of str
+    cues_ : dict
+        Cue lists of the baseline rules (see :class:`~stance.narrative.roles.RoleCueBaseline`).
     vectorizer_ : TfidfVectorizer
     model_ : LogisticRegression
     """
+
+    backend = "role-lr"
+    weights_file = "weights.safetensors"
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **RoleEstimator._parameter_constraints,
+        "C": [Interval(float, 0, None, closed="neither")],
+        "ngram_range": ["sequence"],
+        "use_rules": ["boolean"],
+        "class_weight": [None, Options({"balanced"}), dict],
+        "random_state": [None, Interval(int, 0, None, closed="left")],
+        "codebook_path": [None, str],
+    }
 
     def __init__(
         self,
@@ -126,34 +146,28 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         self.codebook_path = codebook_path
 
     def _rules(self) -> RoleCueBaseline:
+        """The baseline whose rules feed the view, set up with this model's cues (built once)."""
         if getattr(self, "_baseline", None) is None:
-            self._baseline = RoleCueBaseline(labels=self.labels, codebook_path=self.codebook_path)
-            if hasattr(self, "cues_"):
-                self._baseline.cues_ = self.cues_
-            self._baseline._setup()
+            base = RoleCueBaseline(labels=self.labels, codebook_path=self.codebook_path)
+            self._baseline = base.prepared(getattr(self, "cues_", None))
             self.cues_ = self._baseline.cues_
         return self._baseline
 
     def _views(self, X: Sequence[str]) -> list[str]:
         base = self._rules()
         X = list(X)
-        feats = base._features(X)
         out = []
-        for marked, (actor, fired) in zip(X, feats, strict=True):
+        for marked, (actor, fired) in zip(X, base.rule_features(X), strict=True):
             text, _, _ = split_marked(marked)
-            others = [(m.start, m.end) for m in base._matcher.find(text)]
+            others = [(m.start, m.end) for m in base.matcher.find(text)]
             out.append(role_view(marked, actor, fired if self.use_rules else {}, others))
         return out
 
     def fit(self, X: Sequence[str], y: Sequence[str]) -> ActorRoleClassifier:
         """Fit on marked passages ``X`` and roles ``y``."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        if self.multilabel:
-            raise ValueError("ActorRoleClassifier is multi-class: one role per actor and passage")
-        y = np.asarray([str(v) for v in y], dtype=object)
-        roles = list(self.labels) if self.labels is not None else self._rules()._roles()
+        X, y = self._check_fit_input(X, y)
+        y = np.asarray(y, dtype=object)
+        roles = list(self.labels) if self.labels is not None else self._rules().role_names()
         unknown = sorted(set(y) - set(roles))
         if unknown:
             raise ValueError(f"unknown roles {unknown}; expected {roles}")
@@ -168,15 +182,14 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         )
         self.model_.fit(features, y)
         self.n_features_in_ = 1
+        self.n_train_ = len(X)
         return self
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Role probabilities, columns in ``classes_`` order (roles unseen in training get 0)."""
         if not hasattr(self, "model_"):
-            from sklearn.exceptions import NotFittedError
-
             raise NotFittedError("ActorRoleClassifier is not fitted yet; call fit first")
-        X = list(X)
+        X = check_texts(X)
         if not X:
             return np.zeros((0, len(self.classes_)))
         proba = self.model_.predict_proba(self.vectorizer_.transform(self._views(X)))
@@ -185,11 +198,6 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         for j, c in enumerate(self.model_.classes_):
             out[:, col[c]] = proba[:, j]
         return out
-
-    def predict(self, X: Sequence[str]) -> np.ndarray:
-        """Most probable role per example."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
 
     def top_features(self, n: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The ``n`` features with the largest weight for each role."""
@@ -202,48 +210,23 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     # -------------------------------------------------------------- persistence
-    def save(self, path: str | Path) -> Path:
-        """Write ``config.json`` (parameters, classes, vocabulary, cues) and ``weights.safetensors``."""
-        from safetensors.numpy import save_file
-
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        params = {k: v for k, v in self.get_params().items() if k != "labels"}
-        params["ngram_range"] = list(params["ngram_range"])
-        config = {
-            "class": type(self).__name__,
-            "module": type(self).__module__,
-            "params": params,
-            "labels": [str(c) for c in self.classes_],
+    def save(self, path: str | Path, provenance: Mapping[str, object] | None = None) -> Path:
+        """Write ``config.json`` (parameters, classes, vocabulary, cues), ``weights.safetensors`` and the card."""
+        self._check_fitted()
+        state = {
             "model_classes": [str(c) for c in self.model_.classes_],
             "vocabulary": {k: int(v) for k, v in sorted(self.vectorizer_.vocabulary_.items())},
             "cues": self.cues_,
             **({"provenance": self.provenance_} if getattr(self, "provenance_", None) else {}),
         }
-        (path / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
-        save_file(
-            {
-                "idf": np.ascontiguousarray(self.vectorizer_.idf_, dtype=np.float64),
-                "coef": np.ascontiguousarray(self.model_.coef_, dtype=np.float64),
-                "intercept": np.ascontiguousarray(self.model_.intercept_, dtype=np.float64),
-            },
-            str(path / "weights.safetensors"),
-        )
-        return path
+        arrays = {"idf": self.vectorizer_.idf_, "coef": self.model_.coef_, "intercept": self.model_.intercept_}
+        return self._write(path, state, arrays, provenance)
 
     @classmethod
     def load(cls, path: str | Path) -> ActorRoleClassifier:
         """Read a model written by :meth:`save`."""
-        from safetensors.numpy import load_file
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        path = Path(path)
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        params = dict(config["params"])
-        params["ngram_range"] = tuple(params["ngram_range"])
-        model = cls(labels=config["labels"], **params)
-        weights = load_file(str(path / "weights.safetensors"))
+        config, params, weights = cls._read(path)
+        model = cls(**params)
         model.classes_ = np.array(config["labels"], dtype=object)
         model.cues_ = config["cues"]
         model.provenance_ = dict(config.get("provenance") or {})
@@ -257,6 +240,7 @@ class ActorRoleClassifier(ClassifierMixin, BaseEstimator):
         lr.intercept_ = weights["intercept"]
         model.model_ = lr
         model.n_features_in_ = 1
+        model.n_train_ = int(config.get("n_train") or 0)
         return model
 
 

@@ -37,24 +37,35 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 
-from stance.codebook import NO_ROLE
-from stance.evaluation import TRANSFER_SCHEMES, CVResult, TaskData, describe_folds, evaluate_task, score_predictions
+from stance.cache import BoundedCache
+from stance.classifiers import check_texts
+from stance.classifiers._validation import Interval
+from stance.codebook import NO_ROLE, Codebook
+from stance.corpus import load_corpus
+from stance.evaluation import (
+    TRANSFER_SCHEMES,
+    CVResult,
+    TaskData,
+    describe_folds,
+    evaluate_task,
+    score_predictions,
+)
 from stance.labels import LabelStore
+from stance.models import default_folder, load_model_folder
 from stance.narrative._nlp import parse_many, sentence_offsets
 from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
 from stance.narrative.relations import _STATE_ACTORS, passage_statements
+from stance.narrative.role_estimator import RoleEstimator
 from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Token
 
-    from stance.codebook import Codebook
     from stance.corpus import Corpus
     from stance.narrative.relations import Statement
 
@@ -181,20 +192,19 @@ _VICTIM_WORDS = frozenset(
 _STANCE_TARGET = {"china": "china_government", "united_states": "us_government"}
 
 
-_FEATURES: dict[tuple[str, str], tuple[str | None, dict[str, float]]] = {}
-_CODEBOOKS: dict[tuple[str, float], Codebook] = {}
+#: Rules fired per (cue set, marked example): parsing is the slow part of the baseline.
+_FEATURES: BoundedCache[tuple[str, str], tuple[str | None, dict[str, float]]] = BoundedCache(
+    "roles.features", maxsize=200_000
+)
+#: Codebooks read by the role models, per file and modification time.
+_CODEBOOKS: BoundedCache[tuple[str, float], Codebook] = BoundedCache("roles.codebooks", maxsize=4)
 
 
 def _load_codebook(path: str | None) -> Codebook:
     """Codebook.load, cached per file and modification time."""
-    from stance.codebook import Codebook
-    from stance.config import project_root
-
-    file = Path(path) if path else project_root() / "codebook" / "codebook.yaml"
+    file = Path(path) if path else ProjectPaths.discover().codebook
     key = (str(file.resolve()), file.stat().st_mtime if file.is_file() else 0.0)
-    if key not in _CODEBOOKS:
-        _CODEBOOKS[key] = Codebook.load(path)
-    return _CODEBOOKS[key]
+    return _CODEBOOKS.get_or_set(key, lambda: Codebook.load(path))
 
 
 def role_labels(codebook: Codebook | None = None) -> list[str]:
@@ -268,7 +278,7 @@ def _cue_regex(cues: Sequence[str]) -> re.Pattern | None:
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(c.lower()) for c in sorted(cues, key=len)[::-1]) + ")")
 
 
-class RoleCueBaseline(ClassifierMixin, BaseEstimator):
+class RoleCueBaseline(RoleEstimator):
     """Transparent role baseline: parse rules + codebook cues + a per-actor prior.
 
     Parameters
@@ -300,6 +310,16 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
     ``X`` is a sequence of marked passages (see :mod:`stance.narrative.roles`); the actor of
     an example is recognised from its marked mentions with the alias table.
     """
+
+    backend = "role-cues"
+    weights_file = "priors.safetensors"
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **RoleEstimator._parameter_constraints,
+        "prior_weight": [Interval(float, 0, None, closed="left")],
+        "smoothing": [Interval(float, 0, None, closed="neither")],
+        "codebook_path": [None, str],
+        "use_rules": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -365,11 +385,15 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
         todo = [m for m in dict.fromkeys(marked) if (self._cache_key, m) not in _FEATURES]
         parsed = [split_marked(m) for m in todo]
         docs = parse_many([p[0] for p in parsed])
+        found = {}
         for m, (text, spans, prefix), doc in zip(todo, parsed, docs, strict=True):
-            if len(_FEATURES) > 200_000:
-                _FEATURES.clear()
-            _FEATURES[(self._cache_key, m)] = self._example_features(doc, text, spans, prefix)
-        return [(_FEATURES[(self._cache_key, m)][0], dict(_FEATURES[(self._cache_key, m)][1])) for m in marked]
+            found[m] = self._example_features(doc, text, spans, prefix)
+            _FEATURES[(self._cache_key, m)] = found[m]
+        out = []
+        for m in marked:
+            actor, fired = found[m] if m in found else _FEATURES[(self._cache_key, m)]
+            out.append((actor, dict(fired)))
+        return out
 
     def _example_features(
         self, doc: object, text: str, spans: list[tuple[int, int]], prefix: str | None
@@ -417,6 +441,33 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
             return list(self.labels)
         return role_labels(self._codebook())
 
+    # ------------------------------------------------- parts other role models reuse
+    def prepared(self, cues: Mapping[str, list[str]] | None = None) -> RoleCueBaseline:
+        """Set up the actor matcher and the cue patterns (``cues`` instead of the codebook's when given).
+
+        Returns
+        -------
+        self
+        """
+        if cues is not None:
+            self.cues_ = dict(cues)
+        self._setup()
+        return self
+
+    @property
+    def matcher(self) -> ActorMatcher:
+        """The actor matcher of the codebook (set up on first use)."""
+        self._setup()
+        return self._matcher
+
+    def rule_features(self, marked: Sequence[str]) -> list[tuple[str | None, dict[str, float]]]:
+        """``(actor, {rule: hits})`` of each marked example: what :meth:`predict_proba` scores."""
+        return self._features(marked)
+
+    def role_names(self) -> list[str]:
+        """The roles in order: ``labels``, else the codebook's."""
+        return self._roles()
+
     def _scores(self, fired: Mapping[str, float]) -> np.ndarray:
         idx = {r: i for i, r in enumerate(self.classes_)}
         score = np.zeros(len(self.classes_))
@@ -431,11 +482,7 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------- contract
     def fit(self, X: Sequence[str], y: Sequence[str]) -> RoleCueBaseline:
         """Learn the per-actor role prior from marked passages ``X`` and roles ``y``."""
-        if self.multilabel:
-            raise ValueError("RoleCueBaseline is multi-class: one role per actor and passage")
-        X, y = list(X), [str(v) for v in y]
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
+        X, y = self._check_fit_input(X, y)
         roles = self._roles()
         unknown = sorted(set(y) - set(roles))
         if unknown:
@@ -453,19 +500,14 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
             a: ((c + self.smoothing) / (c + self.smoothing).sum()).tolist() for a, c in sorted(counts.items())
         }
         self.n_features_in_ = 1
+        self.n_train_ = len(X)
         return self
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "classes_"):
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("RoleCueBaseline is not fitted yet; call fit first")
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Role probabilities, columns in ``classes_`` order."""
         self._check_fitted()
         out = []
-        for actor, fired in self._features(list(X)):
+        for actor, fired in self._features(check_texts(X)):
             prior = np.asarray(self.priors_.get(actor or "*", self.priors_["*"]), dtype=float)
             logit = self.prior_weight * np.log(prior)
             if self.use_rules:
@@ -473,11 +515,6 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
             p = np.exp(logit - logit.max())
             out.append(p / p.sum())
         return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
-
-    def predict(self, X: Sequence[str]) -> np.ndarray:
-        """Most probable role per example."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
 
     def explain(self, X: Sequence[str]) -> pd.DataFrame:
         """The rules that fired for each example.
@@ -507,46 +544,29 @@ class RoleCueBaseline(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(rows, columns=["example", "actor", "rule", "role", "weight", "hits", "description"])
 
     # -------------------------------------------------------------- persistence
-    def save(self, path: str | Path) -> Path:
-        """Write ``config.json`` (parameters, classes, priors, cues) and ``priors.safetensors``."""
+    def save(self, path: str | Path, provenance: Mapping[str, object] | None = None) -> Path:
+        """Write ``config.json`` (parameters, classes, priors, cues), ``priors.safetensors`` and ``MODEL_CARD.md``."""
         self._check_fitted()
-        from safetensors.numpy import save_file
-
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         actors = sorted(self.priors_)
-        config = {
-            "class": type(self).__name__,
-            "module": type(self).__module__,
-            "params": {k: v for k, v in self.get_params().items() if k != "labels"},
-            "labels": [str(c) for c in self.classes_],
-            "classes": [str(c) for c in self.classes_],
+        state = {
             "prior_actors": actors,
             "cues": self.cues_,
             "rules": [r.__dict__ for r in ROLE_RULES],
             **({"provenance": self.provenance_} if getattr(self, "provenance_", None) else {}),
         }
-        (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
-        save_file(
-            {"priors": np.ascontiguousarray([self.priors_[a] for a in actors], dtype=np.float64)},
-            str(path / "priors.safetensors"),
-        )
-        return path
+        return self._write(path, state, {"priors": [self.priors_[a] for a in actors]}, provenance)
 
     @classmethod
     def load(cls, path: str | Path) -> RoleCueBaseline:
         """Read a model written by :meth:`save`."""
-        from safetensors.numpy import load_file
-
-        path = Path(path)
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        model = cls(labels=config["labels"], **config["params"])
+        config, params, arrays = cls._read(path)
+        model = cls(**params)
         model.classes_ = np.array(config["classes"], dtype=object)
-        priors = load_file(str(path / "priors.safetensors"))["priors"]
-        model.priors_ = {a: priors[i].tolist() for i, a in enumerate(config["prior_actors"])}
+        model.priors_ = {a: arrays["priors"][i].tolist() for i, a in enumerate(config["prior_actors"])}
         model.cues_ = config["cues"]
         model.provenance_ = dict(config.get("provenance") or {})
         model.n_features_in_ = 1
+        model.n_train_ = int(config.get("n_train") or 0)
         return model
 
 
@@ -685,7 +705,8 @@ def load_role_model(path: str | Path | None = None, data: Corpus | pd.DataFrame 
     Parameters
     ----------
     path : str or Path, optional
-        A saved model folder (:class:`RoleCueBaseline` or any :mod:`stance.classifiers` model).
+        A saved model folder (a role model or any :mod:`stance.classifiers` model), loaded
+        through the model store (:func:`stance.models.load_model_folder`).
     data : Corpus or DataFrame, optional
         Texts for gold examples when the baseline has to be fitted (default: the seed corpus).
 
@@ -697,31 +718,16 @@ def load_role_model(path: str | Path | None = None, data: Corpus | pd.DataFrame 
         roles, on the codebook's synthetic examples).
     """
     if path is not None:
-        path = Path(path)
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        if config.get("class") == RoleCueBaseline.__name__:
-            return RoleCueBaseline.load(path)
-        if config.get("class") == "ActorRoleClassifier":
-            from stance.narrative.role_model import ActorRoleClassifier
-
-            return ActorRoleClassifier.load(path)
-        from stance.classifiers import load_model
-
-        return load_model(path)
-    try:
-        from stance.models import load_default
-
-        return load_default("roles")
-    except (ImportError, FileNotFoundError, KeyError, ValueError, OSError):
-        pass
+        return load_model_folder(path)
+    paths = ProjectPaths.discover()
+    folder = default_folder("roles", paths.models)
+    if folder is not None:
+        return load_model_folder(folder)
     model = RoleCueBaseline()
-    gold = gold_roles()
+    gold = gold_roles(paths.labels)
     if len(gold):
         if data is None:
-            from stance.config import project_root
-            from stance.corpus import load_corpus
-
-            data = load_corpus(project_root() / "seeds")
+            data = load_corpus(paths.seeds)
         ex = role_examples(data, gold)
         if len(ex):
             return model.fit(ex["text"], ex["role"])
@@ -775,10 +781,7 @@ def train_role_model(
     if model not in models:
         raise StanceInputError(f"unknown role model {model!r}; choose from {', '.join(models)}", field="model")
     if data is None:
-        from stance.config import project_root
-        from stance.corpus import load_corpus
-
-        data = load_corpus(project_root() / "seeds")
+        data = load_corpus(ProjectPaths.discover().seeds)
     gold = gold_roles() if gold is None else gold
     if examples is None:
         examples = role_examples(data, gold) if len(gold) else pd.DataFrame(columns=["text", "role"])
