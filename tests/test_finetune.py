@@ -225,7 +225,7 @@ def test_an_interrupted_save_leaves_models_and_labels_intact(gvfc, monkeypatch, 
     models = gvfc / "models"
     before, labels_before = _snapshot(models), (gvfc / "labels.jsonl").read_bytes()
 
-    def broken_save(self, path):
+    def broken_save(self, path, provenance=None):
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text("{half", encoding="utf-8")
@@ -277,8 +277,8 @@ if where == "model":
 
     real_save = ft._WithFiles.save
 
-    def save(self, path):
-        out = real_save(self, path)  # every file of the new version is in its temporary folder now
+    def save(self, path, provenance=None):
+        out = real_save(self, path, provenance)  # every file of the new version is in its temporary folder now
         pause(out)
         return out
 
