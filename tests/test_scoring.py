@@ -249,10 +249,10 @@ def test_bad_output_and_models(tables, tmp_path, codebook):
 
 
 def test_saved_model_folder(tmp_path, codebook, passages):
-    from stance.classifiers import make_classifier
+    from stance.classifiers import make_classifier, provenance_record
 
     clf = make_classifier("lexicon", "frames", codebook).fit_from_params()
-    clf.save(tmp_path / "m")
+    clf.save(tmp_path / "m", provenance=provenance_record(codebook=codebook, task="frames"))
     [tm] = scoring.resolve_models(None, tmp_path / "m", codebook=codebook)
     assert tm.task == "frames" and tm.source == "folder" and tm.backend == "lexicon" and len(tm.hash) == 64
     [built] = scoring.resolve_models(["frames"], "lexicon", codebook=codebook)
