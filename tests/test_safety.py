@@ -437,14 +437,15 @@ def test_codebook_line_index_does_not_expand_aliases(tmp_path):
 def trained(project) -> Path:
     """The project with a TF-IDF default model of the frames task (trained on the codebook examples)."""
     from stance import models as store
-    from stance.classifiers import make_classifier
+    from stance.classifiers import make_classifier, provenance_record
     from stance.codebook import Codebook
     from stance.evaluation.data import codebook_examples
 
     cb = Codebook.load(project / "codebook" / "codebook.yaml")
     X, y = codebook_examples(cb, "frames")
     model = make_classifier("tfidf", "frames", cb).fit(X, y)
-    return store.save_version("frames", model, project / "models", make_default=True)
+    provenance = provenance_record(codebook=cb, task="frames")
+    return store.save_version("frames", model, project / "models", make_default=True, provenance=provenance)
 
 
 def _truncated_arrays(folder: Path, project: Path) -> None:
