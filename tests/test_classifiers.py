@@ -26,6 +26,7 @@ from stance.classifiers import (
     CodebookChangedWarning,
     LexiconClassifier,
     TfidfClassifier,
+    decide_labels,
     load_model,
     make_classifier,
     provenance_record,
@@ -302,6 +303,23 @@ def test_registry_is_covered():
 
 
 # ------------------------------------------------------------------------------- fast specifics
+def test_one_decision_rule_turns_probabilities_into_labels():
+    from stance.evaluation import decide
+
+    P = np.array([[0.2, 0.5, 0.3], [0.4, 0.4, 0.2]])
+    classes = ["a", "b", "c"]
+    assert decide_labels(P, classes, multilabel=False).tolist() == ["b", "a"]  # ties: the first column
+    np.testing.assert_array_equal(decide_labels(P, classes, multilabel=True), [[0, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(decide_labels(P, classes, True, thresholds=[0.4, 0.6, 0.1]), [[0, 0, 1], [1, 0, 1]])
+    assert decide_labels(np.zeros((0, 3)), classes, multilabel=False).shape == (0,)
+
+    class Plain:  # a scikit-learn-style estimator without ``decide`` gets the same rule
+        classes_ = np.array(classes, dtype=object)
+
+    np.testing.assert_array_equal(decide(Plain(), P, multilabel=False), ["b", "a"])
+    np.testing.assert_array_equal(decide(Plain(), P, multilabel=True), [[0, 1, 0], [0, 0, 0]])
+
+
 def test_targets_as_matrix_or_name_lists_agree():
     texts, names = frame_data()
     _, Y = frame_matrix()

@@ -39,6 +39,7 @@ from stance.classifiers.base import (
     TextClassifier,
     check_codebook,
     check_texts,
+    decide_labels,
     provenance_record,
 )
 from stance.classifiers.conditioned import TargetConditionedClassifier
@@ -63,6 +64,7 @@ __all__ = [
     "ZeroShotClassifier",
     "check_codebook",
     "check_texts",
+    "decide_labels",
     "load_model",
     "make_classifier",
     "provenance_record",

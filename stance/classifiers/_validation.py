@@ -27,9 +27,9 @@ Examples
 ...     _parameter_constraints = {"C": [Interval(float, 0, None, closed="neither")]}
 ...     def __init__(self, C=1.0):
 ...         self.C = C
-...     def get_params(self):
+...     def get_params(self, deep=True):
 ...         return {"C": self.C}
->>> validate_params(Model(C=-1))
+>>> validate_params(Model(C=-1), Model._parameter_constraints)
 Traceback (most recent call last):
 ...
 ValueError: Model: parameter 'C' must be a float in (0, inf), got -1
@@ -139,16 +139,16 @@ def describe(constraint: Any) -> str:
     return str(constraint)
 
 
-def validate_params(estimator: Any, constraints: Mapping[str, list] | None = None) -> None:
+def validate_params(estimator: Any, constraints: Mapping[str, list]) -> None:
     """Check every parameter of ``estimator`` against its constraints.
 
     Parameters
     ----------
     estimator : object
-        With ``get_params()`` and (unless ``constraints`` is given) a class attribute
-        ``_parameter_constraints``.
-    constraints : mapping, optional
-        Parameter name -> list of allowed constraints.
+        With ``get_params(deep=False)``.
+    constraints : mapping
+        Parameter name -> list of allowed constraints (the estimator's
+        ``_parameter_constraints``, passed by its ``fit``).
 
     Raises
     ------
@@ -157,11 +157,10 @@ def validate_params(estimator: Any, constraints: Mapping[str, list] | None = Non
         values and the value given), and for a parameter without declared constraints.
     """
     name = type(estimator).__name__
-    table = constraints if constraints is not None else type(estimator)._parameter_constraints
     for param, value in estimator.get_params(deep=False).items():
-        if param not in table:
+        if param not in constraints:
             raise ValueError(f"{name}: parameter {param!r} has no declared constraints (_parameter_constraints)")
-        allowed = table[param]
+        allowed = constraints[param]
         if any(satisfies(value, c) for c in allowed):
             continue
         words = [describe(c) for c in allowed]

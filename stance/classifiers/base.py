@@ -47,7 +47,15 @@ from stance.codebook import Codebook
 from stance.errors import StanceInputError
 from stance.paths import CONFIG_FILE, MODEL_CARD
 
-__all__ = ["CodebookChangedWarning", "TextClassifier", "check_texts", "provenance_record", "training_data_hash"]
+__all__ = [
+    "SHARED_CONSTRAINTS",
+    "CodebookChangedWarning",
+    "TextClassifier",
+    "check_texts",
+    "decide_labels",
+    "provenance_record",
+    "training_data_hash",
+]
 
 FORMAT = "stance-classifier"
 FORMAT_VERSION = 1
@@ -107,6 +115,18 @@ def training_data_hash(texts: Sequence[str], Y: np.ndarray | None, classes: Sequ
     return digest.hexdigest()
 
 
+#: Allowed values of the parameters every classifier takes (see :mod:`stance.classifiers._validation`);
+#: each backend's ``_parameter_constraints`` extends them with its own.
+SHARED_CONSTRAINTS: dict[str, list] = {
+    "labels": [None, "sequence"],
+    "multilabel": ["boolean"],
+    "calibration": [None, Options({"sigmoid", "isotonic", "auto"})],
+    "threshold": [Options({"auto"}), Interval(float, 0, 1, closed="neither")],
+    "cv": [Interval(int, 1, None, closed="left"), Interval(float, 0, 1, closed="neither")],
+    "random_state": [None, Interval(int, 0, None, closed="left")],
+}
+
+
 def provenance_record(
     codebook: Any = None,
     task: str | None = None,
@@ -153,6 +173,39 @@ def provenance_record(
         prov["metrics"] = _jsonable(dict(metrics))
     prov.update(_jsonable(extra))
     return prov
+
+
+def decide_labels(
+    P: np.ndarray, classes: Sequence[str], multilabel: bool, thresholds: Sequence[float] | None = None
+) -> np.ndarray:
+    """The decision rule of every model of the package: probabilities to labels.
+
+    :meth:`TextClassifier.decide` and the role models' ``decide`` apply it with their
+    fitted ``classes_`` and ``thresholds_``; scoring, analysis, evaluation and the figures
+    reach it through those methods (or :func:`stance.evaluation.decide`).
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_classes)
+        Probabilities, columns in ``classes`` order.
+    classes : sequence of str
+    multilabel : bool
+    thresholds : sequence of float, optional
+        Per-label thresholds of a multi-label model (default 0.5 for every label).
+
+    Returns
+    -------
+    ndarray
+        Multi-label: indicator matrix ``(n, k)``, 1 where ``P >= thresholds``.
+        Multi-class: array of class names (the arg-max column; the first of tied columns).
+    """
+    P = np.asarray(P, dtype=np.float64)
+    if multilabel:
+        t = np.full(P.shape[1], 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
+        return (P >= t[None, :]).astype(np.int64)
+    if len(P) == 0:
+        return np.array([], dtype=object)
+    return np.asarray(classes, dtype=object)[P.argmax(axis=1)]
 
 
 def _subclasses(cls: type) -> Iterator[type]:
@@ -242,14 +295,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     #: Optional packages this backend needs, as ``(module, extra)`` pairs.
     needs: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: Allowed values of the shared parameters; backends add their own (checked in ``fit``).
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "labels": [None, "sequence"],
-        "multilabel": ["boolean"],
-        "calibration": [None, Options({"sigmoid", "isotonic", "auto"})],
-        "threshold": [Options({"auto"}), Interval(float, 0, 1, closed="neither")],
-        "cv": [Interval(int, 1, None, closed="left"), Interval(float, 0, 1, closed="neither")],
-        "random_state": [None, Interval(int, 0, None, closed="left")],
-    }
+    _parameter_constraints: ClassVar[dict[str, list]] = SHARED_CONSTRAINTS
 
     @classmethod
     def from_codebook(cls, codebook: Any, task: str, **params: Any) -> TextClassifier:
@@ -462,9 +508,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         """Validate the parameters (``_parameter_constraints``), then check the optional packages."""
-        validate_params(self)
+        validate_params(self, self._parameter_constraints)
         for mod, extra in self.needs:
             require(mod, extra=extra)
+
+    def fold_proba(self, F_train: Any, Y_train: np.ndarray, F_test: Any) -> np.ndarray:
+        """Fit on the features of training rows; the raw (uncalibrated) probabilities of test rows.
+
+        One split of the inner cross-validation behind ``calibration`` and ``threshold``: the
+        features are computed once by the model being fitted and shared by its splits.
+        ``classes_`` must be set first.
+        """
+        self._fit_features(F_train, Y_train)
+        return self._raw_proba(F_test)
 
     def _oof_proba(self, F: Any, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Raw probabilities of the inner splits' held-out samples and their positions, or None if too few samples."""
@@ -478,8 +534,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for tr, te in splits:
             sub = clone(self).set_params(**overrides)
             sub.classes_ = self.classes_
-            sub._fit_features(_take(F, tr), Y[tr])
-            P[te] = sub._raw_proba(_take(F, te))
+            P[te] = sub.fold_proba(_take(F, tr), Y[tr], _take(F, te))
         return P[held], held
 
     def _fit_decision(self, F: Any, Y: np.ndarray | None) -> None:
@@ -533,7 +588,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return self.decide(self.predict_proba(X))
 
     def decide(self, P: np.ndarray) -> np.ndarray:
-        """Turn probabilities from :meth:`predict_proba` into decisions: the one decision rule.
+        """Turn probabilities from :meth:`predict_proba` into decisions (:func:`decide_labels`).
 
         Parameters
         ----------
@@ -547,12 +602,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             Multi-class: array of label names (the arg-max column).
         """
         check_is_fitted(self, "classes_")
-        P = np.asarray(P, dtype=np.float64)
-        if self.multilabel:
-            return (P >= self.thresholds_[None, :]).astype(np.int64)
-        if len(P) == 0:
-            return np.array([], dtype=object)
-        return self.classes_[P.argmax(axis=1)]
+        return decide_labels(P, self.classes_, self.multilabel, self.thresholds_)
 
     def predict_labels(self, X: Any) -> list[list[str]]:
         """Multi-label predictions as lists of label names (multi-class: one-item lists)."""
@@ -698,29 +748,49 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if config.get("format_version", 0) > FORMAT_VERSION:
             raise ValueError(f"{path} was saved by a newer stance (format {config['format_version']}); upgrade stance")
         target = cls._saved_class(config["class"], path)
-        clf = target(**target._params_from_json(config["params"]))
-        for mod, extra in target.needs:
+        if target is not cls:  # the subclass named in the folder loads it
+            return target.load(path, codebook)
+        clf = cls(**cls._params_from_json(config["params"]))
+        for mod, extra in cls.needs:
             require(mod, extra=extra)
-        arrays = _load_arrays(path)
-        clf.classes_ = np.array(config["labels"], dtype=object)
-        clf.calibration_ = config.get("calibration")
-        clf.calibration_scores_ = config.get("calibration_scores") or {}
-        clf.calibrator_ = Calibrator.from_arrays(clf.calibration_, bool(config["multilabel"]), arrays)
+        clf.set_fitted_state(config, _load_arrays(path), path)
+        if codebook is not False:
+            check_codebook(config, codebook, path)
+        return clf
+
+    def set_fitted_state(self, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray], path: Path) -> None:
+        """Restore the learned state :meth:`save` wrote (used by :meth:`load`).
+
+        Parameters
+        ----------
+        config : mapping
+            The content of ``config.json``.
+        arrays : mapping of str to ndarray
+            The content of ``arrays.safetensors``.
+        path : Path
+            The model folder (backends with ``save_pretrained`` folders read them from it).
+
+        Raises
+        ------
+        StanceInputError
+            When an array the backend needs is missing.
+        """
+        self.classes_ = np.array(config["labels"], dtype=object)
+        self.calibration_ = config.get("calibration")
+        self.calibration_scores_ = config.get("calibration_scores") or {}
+        self.calibrator_ = Calibrator.from_arrays(self.calibration_, bool(config["multilabel"]), arrays)
         thr = config.get("thresholds")
-        clf.thresholds_ = None if thr is None else np.asarray(thr, dtype=np.float64)
-        clf.training_data_hash_ = config.get("training_data_hash")
-        clf.n_train_ = int(config.get("n_train") or 0)
+        self.thresholds_ = None if thr is None else np.asarray(thr, dtype=np.float64)
+        self.training_data_hash_ = config.get("training_data_hash")
+        self.n_train_ = int(config.get("n_train") or 0)
         try:
-            clf._set_state(config.get("state") or {}, arrays, path)
+            self._set_state(config.get("state") or {}, dict(arrays), path)
         except KeyError as exc:
             raise StanceInputError(
                 f"has no array {exc.args[0]!r}, which this {config['class']} needs: the file is damaged or belongs "
                 "to another model; restore the model folder or retrain it (`stance train --force`)",
-                file=path / "arrays.safetensors",
+                file=path / ARRAYS_FILE,
             ) from exc
-        if codebook is not False:
-            check_codebook(config, codebook, path)
-        return clf
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:

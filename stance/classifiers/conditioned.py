@@ -8,9 +8,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from stance.classifiers._head import LinearHead
-from stance.classifiers._validation import validate_params
 from stance.classifiers.base import TextClassifier, check_texts
-from stance.classifiers.embedding import EmbeddingClassifier, EncoderMixin, c_state, fit_head, set_c_state
+from stance.classifiers.embedding import EMBEDDING_CONSTRAINTS, EncoderMixin, c_state, fit_head, set_c_state
 
 __all__ = ["TargetConditionedClassifier"]
 
@@ -57,7 +56,7 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
     #: The fold loop trains this model on the pairs of every target in ``targets``.
     pools_targets = True
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **EmbeddingClassifier._parameter_constraints,
+        **EMBEDDING_CONSTRAINTS,
         "target": [None, str],
         "targets": [None, "sequence"],
     }
@@ -128,7 +127,7 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
         -------
         self
         """
-        validate_params(self)  # before the targets are read
+        self._check_params()  # before the targets are read
         n = len(check_texts(X))
         own = str(self.target) if self.target is not None else ""
         pair_targets = [own] * n if targets is None else [str(t) for t in targets]

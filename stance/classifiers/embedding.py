@@ -8,9 +8,20 @@ import numpy as np
 
 from stance.classifiers._head import LinearHead, choose_C
 from stance.classifiers._validation import Interval, Options
-from stance.classifiers.base import TextClassifier
+from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 
-__all__ = ["EmbeddingClassifier", "EncoderMixin"]
+__all__ = ["EMBEDDING_CONSTRAINTS", "EmbeddingClassifier", "EncoderMixin"]
+
+
+#: Allowed parameter values of the frozen-encoder backends with a logistic-regression head.
+EMBEDDING_CONSTRAINTS: dict[str, list] = {
+    **SHARED_CONSTRAINTS,
+    "encoder": [None, str],
+    "C": [Interval(float, 0, None, closed="neither"), Options({"auto"})],
+    "class_weight": [None, Options({"balanced"}), dict],
+    "batch_size": [Interval(int, 1, None, closed="left")],
+    "cache": ["boolean"],
+}
 
 
 class EncoderMixin:
@@ -111,14 +122,7 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
 
     backend = "embedding"
     needs = (("torch", "models"), ("transformers", "models"))
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        **TextClassifier._parameter_constraints,
-        "encoder": [None, str],
-        "C": [Interval(float, 0, None, closed="neither"), Options({"auto"})],
-        "class_weight": [None, Options({"balanced"}), dict],
-        "batch_size": [Interval(int, 1, None, closed="left")],
-        "cache": ["boolean"],
-    }
+    _parameter_constraints: ClassVar[dict[str, list]] = EMBEDDING_CONSTRAINTS
 
     def __init__(
         self,

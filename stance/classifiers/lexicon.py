@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from stance.classifiers._validation import Interval
-from stance.classifiers.base import TextClassifier
+from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 
 __all__ = ["LexiconClassifier"]
 
@@ -62,7 +62,7 @@ class LexiconClassifier(TextClassifier):
     backend = "lexicon"
     requires_labels = False
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **TextClassifier._parameter_constraints,
+        **SHARED_CONSTRAINTS,
         "cues": [None, dict],
         "none_label": [str],
         "n_cues": [Interval(int, 1, None, closed="left")],

@@ -22,7 +22,7 @@ import numpy as np
 
 from stance.classifiers._torch import FineTunedEncoderMixin
 from stance.classifiers._validation import Interval, Options
-from stance.classifiers.base import TextClassifier
+from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 
 __all__ = ["SetFitClassifier", "contrastive_pairs"]
 
@@ -111,7 +111,7 @@ class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
     backend = "setfit"
     needs = (("torch", "models"), ("transformers", "models"))
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **TextClassifier._parameter_constraints,
+        **SHARED_CONSTRAINTS,
         "encoder": [None, str],
         "num_iterations": [Interval(int, 1, None, closed="left")],
         "max_pairs": [Interval(int, 1, None, closed="left")],

@@ -11,7 +11,7 @@ import numpy as np
 
 from stance.classifiers._head import LinearHead
 from stance.classifiers._validation import Interval, Options
-from stance.classifiers.base import TextClassifier
+from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 from stance.classifiers.embedding import c_state, fit_head, set_c_state
 
 __all__ = ["TfidfClassifier", "TfidfFallbackWarning"]
@@ -60,7 +60,7 @@ class TfidfClassifier(TextClassifier):
 
     backend = "tfidf"
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **TextClassifier._parameter_constraints,
+        **SHARED_CONSTRAINTS,
         "ngram_range": ["sequence"],
         "min_df": [Interval(int, 1, None, closed="left"), Interval(float, 0, 1, closed="right")],
         "max_features": [None, Interval(int, 1, None, closed="left")],

@@ -10,7 +10,7 @@ import numpy as np
 
 from stance.classifiers._torch import FineTunedEncoderMixin
 from stance.classifiers._validation import Interval, Options
-from stance.classifiers.base import TextClassifier
+from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 
 __all__ = ["TransformerClassifier"]
 
@@ -86,7 +86,7 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
     backend = "transformer"
     needs = (("torch", "models"), ("transformers", "models"))
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **TextClassifier._parameter_constraints,
+        **SHARED_CONSTRAINTS,
         "encoder": [None, str],
         "train_layers": [None, Interval(int, 0, None, closed="left")],
         "lora": ["boolean"],

@@ -8,7 +8,7 @@ import numpy as np
 
 from stance.classifiers._head import sigmoid, softmax
 from stance.classifiers._validation import Interval
-from stance.classifiers.base import TextClassifier
+from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 from stance.classifiers.embedding import EncoderMixin
 
 __all__ = ["ZeroShotClassifier"]
@@ -59,7 +59,7 @@ class ZeroShotClassifier(EncoderMixin, TextClassifier):
     backend = "zeroshot"
     requires_labels = False
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **TextClassifier._parameter_constraints,
+        **SHARED_CONSTRAINTS,
         "prototypes": [None, dict],
         "negative_prototypes": [None, dict],
         "encoder": [None, str],

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from stance._progress import progress
+from stance.classifiers.base import decide_labels
 from stance.evaluation.data import TaskData, codebook_examples
 from stance.evaluation.folds import Fold, fold_scheme, make_folds
 from stance.evaluation.metrics import primary_metric, score_predictions
@@ -144,11 +145,7 @@ def decide(est: Any, P: np.ndarray, multilabel: bool) -> np.ndarray:
     """
     if hasattr(est, "decide"):
         return est.decide(P)
-    P = np.asarray(P, dtype=np.float64)
-    if multilabel:
-        return (P >= 0.5).astype(np.int64)
-    classes = np.asarray(est.classes_, dtype=object)
-    return classes[P.argmax(axis=1)] if len(P) else np.array([], dtype=object)
+    return decide_labels(P, est.classes_, multilabel)
 
 
 def _align(est: Any, P: np.ndarray, labels: Sequence[str]) -> np.ndarray:

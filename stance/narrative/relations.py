@@ -206,7 +206,8 @@ class _Args:
                     acts.append(m.actor)
             self.mention_start.append((span.start, m.actor))
 
-    def _phrase(self, tok: Token) -> str:
+    def phrase(self, tok: Token) -> str:
+        """The words of the subtree of ``tok`` without its clauses (at most 12, then "...")."""
         skip = {"relcl", "acl", "advcl", "ccomp", "punct", "cc", "conj", "appos"}
         keep = [tok]
         stack = [c for c in tok.children if c.dep_ not in skip]
@@ -278,7 +279,7 @@ class _Args:
                 actors = self._pronoun(h)
             else:
                 actors = self._inside(h)
-            phrase = self._phrase(h)
+            phrase = self.phrase(h)
             if actors:
                 out += [(a, phrase, direct) for a in actors]
             else:
@@ -438,7 +439,7 @@ def _noun_agents(n: Token, action: str, args: _Args) -> list:
             for g in c.subtree:
                 for a in args.token_actors.get(g.i, []):
                     if all(a != x for x, _, _ in agents):
-                        agents.append((a, args._phrase(c), True))
+                        agents.append((a, args.phrase(c), True))
         elif c.dep_ == "prep" and c.lower_ in _AGENT_PREPS_NOUN:
             agents += [r for g in c.children if g.dep_ == "pobj" for r in args.resolve(g)]
         elif c.dep_ == "prep" and c.lower_ == "between" and action == "cooperate":

@@ -21,16 +21,23 @@ from safetensors.numpy import load_file, save_file
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
-from stance.classifiers import check_texts
+from stance.classifiers import check_texts, decide_labels
 from stance.classifiers._validation import Options, validate_params
 from stance.classifiers.base import library_versions
 from stance.classifiers.card import model_card
 from stance.paths import CONFIG_FILE, MODEL_CARD
 
-__all__ = ["FORMAT", "RoleEstimator"]
+__all__ = ["FORMAT", "ROLE_CONSTRAINTS", "RoleEstimator"]
 
 #: ``format`` field of a saved role model's ``config.json``.
 FORMAT = "stance-role-model"
+
+#: Allowed values of the parameters every role model takes; each model's
+#: ``_parameter_constraints`` extends them with its own.
+ROLE_CONSTRAINTS: dict[str, list] = {
+    "labels": [None, "sequence"],
+    "multilabel": [Options({False})],
+}
 
 
 class RoleEstimator(ClassifierMixin, BaseEstimator):
@@ -40,13 +47,10 @@ class RoleEstimator(ClassifierMixin, BaseEstimator):
     backend: ClassVar[str] = ""
     #: File that holds the learned arrays.
     weights_file: ClassVar[str] = "weights.safetensors"
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "labels": [None, "sequence"],
-        "multilabel": [Options({False})],
-    }
+    _parameter_constraints: ClassVar[dict[str, list]] = ROLE_CONSTRAINTS
 
     def _check_params(self) -> None:
-        validate_params(self)
+        validate_params(self, self._parameter_constraints)
 
     def _check_fit_input(self, X: Any, y: Any) -> tuple[list[str], list[str]]:
         """Validate parameters and inputs of ``fit``: texts, one role name per text."""
@@ -64,10 +68,9 @@ class RoleEstimator(ClassifierMixin, BaseEstimator):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit first")
 
     def decide(self, P: np.ndarray) -> np.ndarray:
-        """The decision rule: the most probable role of each row of ``P`` (columns in ``classes_`` order)."""
+        """The decision rule (:func:`~stance.classifiers.decide_labels`): the most probable role per row of ``P``."""
         self._check_fitted()
-        P = np.asarray(P, dtype=np.float64)
-        return self.classes_[P.argmax(axis=1)] if len(P) else np.array([], dtype=object)
+        return decide_labels(P, self.classes_, multilabel=False)
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable role per example."""
@@ -96,7 +99,7 @@ class RoleEstimator(ClassifierMixin, BaseEstimator):
             "classes": [str(c) for c in self.classes_],
             "multilabel": False,
             "task": prov.pop("task", "roles"),
-            "n_train": int(getattr(self, "n_train_", 0)),
+            "n_train": int(self.n_train_),
             **{k: prov.pop(k) for k in list(prov) if k in ("codebook_hash", "codebook_version", "codebook_name")},
             "metrics": prov.pop("metrics", None),
             "provenance_extra": prov,

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 
 from stance.classifiers import check_texts
 from stance.classifiers._validation import Interval, Options
-from stance.narrative.role_estimator import RoleEstimator
+from stance.narrative.role_estimator import ROLE_CONSTRAINTS, RoleEstimator
 from stance.narrative.roles import RoleCueBaseline, split_marked
 
 __all__ = ["ROLE_MODELS", "ActorRoleClassifier", "role_view"]
@@ -116,7 +116,7 @@ class ActorRoleClassifier(RoleEstimator):
     backend = "role-lr"
     weights_file = "weights.safetensors"
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **RoleEstimator._parameter_constraints,
+        **ROLE_CONSTRAINTS,
         "C": [Interval(float, 0, None, closed="neither")],
         "ngram_range": ["sequence"],
         "use_rules": ["boolean"],

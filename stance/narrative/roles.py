@@ -51,6 +51,7 @@ from stance.evaluation import (
     TRANSFER_SCHEMES,
     CVResult,
     TaskData,
+    decide,
     describe_folds,
     evaluate_task,
     score_predictions,
@@ -60,7 +61,7 @@ from stance.models import default_folder, load_model_folder
 from stance.narrative._nlp import parse_many, sentence_offsets
 from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
 from stance.narrative.relations import _STATE_ACTORS, passage_statements
-from stance.narrative.role_estimator import RoleEstimator
+from stance.narrative.role_estimator import ROLE_CONSTRAINTS, RoleEstimator
 from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -314,7 +315,7 @@ class RoleCueBaseline(RoleEstimator):
     backend = "role-cues"
     weights_file = "priors.safetensors"
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **RoleEstimator._parameter_constraints,
+        **ROLE_CONSTRAINTS,
         "prior_weight": [Interval(float, 0, None, closed="left")],
         "smoothing": [Interval(float, 0, None, closed="neither")],
         "codebook_path": [None, str],
@@ -891,7 +892,8 @@ def predict_roles(
         return pd.DataFrame(columns=ROLE_COLUMNS)
     proba = np.asarray(model.predict_proba(cand["text"].tolist()), dtype=float)
     classes = [str(c) for c in model.classes_]
-    best = proba.argmax(axis=1)
+    column = {c: j for j, c in enumerate(classes)}
+    best = np.array([column[str(c)] for c in decide(model, proba, multilabel=False)], dtype=np.int64)
     out = cand.assign(
         role=[classes[i] for i in best],
         prob=proba[np.arange(len(best)), best],
