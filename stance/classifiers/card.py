@@ -43,6 +43,8 @@ _BACKENDS = {
     "embedding": "Frozen sentence encoder with a logistic-regression head.",
     "zeroshot": "Cosine similarity between passage embeddings and label prototypes (codebook "
     "definitions and examples); needs no labelled data.",
+    "conditioned": "Frozen sentence encoder over (target, passage) pairs of every stance target, with one "
+    "logistic-regression head shared by the targets.",
     "setfit": "Sentence encoder fine-tuned contrastively on pairs of training passages, then a "
     "logistic-regression head (SetFit).",
     "transformer": "Encoder fine-tuned end to end with a classification head (optionally through LoRA adapters).",
