@@ -64,12 +64,13 @@ def stance_data() -> tuple[list[str], np.ndarray]:
 
 
 def role_data() -> tuple[list[str], np.ndarray, list[str]]:
-    """The codebook's synthetic role examples (marked passages) and the role names."""
+    """The codebook's synthetic role examples (marked passages) and the role outcomes (roles, then ``none``)."""
     from stance.codebook import Codebook
+    from stance.narrative.roles import role_labels
 
     cb = Codebook.load(ROOT / "codebook" / "codebook.yaml")
     examples = cb.examples("roles")
-    return [t for t, _, _ in examples], np.array([lab for _, lab, _ in examples], dtype=object), cb.role_names
+    return [t for t, _, _ in examples], np.array([lab for _, lab, _ in examples], dtype=object), role_labels(cb)
 
 
 def _data(kind: str):
