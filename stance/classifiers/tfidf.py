@@ -65,7 +65,7 @@ class TfidfClassifier(TextClassifier):
         "min_df": [Interval(int, 1, None, closed="left"), Interval(float, 0, 1, closed="right")],
         "max_features": [None, Interval(int, 1, None, closed="left")],
         "sublinear_tf": ["boolean"],
-        "C": [Interval(float, 0, None, closed="neither")],
+        "C": [Interval(float, 0, None, closed="neither"), Options({"auto"})],
         "class_weight": [None, Options({"balanced"}), dict],
         "fallback_analyzer": [None, Options({"char"})],
     }
