@@ -533,7 +533,7 @@ def test_tfidf_says_when_it_falls_back_to_characters():
 
 def test_parameter_errors_name_the_parameter():
     texts, y = stance_data()
-    with pytest.raises(ValueError, match=r"TfidfClassifier: parameter 'C' must be a float in \(0, inf\), got -1"):
+    with pytest.raises(ValueError, match=r"'C' must be a float in \(0, inf\) or one of 'auto', got -1"):
         TfidfClassifier(C=-1).fit(texts, y)
     with pytest.raises(ValueError, match=r"parameter 'threshold' must be one of 'auto' or a float in \(0, 1\)"):
         TfidfClassifier(threshold=1.5).fit(texts, y)
