@@ -910,7 +910,7 @@ def _group_labels(data: Corpus | pd.DataFrame | None, doc_ids: Sequence[str]) ->
     if docs is not None and "doc_id" in docs.columns:
         cols = [c for c in ("doc_id", "published", "outlet") if c in docs.columns]
         return docs[cols].drop_duplicates("doc_id")
-    return pd.DataFrame({"doc_id": sorted(set(doc_ids))})
+    return pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=str)})
 
 
 def role_matrix(
