@@ -61,6 +61,7 @@ __all__ = [
     "embed",
     "encoder_hash",
     "get_encoder",
+    "pooling_mode",
     "release_memory",
     "resolve_encoder",
     "torch_device",
@@ -265,7 +266,20 @@ def check_weights(resolved: ResolvedEncoder) -> str:
     return digest
 
 
-def _pooling_mode(path: Path) -> str:
+def pooling_mode(path: Path) -> str:
+    """How a sentence-transformers model folder pools token vectors: ``"mean"``, ``"cls"`` or ``"max"``.
+
+    Read from ``1_Pooling/config.json``; ``"mean"`` when the folder has none.
+
+    Parameters
+    ----------
+    path : Path
+        The model folder.
+
+    Returns
+    -------
+    str
+    """
     cfg = path / "1_Pooling" / "config.json"
     if cfg.is_file():
         data = json.loads(cfg.read_text(encoding="utf-8"))
@@ -380,7 +394,7 @@ class Encoder:
         self.device = torch_device() if self.runtime == "torch" else "cpu"
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
         config = transformers.AutoConfig.from_pretrained(str(self.path), local_files_only=True)
-        self.pooling = _pooling_mode(self.path)
+        self.pooling = pooling_mode(self.path)
         self.max_length = int(max_length or _max_length(self.path, self.tokenizer))
         self.dim = int(config.hidden_size)
         self._torch = require("torch", extra="models")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["StanceInputError", "UnknownNameError"]
+__all__ = ["StanceInputError", "UnknownNameError", "did_you_mean"]
 
 
 class StanceInputError(ValueError):
@@ -56,3 +58,33 @@ class StanceInputError(ValueError):
 
 class UnknownNameError(StanceInputError, KeyError):
     """A task, label or target name the codebook does not define (also a ``KeyError``)."""
+
+
+def did_you_mean(name: str, valid: Sequence[str]) -> str:
+    """The hint ``"; did you mean 'x'?"`` naming the valid name nearest to ``name``, or ``""``.
+
+    The comparison ignores case; a name is suggested only when it is reasonably close
+    (:func:`difflib.get_close_matches` with cutoff 0.5).
+
+    Parameters
+    ----------
+    name : str
+        The name given.
+    valid : sequence of str
+        The names that would have been accepted.
+
+    Returns
+    -------
+    str
+        The hint, to append to an error message, or an empty string.
+
+    Examples
+    --------
+    >>> did_you_mean("Blam", ["blame", "praise"])
+    "; did you mean 'blame'?"
+    >>> did_you_mean("zzz", ["blame", "praise"])
+    ''
+    """
+    lower = {str(v).lower(): str(v) for v in valid}
+    close = difflib.get_close_matches(str(name).lower(), list(lower), n=1, cutoff=0.5)
+    return f"; did you mean {lower[close[0]]!r}?" if close else ""

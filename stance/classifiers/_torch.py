@@ -293,7 +293,7 @@ class FineTunedEncoderMixin(TorchTrainingMixin):
 
     def _start_body(self, wrap: Callable | None = None) -> TrainableBody:
         """The starting encoder (seeded), optionally wrapped (e.g. by LoRA), as a :class:`TrainableBody`."""
-        from stance.encoders import _pooling_mode
+        from stance.encoders import pooling_mode
 
         transformers = require("transformers", extra="models")
         resolved = self._resolve_base()
@@ -303,7 +303,7 @@ class FineTunedEncoderMixin(TorchTrainingMixin):
         if wrap is not None:
             model = wrap(model)
         return TrainableBody(
-            model, tokenizer, _pooling_mode(resolved.path), self.max_length, self.train_layers, self.encoder_hash_
+            model, tokenizer, pooling_mode(resolved.path), self.max_length, self.train_layers, self.encoder_hash_
         )
 
     def _finish_body(self, body: TrainableBody) -> None:

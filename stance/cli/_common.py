@@ -21,6 +21,7 @@ __all__ = [
     "fail",
     "parse_pairs",
     "print_frame",
+    "seed_or_default",
 ]
 
 
@@ -40,6 +41,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
     err_console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
+
+
+def seed_or_default(seed: int | None) -> int:
+    """The ``--seed`` given, or the configured seed (``STANCE_SEED``, default 0) when it is None."""
+    from stance.config import settings
+
+    return settings().seed if seed is None else seed
 
 
 def parse_pairs(items: list[str] | None, option: str, form: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame
+from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame, seed_or_default
 
 __all__ = ["benchmark", "evaluate", "parse_params", "train"]
 
@@ -62,12 +62,6 @@ def _models(value: str | None) -> list[str] | None:
     if unknown:
         fail(f"unknown model(s) {', '.join(unknown)}; choose from: {', '.join(REGISTRY)}")
     return names
-
-
-def _seed(seed: int | None) -> int:
-    from stance.config import settings
-
-    return settings().seed if seed is None else seed
 
 
 def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
@@ -186,7 +180,11 @@ def evaluate(
     c, gold, cb = _inputs(corpus, labels, codebook)
     tasks = task or gold_tasks(cb)
     kwargs = {"scheme": folds, "n_splits": n_splits, "transfer": schemes, "n_boot": n_boot, "resample": resample}
-    kwargs |= {"use_codebook_examples": codebook_examples, "random_state": _seed(seed), "params": parse_params(param)}
+    kwargs |= {
+        "use_codebook_examples": codebook_examples,
+        "random_state": seed_or_default(seed),
+        "params": parse_params(param),
+    }
     if names is not None:
         _compare_runtimes(c, gold, cb, tasks, names, _models(models), out, kwargs)
         return
@@ -320,7 +318,7 @@ def train(
             n_boot=n_boot,
             scheme=folds,
             n_splits=n_splits,
-            random_state=_seed(seed),
+            random_state=seed_or_default(seed),
         )
     _warn_leakage(caught)
     rows = [
@@ -378,7 +376,7 @@ def benchmark(
         params=parse_params(param),
         limit=limit,
         n_boot=n_boot,
-        random_state=_seed(seed),
+        random_state=seed_or_default(seed),
         log=lambda m: console.print(f"[dim]{m}[/dim]"),
         **kwargs,
     )

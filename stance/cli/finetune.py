@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import ENCODER_RUNTIME, console, err_console, fail, print_frame
+from stance.cli._common import ENCODER_RUNTIME, console, err_console, fail, print_frame, seed_or_default
 from stance.finetune import NOT_WORSE_TOLERANCE, PROMOTION_RULE
 
 __all__ = ["finetune"]
@@ -64,7 +64,7 @@ def finetune(
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default: STANCE_SEED or 0)."),
     encoder_runtime: str | None = ENCODER_RUNTIME,
 ) -> None:
-    from stance.cli.evaluate import _seed, parse_params
+    from stance.cli.evaluate import parse_params
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
     from stance.evaluation import SCHEMES, LeakageWarning
@@ -100,7 +100,7 @@ def finetune(
                 max_folds=max_folds,
                 n_boot=n_boot,
                 root=root,
-                random_state=_seed(seed),
+                random_state=seed_or_default(seed),
                 force=force,
                 log=lambda m: console.print(f"[dim]{m}[/dim]", highlight=False),
             )

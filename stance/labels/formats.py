@@ -40,13 +40,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stance.errors import StanceInputError
+from stance.errors import StanceInputError, did_you_mean
 from stance.io import atomic_write, check_output, csv_rows, json_value
-from stance.labels.schema import NO_ROLE, LabelSchema, Located, _suggest
+from stance.labels.schema import NO_ROLE, LabelSchema, Located
 from stance.labels.store import (
     ImportReport,
     LabelStore,
-    _fields_of,
     load_corpus_for,
     state_record,
 )
@@ -230,7 +229,7 @@ def _csv_label_columns(header: list[str], schema: LabelSchema, path: Path) -> tu
     for col in header:
         if re.match(r"(stance|role|rationale|frame):", col) and col not in valid_cols:
             raise StanceInputError(
-                f"unknown label column {col!r}{_suggest(col, sorted(valid_cols))}", file=path, line=1, field=col
+                f"unknown label column {col!r}{did_you_mean(col, sorted(valid_cols))}", file=path, line=1, field=col
             )
     label_cols = [c for c in header if c in valid_cols and not c.startswith("rationale:")]
     if frame_col is None and not label_cols:
@@ -288,7 +287,7 @@ def _csv_frame_names(value: str, schema: LabelSchema, path: Path, line: int, fie
     for f in names:
         if f not in schema.frames:
             raise StanceInputError(
-                f"unknown frame {f!r}{_suggest(f, schema.frames)} (codebook frames: {', '.join(schema.frames)})",
+                f"unknown frame {f!r}{did_you_mean(f, schema.frames)} (codebook frames: {', '.join(schema.frames)})",
                 file=path,
                 line=line,
                 field=field,
@@ -466,7 +465,7 @@ def _ls_control(res: Any, controls: _LSControls, path: Path, line: int, field: s
     name = str(res["from_name"])
     if name not in controls.known:
         raise StanceInputError(
-            f"unknown control {name!r}{_suggest(name, sorted(controls.known))}; build the labelling interface "
+            f"unknown control {name!r}{did_you_mean(name, sorted(controls.known))}; build the labelling interface "
             "with `stance label export --format labelstudio`",
             file=path,
             line=line,
@@ -484,7 +483,7 @@ def _ls_choices(name: str, value: dict, schema: LabelSchema, path: Path, line: i
         for f in choices:
             if f not in schema.frames:
                 raise StanceInputError(
-                    f"unknown frame {f!r}{_suggest(f, schema.frames)}", file=path, line=line, field=field
+                    f"unknown frame {f!r}{did_you_mean(f, schema.frames)}", file=path, line=line, field=field
                 )
     elif len(choices) != 1:
         raise StanceInputError(f"{name} takes exactly one choice, got {choices}", file=path, line=line, field=field)
@@ -625,7 +624,7 @@ def _add_option_labels(
 
 def _check_option(lab: Any, options: list[str], path: Path, line: int, field: str) -> None:
     if not isinstance(lab, str) or lab not in options:
-        hint = _suggest(str(lab), options)
+        hint = did_you_mean(str(lab), options)
         raise StanceInputError(
             f"unknown label {lab!r}{hint}; labels are frame names, stance:<target>:<CLASS> and role:<actor>:<role>",
             file=path,
@@ -908,7 +907,7 @@ def _needs_fields(cells: Mapping[str, Any], schema: LabelSchema) -> list[str]:
     """Field specs a Label Studio or Prodigy task needs, where choices alone would decide every frame."""
     if all(f"frame:{f}" in cells for f in schema.frames) and not _partial_fields(cells, schema):
         return []
-    return _fields_of(cells, schema)
+    return schema.fields_of_cells(cells)
 
 
 def _write_csv(
@@ -1021,7 +1020,7 @@ def _write_prodigy(
             chosen += [
                 f"role:{a}:{cells[f'role:{a}']}" for a in schema.actors if cells.get(f"role:{a}") not in (None, NO_ROLE)
             ]
-            meta["fields"] = _fields_of(cells, schema)
+            meta["fields"] = schema.fields_of_cells(cells)
             if lab.get("rationale"):
                 meta["rationale"] = lab["rationale"]
             if annotator:

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stance.errors import StanceInputError
+from stance.errors import StanceInputError, did_you_mean
 from stance.io import csv_rows
-from stance.labels.schema import NO_ROLE, LabelSchema, Located, _suggest, doc_id_of
-from stance.labels.store import ImportReport, LabelStore, _fold, _State, state_record
+from stance.labels.schema import NO_ROLE, LabelSchema, Located, doc_id_of
+from stance.labels.store import CoderState, ImportReport, LabelStore, fold_records, state_record
 
 __all__ = [
     "DEFAULT_CODERS",
@@ -138,7 +138,7 @@ def _pick_coders(records: list[dict], coders: Sequence[str] | None) -> tuple[str
     for c in coders:
         if c not in present:
             raise StanceInputError(
-                f"no records by {c!r}{_suggest(c, present)} (annotators: {', '.join(present)})", field="coders"
+                f"no records by {c!r}{did_you_mean(c, present)} (annotators: {', '.join(present)})", field="coders"
             )
     return coders[0], coders[1]
 
@@ -156,9 +156,9 @@ def _need_pair(records: list[dict], coders: Sequence[str] | None) -> tuple[str, 
 
 def _states(
     records: list[dict], schema: LabelSchema, coders: tuple[str, str], round: int | None
-) -> tuple[dict[str, _State], dict[str, _State]]:
+) -> tuple[dict[str, CoderState], dict[str, CoderState]]:
     recs = [r for r in records if round is None or r.get("round") == round]
-    folded = _fold([r for r in recs if r.get("annotator") in coders], schema)
+    folded = fold_records([r for r in recs if r.get("annotator") in coders], schema)
     a = {pid: st for (ann, pid), st in folded.items() if ann == coders[0]}
     b = {pid: st for (ann, pid), st in folded.items() if ann == coders[1]}
     return a, b
@@ -172,7 +172,9 @@ def _row(task: str, label: str, va: list, vb: list, categories: Sequence[Any], p
     return (task, label, n, alpha, agree, int(sum(positive(x) for x in va)), int(sum(positive(y) for y in vb)))
 
 
-def _role_pairs(a: dict[str, _State], b: dict[str, _State], both: Sequence[str], actors: Sequence[str]) -> tuple:
+def _role_pairs(
+    a: dict[str, CoderState], b: dict[str, CoderState], both: Sequence[str], actors: Sequence[str]
+) -> tuple:
     va, vb = [], []
     for p in both:
         for actor in actors:
@@ -184,7 +186,7 @@ def _role_pairs(a: dict[str, _State], b: dict[str, _State], both: Sequence[str],
     return va, vb
 
 
-def _rows(a: dict[str, _State], b: dict[str, _State], both: Sequence[str], schema: LabelSchema) -> list[tuple]:
+def _rows(a: dict[str, CoderState], b: dict[str, CoderState], both: Sequence[str], schema: LabelSchema) -> list[tuple]:
     """One row per label: task, label, units, alpha, agreement, positives of each coder, over passages ``both``."""
     rows = []
     for f in schema.frames:
@@ -418,11 +420,11 @@ def _decision_value(cell: str, raw: str, schema: LabelSchema) -> Any:
         raise ValueError(f"a frame decision is true or false, got {raw!r}")
     if kind == "stance":
         if raw not in schema.stance_classes:
-            raise ValueError(f"unknown stance class {raw!r}{_suggest(raw, schema.stance_classes)}")
+            raise ValueError(f"unknown stance class {raw!r}{did_you_mean(raw, schema.stance_classes)}")
         return raw
     value = NO_ROLE if raw.lower() in {"", NO_ROLE} else raw
     if value != NO_ROLE and value not in schema.roles:
-        raise ValueError(f"unknown role {raw!r}{_suggest(raw, schema.roles)} (or 'none')")
+        raise ValueError(f"unknown role {raw!r}{did_you_mean(raw, schema.roles)} (or 'none')")
     return value
 
 
@@ -562,7 +564,7 @@ def _resolution(
         )
     if spec not in valid_specs:
         raise StanceInputError(
-            f"unknown field {spec!r}{_suggest(spec, list(valid_specs))}", file=file, line=line, field="field"
+            f"unknown field {spec!r}{did_you_mean(spec, list(valid_specs))}", file=file, line=line, field="field"
         )
     cell = valid_specs[spec]
     try:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stance.errors import StanceInputError
+from stance.errors import StanceInputError, did_you_mean
 
 __all__ = [
     "KINDS",
@@ -53,6 +53,7 @@ __all__ = [
     "Problems",
     "doc_id_of",
     "now_utc",
+    "para_index_of",
     "record_id",
 ]
 
@@ -117,7 +118,8 @@ def doc_id_of(passage_id: str) -> str:
     return m.group(1) if m else str(passage_id)
 
 
-def _para_of(passage_id: str) -> int | None:
+def para_index_of(passage_id: str) -> int | None:
+    """Paragraph index of a passage id ``<doc_id>:p<NNN>:<hash8>`` (None if the id has another form)."""
     m = re.fullmatch(r"(.+):p(\d+):([0-9a-f]+)", str(passage_id))
     return int(m.group(2)) if m else None
 
@@ -127,13 +129,6 @@ def record_id(record: Mapping[str, Any]) -> str:
     body = {k: v for k, v in record.items() if k != "record_id"}
     blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "r-" + hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
-
-
-def _suggest(name: str, valid: Sequence[str]) -> str:
-    """``"; did you mean 'x'?"`` for the nearest valid name (case-insensitive), or ``""``."""
-    lower = {str(v).lower(): str(v) for v in valid}
-    close = difflib.get_close_matches(str(name).lower(), list(lower), n=1, cutoff=0.5)
-    return f"; did you mean {lower[close[0]]!r}?" if close else ""
 
 
 @dataclass
@@ -291,6 +286,34 @@ class LabelSchema:
             return [f"role:{name}"] if name else [f"role:{a}" for a in self.actors]
         raise KeyError(spec)
 
+    def fields_of_cells(self, cells: Iterable[str]) -> list[str]:
+        """Compact field specs covering exactly ``cells`` (a record's ``fields``; the inverse of :meth:`spec_cells`).
+
+        ``"frames"`` (``"roles"``) stands for every frame (actor) when all of them are among
+        ``cells``, else each one is named (``"frames:<frame>"``, ``"roles:<actor>"``); each
+        stance target is ``"stance:<target>"``.
+
+        Parameters
+        ----------
+        cells : iterable of str
+            Cell names (``frame:<name>``, ``stance:<target>``, ``role:<actor>``).
+
+        Returns
+        -------
+        list of str
+            In codebook order: frames, roles, stance targets.
+        """
+        cells = set(cells)
+        out: list[str] = []
+        for kind, spec, names in (("frame", "frames", self.frames), ("role", "roles", self.actors)):
+            have = [n for n in names if f"{kind}:{n}" in cells]
+            if have and len(have) == len(names):
+                out.append(spec)
+            else:
+                out += [f"{spec}:{n}" for n in have]
+        out += [f"stance:{t}" for t in self.stance_targets if f"stance:{t}" in cells]
+        return out
+
     def normalise_spec(self, spec: str) -> str:
         """``"frame:blame"`` -> ``"frames:blame"``; other specs unchanged."""
         part, sep, name = str(spec).strip().partition(":")
@@ -333,7 +356,7 @@ class LabelSchema:
         target = key.split(":", 1)[1]
         if target not in self.stance_targets:
             bad(
-                f"rationale for unknown stance target {target!r}{_suggest(target, self.stance_targets)}",
+                f"rationale for unknown stance target {target!r}{did_you_mean(target, self.stance_targets)}",
                 f"rationale.{key}",
             )
         elif (out.get("stance") or {}).get(target) in (None, "NONE"):
@@ -406,7 +429,7 @@ class LabelSchema:
         known = set(RECORD_KEYS) | set(_INPUT_ONLY)
         for key in rec:
             if key not in known:
-                bad(f"unknown key {key!r}{_suggest(key, sorted(known))}", str(key))
+                bad(f"unknown key {key!r}{did_you_mean(key, sorted(known))}", str(key))
         out: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if rec.get(k) in (None, "") and v is not None}
         out.update({k: v for k, v in rec.items() if k in RECORD_KEYS and v is not None})
         pid = out.get("passage_id")
@@ -430,7 +453,7 @@ class LabelSchema:
             out["annotator"] = annotator.strip()
         kind = out.setdefault("kind", "annotation")
         if kind not in KINDS:
-            bad(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}{_suggest(kind, KINDS)}", "kind")
+            bad(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}{did_you_mean(kind, KINDS)}", "kind")
         rnd = out.setdefault("round", 1)
         if isinstance(rnd, str) and rnd.strip().isdigit():
             out["round"] = rnd = int(rnd)
@@ -452,7 +475,7 @@ class LabelSchema:
                 spec = self.normalise_spec(f)
                 if spec not in valid:
                     bad(
-                        f"unknown field {f!r}{_suggest(spec, valid)} (valid: frames, frames:<frame>, "
+                        f"unknown field {f!r}{did_you_mean(spec, valid)} (valid: frames, frames:<frame>, "
                         "stance, stance:<target>, roles, roles:<actor>)",
                         "fields",
                     )
@@ -479,7 +502,7 @@ class LabelSchema:
         for f in frames:
             if f not in self.frames:
                 bad(
-                    f"unknown frame {f!r}{_suggest(f, self.frames)} (codebook frames: {', '.join(self.frames)})",
+                    f"unknown frame {f!r}{did_you_mean(f, self.frames)} (codebook frames: {', '.join(self.frames)})",
                     "frames",
                 )
             elif fields is not None and f"frame:{f}" not in decided:
@@ -495,10 +518,10 @@ class LabelSchema:
         elif stance is not None:
             for t, c in stance.items():
                 if t not in self.stance_targets:
-                    bad(f"unknown stance target {t!r}{_suggest(t, self.stance_targets)}", f"stance.{t}")
+                    bad(f"unknown stance target {t!r}{did_you_mean(t, self.stance_targets)}", f"stance.{t}")
                 elif c not in self.stance_classes:
                     bad(
-                        f"unknown stance class {c!r} for target {t!r}{_suggest(str(c), self.stance_classes)} "
+                        f"unknown stance class {c!r} for target {t!r}{did_you_mean(str(c), self.stance_classes)} "
                         f"(classes: {', '.join(self.stance_classes)})",
                         f"stance.{t}",
                     )
@@ -516,12 +539,12 @@ class LabelSchema:
         r_norm = None if role is None or str(role).strip().lower() in _NONE_ROLES else role
         if actor not in self.actors:
             bad(
-                f"unknown actor {actor!r}{_suggest(actor, self.actors)} (actors: {', '.join(self.actors)})",
+                f"unknown actor {actor!r}{did_you_mean(actor, self.actors)} (actors: {', '.join(self.actors)})",
                 f"roles.{actor}",
             )
         elif r_norm is not None and r_norm not in self.roles:
             bad(
-                f"unknown role {role!r} for actor {actor!r}{_suggest(str(role), self.roles)} "
+                f"unknown role {role!r} for actor {actor!r}{did_you_mean(str(role), self.roles)} "
                 f"(roles: {', '.join(self.roles)}, or null for none)",
                 f"roles.{actor}",
             )
@@ -543,7 +566,7 @@ class LabelSchema:
 
     def _frame_rationale(self, f: Any, words: Any, out: dict, clean: dict[str, str], bad: Any) -> None:
         if f not in self.frames:
-            hint = _suggest(f, self.frames) if f else "; key each rationale by its frame"
+            hint = did_you_mean(f, self.frames) if f else "; key each rationale by its frame"
             bad(f"rationale for unknown frame {f!r}{hint}", f"rationale.{f}")
         elif f not in (out.get("frames") or []):
             bad(f"rationale given for frame {f!r}, which the record does not code as present", f"rationale.{f}")
@@ -603,7 +626,10 @@ class LabelSchema:
         if isinstance(reason, Mapping):
             for spec, text in reason.items():
                 if self.normalise_spec(spec) not in self.field_specs and spec not in ("", "on_topic"):
-                    bad(f"reason given for unknown field {spec!r}{_suggest(spec, self.field_specs)}", f"reason.{spec}")
+                    bad(
+                        f"reason given for unknown field {spec!r}{did_you_mean(spec, self.field_specs)}",
+                        f"reason.{spec}",
+                    )
                 elif not isinstance(text, str) or not text.strip():
                     bad("each reason must be a non-empty string", f"reason.{spec}")
             out["reason"] = {self.normalise_spec(k): str(v).strip() for k, v in reason.items()}
@@ -647,7 +673,7 @@ class LabelSchema:
                         notes.append(f"{pid}: the rationale for {f!r} does not quote the passage: {words!r}")
             return
         doc_id = doc_id_of(pid)
-        para = _para_of(pid)
+        para = para_index_of(pid)
         docs = {v[0] for v in passages.values()}
         suffix = pid.rsplit(":", 1)[-1] if para is not None else ""
         old_hash = given_hash or text_h or suffix
@@ -671,7 +697,7 @@ class LabelSchema:
 def _reanchor_hint(pid: str, old_hash: str, text: Any, passages: Mapping[str, tuple[str, int, str, str]]) -> str:
     """Suggest where the labelled text went: same hash elsewhere in the document, else the most similar passage."""
     doc_id = doc_id_of(pid)
-    para = _para_of(pid)
+    para = para_index_of(pid)
     same_doc = [(p, v) for p, v in passages.items() if v[0] == doc_id]
     if not same_doc:
         same_doc = list(passages.items())

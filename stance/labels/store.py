@@ -29,6 +29,7 @@ from stance.labels.schema import (
     Problems,
     doc_id_of,
     now_utc,
+    para_index_of,
     record_id,
 )
 
@@ -36,12 +37,14 @@ __all__ = [
     "MIN_POSITIVES",
     "Change",
     "CodebookMismatchWarning",
+    "CoderState",
     "ImportReport",
     "LabelStore",
     "atomic_write",
     "coded",
     "default_store_path",
     "document_counts",
+    "fold_records",
     "frame_matrix",
     "label_counts",
     "load_codebook_for",
@@ -189,8 +192,24 @@ def _schema(codebook: Any) -> LabelSchema:
 
 # ----------------------------------------------------------------------------- folding
 @dataclass
-class _State:
-    """What one annotator has decided about one passage so far."""
+class CoderState:
+    """What one annotator has decided about one passage so far (the records folded in order).
+
+    Attributes
+    ----------
+    cells : dict
+        The decided cells (``frame:<name>``, ``stance:<target>``, ``role:<actor>``) and their values.
+    rationale : dict
+        Rationale quotes of the decided cells that carry one.
+    record_ids : list of str
+        Ids of the folded records, in order.
+    last : dict
+        The last record folded in.
+    round : int
+        Highest coding round of the folded records.
+    on_topic : bool or None
+        The last on-topic decision, if any.
+    """
 
     cells: dict[str, Any] = field(default_factory=dict)
     rationale: dict[str, str] = field(default_factory=dict)
@@ -200,6 +219,7 @@ class _State:
     on_topic: bool | None = None
 
     def apply(self, rec: Mapping[str, Any], schema: LabelSchema) -> None:
+        """Fold ``rec`` in: its cells supersede earlier ones; a frame or stance undecided drops its rationale."""
         cells = schema.cells_of(rec)
         self.cells.update(cells)
         for cell, value in cells.items():
@@ -221,26 +241,26 @@ class _State:
         self.round = max(self.round, int(rec.get("round") or 0))
 
 
-def _fold(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -> dict[tuple[str, str], _State]:
-    states: dict[tuple[str, str], _State] = {}
+def fold_records(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -> dict[tuple[str, str], CoderState]:
+    """Fold ``records`` in order into one :class:`CoderState` per ``(annotator, passage_id)``.
+
+    Parameters
+    ----------
+    records : iterable of mapping
+        Label records, oldest first.
+    schema : LabelSchema
+        Reads each record's cells.
+
+    Returns
+    -------
+    dict
+        ``{(annotator, passage_id): CoderState}``.
+    """
+    states: dict[tuple[str, str], CoderState] = {}
     for rec in records:
         key = (str(rec.get("annotator")), str(rec.get("passage_id")))
-        states.setdefault(key, _State()).apply(rec, schema)
+        states.setdefault(key, CoderState()).apply(rec, schema)
     return states
-
-
-def _fields_of(cells: Iterable[str], schema: LabelSchema) -> list[str]:
-    """Compact field specs covering exactly ``cells`` (``"frames"`` when every frame is decided)."""
-    cells = set(cells)
-    out: list[str] = []
-    for kind, spec, names in (("frame", "frames", schema.frames), ("role", "roles", schema.actors)):
-        have = [n for n in names if f"{kind}:{n}" in cells]
-        if have and len(have) == len(names):
-            out.append(spec)
-        else:
-            out += [f"{spec}:{n}" for n in have]
-    out += [f"stance:{t}" for t in schema.stance_targets if f"stance:{t}" in cells]
-    return out
 
 
 def state_record(cells: Mapping[str, Any], schema: LabelSchema, **extra: Any) -> dict:
@@ -249,7 +269,7 @@ def state_record(cells: Mapping[str, Any], schema: LabelSchema, **extra: Any) ->
     ``fields`` is left out when the record decides every frame, every given stance target
     and every actor, so that full codings look like ordinary records.
     """
-    fields = _fields_of(cells, schema)
+    fields = schema.fields_of_cells(cells)
     rec: dict[str, Any] = dict(extra)
     partial = any(":" in f and not f.startswith("stance:") for f in fields)
     if partial:
@@ -534,10 +554,10 @@ class LabelStore:
             problems.raise_if_any()
             keep = _check_batch(clean, schema, existing, problems, report)
             problems.raise_if_any()
-            states = _fold(existing, schema)
+            states = fold_records(existing, schema)
             for item, rec in keep:
                 key = (rec["annotator"], rec["passage_id"])
-                state = states.setdefault(key, _State())
+                state = states.setdefault(key, CoderState())
                 cells = schema.cells_of(rec)
                 old = {c: state.cells.get(c) for c in cells}
                 new_rationale = {f: w for f, w in (rec.get("rationale") or {}).items() if state.rationale.get(f) != w}
@@ -634,7 +654,7 @@ class LabelStore:
         for row in stale.itertuples(index=False):
             if row.passage_id not in targets and row.status == "moved":
                 targets[row.passage_id] = row.new_passage_id
-        states = _fold([r for r in self._read() if r.get("passage_id") in targets], schema)
+        states = fold_records([r for r in self._read() if r.get("passage_id") in targets], schema)
         out = []
         for (ann, old), state in sorted(states.items()):
             new = targets[old]
@@ -658,15 +678,13 @@ class LabelStore:
 
 
 def _suggest_anchor(pid: str, old_hash: str, passages: Mapping[str, tuple[str, int, str, str]]) -> tuple[str, str]:
-    from stance.labels.schema import _para_of
-
     doc = doc_id_of(pid)
     suffix = old_hash or pid.rsplit(":", 1)[-1]
     same = sorted((p, v) for p, v in passages.items() if v[0] == doc)
     for p, v in same:
         if suffix and v[2].startswith(suffix[:8]):
             return "moved", p
-    para = _para_of(pid)
+    para = para_index_of(pid)
     for p, v in same:
         if v[1] == para:
             return "edited", p
@@ -814,7 +832,7 @@ def _check_batch(
 def resolve_records(records: Iterable[Mapping[str, Any]], schema: LabelSchema) -> pd.DataFrame:
     """Fold records (in order) into the resolved table described in :meth:`LabelStore.resolved`."""
     records = list(records)
-    states = _fold(records, schema)
+    states = fold_records(records, schema)
     carried = {str(r["reanchored_from"]) for r in records if r.get("reanchored_from")}
     if carried:  # labels re-anchored to a new passage id no longer speak for the old one
         states = {k: st for k, st in states.items() if st.record_ids[-1] not in carried}

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stance.errors import StanceInputError
+from stance.errors import StanceInputError, did_you_mean
 from stance.io import atomic_write, read_table
-from stance.labels.schema import LabelSchema, Located, _suggest
+from stance.labels.schema import LabelSchema, Located
 from stance.labels.store import ImportReport, LabelStore, state_record
 
 __all__ = ["DOCUMENT_METADATA", "TableSpec", "import_table", "read_labelled_table"]
@@ -126,7 +126,7 @@ def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, 
     for src, dst in spec.document_columns.items():
         if dst not in DOCUMENT_METADATA:
             raise StanceInputError(
-                f"{dst!r} is not a document column of a table corpus{_suggest(dst, DOCUMENT_METADATA)} (use one of "
+                f"{dst!r} is not a document column of a table corpus{did_you_mean(dst, DOCUMENT_METADATA)} (use one of "
                 f"{', '.join(DOCUMENT_METADATA)}, e.g. --document-column {src}=published)",
                 file=path,
                 line=1,
@@ -135,7 +135,7 @@ def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, 
     for col in wanted:
         if col not in header:
             raise StanceInputError(
-                f"no column {col!r}{_suggest(col, list(header))} (columns: {', '.join(header)})",
+                f"no column {col!r}{did_you_mean(col, list(header))} (columns: {', '.join(header)})",
                 file=path,
                 line=1,
                 field=col,
@@ -148,7 +148,7 @@ def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, 
         name = spec.mapping.get(col, col)
         if name not in schema.frames:
             raise StanceInputError(
-                f"column {col!r} names no frame of the codebook{_suggest(name, schema.frames)} (frames: "
+                f"column {col!r} names no frame of the codebook{did_you_mean(name, schema.frames)} (frames: "
                 f"{', '.join(schema.frames)}); rename it or map it with --map {col}=FRAME",
                 file=path,
                 line=1,
@@ -171,7 +171,7 @@ def _values(raw: str, spec: TableSpec, valid: Sequence[str], where: dict) -> lis
         name = spec.mapping.get(part, part)
         if name not in valid:
             raise StanceInputError(
-                f"unknown label {part!r}{f' (mapped to {name!r})' if name != part else ''}{_suggest(name, valid)} "
+                f"unknown label {part!r}{f' (mapped to {name!r})' if name != part else ''}{did_you_mean(name, valid)} "
                 f"(codebook: {', '.join(valid)}); map table values "
                 "to codebook names with --map VALUE=NAME",
                 **where,

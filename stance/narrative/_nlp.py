@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["clear_cache", "load_nlp", "parse", "parse_many", "sentence_offsets"]
+__all__ = ["clear_cache", "load_nlp", "parse", "parse_many", "sentence_index", "sentence_offsets"]
 
 _LOCK = threading.Lock()
 _NLP: Language | None = None
@@ -76,6 +76,28 @@ def sentence_offsets(text: str) -> list[tuple[int, int]]:
         spans.append((start, end))
         pos = end
     return spans
+
+
+def sentence_index(offsets: list[tuple[int, int]], pos: int) -> int:
+    """Index of the sentence that holds character ``pos``, given the spans of :func:`sentence_offsets`.
+
+    A position past the last sentence belongs to the last one (0 when there are no sentences).
+
+    Parameters
+    ----------
+    offsets : list of (int, int)
+        Sentence spans ``(start, end)``, in order.
+    pos : int
+        Character offset in the passage.
+
+    Returns
+    -------
+    int
+    """
+    for i, (_, end) in enumerate(offsets):
+        if pos < end:
+            return i
+    return max(len(offsets) - 1, 0)
 
 
 def _prepare(text: str) -> Doc:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stance.narrative._nlp import parse_many, sentence_offsets
+from stance.narrative._nlp import parse_many, sentence_index, sentence_offsets
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -46,6 +46,7 @@ __all__ = [
     "ActorMatcher",
     "Mention",
     "clean_entity",
+    "document_mentions",
     "find_actors",
     "mark_actor",
     "passage_mentions",
@@ -442,17 +443,32 @@ def _passages_frame(data: Corpus | pd.DataFrame, analysable_only: bool = True) -
     return frame.reset_index(drop=True)
 
 
-def _sent_index(offsets: list[tuple[int, int]], pos: int) -> int:
-    for i, (_, end) in enumerate(offsets):
-        if pos < end:
-            return i
-    return max(len(offsets) - 1, 0)
-
-
-def _document_mentions(
+def document_mentions(
     data: Corpus | pd.DataFrame, matcher: ActorMatcher, analysable_only: bool = True
 ) -> tuple[pd.DataFrame, dict[str, Doc], dict[str, list[Mention]]]:
-    """Parse passages and find mentions document by document (affiliations and dyads carry over)."""
+    """Parse passages and find their actor mentions, document by document.
+
+    Within a document, affiliations ("a Chinese national" -> china) and the document's
+    dyad (the two actors it is mostly about) carry over from passage to passage.
+
+    Parameters
+    ----------
+    data : Corpus or DataFrame
+        A corpus, or a passage table with ``passage_id`` and ``text`` (``doc_id`` optional).
+    matcher : ActorMatcher
+        Finds the mentions.
+    analysable_only : bool
+        Skip passages marked as boilerplate.
+
+    Returns
+    -------
+    passages : DataFrame
+        The passages, ordered by document and paragraph.
+    docs : dict of str to spacy.tokens.Doc
+        The parse of each passage, by passage id (shared: do not modify).
+    mentions : dict of str to list of Mention
+        The mentions of each passage, by passage id.
+    """
     passages = _passages_frame(data, analysable_only=analysable_only)
     docs = dict(zip(passages["passage_id"], parse_many(passages["text"].tolist()), strict=True))
     found: dict[str, list[Mention]] = {}
@@ -509,7 +525,7 @@ def find_actors(
     >>> mentions.groupby("actor").size()  # doctest: +SKIP
     """
     matcher = matcher or ActorMatcher(codebook, aliases=aliases)
-    passages, docs, found = _document_mentions(data, matcher, analysable_only=analysable_only)
+    passages, docs, found = document_mentions(data, matcher, analysable_only=analysable_only)
     rows = []
     for row in passages.itertuples(index=False):
         text = docs[row.passage_id].text
@@ -517,7 +533,7 @@ def find_actors(
         for m in found[row.passage_id]:
             if m.actor is None and not include_unmapped:
                 continue
-            si = _sent_index(offsets, m.start)
+            si = sentence_index(offsets, m.start)
             s, e = offsets[si] if offsets else (0, len(text))
             rows.append(
                 dict(

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stance.narrative._nlp import sentence_offsets
-from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, _sent_index
+from stance.narrative._nlp import sentence_index, sentence_offsets
+from stance.narrative.actors import ActorMatcher, Mention, document_mentions
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -44,6 +44,7 @@ __all__ = [
     "LIGHT_VERBS",
     "NOUN_ACTIONS",
     "RELATION_COLUMNS",
+    "STATE_ACTORS",
     "VERB_ACTIONS",
     "Statement",
     "extract_relations",
@@ -123,7 +124,7 @@ _PERSON_NOUNS = frozenset(
     addict youth child teenager worker""".split()
 )
 #: Actors that are states or institutions (a "regulate" action aimed at them is a sanction).
-_STATE_ACTORS = frozenset({"china", "united_states", "mexico", "other"})
+STATE_ACTORS = frozenset({"china", "united_states", "mexico", "other"})
 #: Actors whose punishment is law enforcement (a "sanction" aimed at them is regulation).
 _ENFORCEMENT_TARGETS = frozenset({"traffickers", "pharma"})
 
@@ -465,7 +466,7 @@ def _emit(
             if a is not None and a == p:
                 continue
             act = action
-            if act == "regulate" and p in _STATE_ACTORS:  # "curbed China's capability"
+            if act == "regulate" and p in STATE_ACTORS:  # "curbed China's capability"
                 act = "sanction"
             elif act == "sanction" and p in _ENFORCEMENT_TARGETS:  # "punish drug traffickers"
                 act = "regulate"
@@ -502,11 +503,11 @@ def passage_statements(doc: Doc, mentions: Iterable[Mention]) -> list[Statement]
             noun = _action_noun(tok)
             if noun is not None:
                 consumed.add(noun.i)
-            si = _sent_index(offsets, tok.idx)
+            si = sentence_index(offsets, tok.idx)
             for agents, action, patients, neg, pred in _verb_statements(tok, args):
                 out += _emit(si, agents, action, patients, neg, pred, "verb")
     for tok in doc:
-        si = _sent_index(offsets, tok.idx)
+        si = sentence_index(offsets, tok.idx)
         for agents, action, patients, neg, pred in _noun_statements(tok, args, consumed):
             out += _emit(si, agents, action, patients, neg, pred, "noun")
     seen: set[tuple] = set()
@@ -556,7 +557,7 @@ def extract_relations(
     >>> rel.query("action == 'blame'")[["agent", "patient", "sentence"]]  # doctest: +SKIP
     """
     matcher = matcher or ActorMatcher(codebook, aliases=aliases)
-    passages, docs, found = _document_mentions(data, matcher, analysable_only=analysable_only)
+    passages, docs, found = document_mentions(data, matcher, analysable_only=analysable_only)
     rows: list[dict[str, Any]] = []
     for row in passages.itertuples(index=False):
         doc = docs[row.passage_id]

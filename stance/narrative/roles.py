@@ -59,8 +59,8 @@ from stance.evaluation import (
 from stance.labels import LabelStore
 from stance.models import default_folder, load_model_folder
 from stance.narrative._nlp import parse_many, sentence_offsets
-from stance.narrative.actors import ActorMatcher, Mention, _document_mentions, mark_actor
-from stance.narrative.relations import _STATE_ACTORS, passage_statements
+from stance.narrative.actors import ActorMatcher, Mention, document_mentions, mark_actor
+from stance.narrative.relations import STATE_ACTORS, passage_statements
 from stance.narrative.role_estimator import ROLE_CONSTRAINTS, RoleEstimator
 from stance.paths import ProjectPaths
 
@@ -237,7 +237,7 @@ def _statement_rules(statements: Sequence[Statement]) -> list[str]:
         if st.agent == TARGET:
             if st.action in ("regulate", "help", "cooperate") and st.negated:
                 out.append("agent_failure")
-            elif st.action == "sanction" and st.patient in _STATE_ACTORS:
+            elif st.action == "sanction" and st.patient in STATE_ACTORS:
                 out.append("agent_sanction")
             elif st.action in ("cooperate", "help", "regulate", "reject", "blame"):
                 out.append(f"agent_{st.action}")
@@ -587,7 +587,7 @@ def role_candidates(
         Columns: passage_id, doc_id, actor, n_mentions, text (marked, see module docstring).
     """
     matcher = matcher or ActorMatcher(codebook, aliases=aliases)
-    passages, _docs, found = _document_mentions(data, matcher, analysable_only=analysable_only)
+    passages, _docs, found = document_mentions(data, matcher, analysable_only=analysable_only)
     rows = []
     for row in passages.itertuples(index=False):
         ms = [m for m in found[row.passage_id] if m.actor is not None]
@@ -641,7 +641,7 @@ def role_examples(
         include_none = NO_ROLE in role_labels(codebook)
     frame = data.passages if hasattr(data, "passages") else data
     coded = {str(p) for p, r in zip(gold["passage_id"], gold.get("roles", []), strict=False) if isinstance(r, Mapping)}
-    passages, _docs, found = _document_mentions(frame[frame["passage_id"].astype(str).isin(coded)], matcher, False)
+    passages, _docs, found = document_mentions(frame[frame["passage_id"].astype(str).isin(coded)], matcher, False)
     texts = dict(zip(passages["passage_id"], passages["text"], strict=True))
     doc_ids = dict(zip(passages["passage_id"], passages["doc_id"], strict=True))
     rows = []
