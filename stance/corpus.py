@@ -706,6 +706,13 @@ def _read_manifest(folder: Path, manifest: str) -> tuple[pd.DataFrame, dict[str,
 _TABLE_ALIASES = {"id": "doc_id", "date": "published"}
 
 
+def _table_cell(value: object) -> str:
+    """A cell of a table corpus's own column as text (``""`` when missing)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
 def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     records = read_table(path)
     if not records:
@@ -736,6 +743,7 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
             else pd.NaT
         )
         row = {c: str(rec.get(c) or "") for c in DOCUMENT_COLUMNS}
+        row.update({k: _table_cell(v) for k, v in rec.items() if k not in row and k != "text"})
         row.update(
             doc_id=doc_id, file=path.name, published=published, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest()
         )
@@ -795,14 +803,18 @@ def load_corpus(
 
 
 def _complete_documents(docs: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Fill the grouping columns (side, administration, transcript, corpus) and sort by date."""
+    """Fill the grouping columns (side, administration, transcript, corpus) and sort by date.
+
+    A table corpus keeps its own columns after :data:`DOCUMENT_COLUMNS` (folds can group by them).
+    """
     docs = docs.copy()
     for col in ("side", "administration"):
         docs[col] = docs[col].fillna("").astype(str) if col in docs else ""
     docs["side"] = [s or c for s, c in zip(docs["side"], docs["country"].fillna(""), strict=True)]
     docs["transcript"] = docs["kind"].fillna("").str.lower().isin(TRANSCRIPT_KINDS)
     docs["corpus"] = path.name
-    docs = docs[DOCUMENT_COLUMNS]
+    own = [c for c in docs.columns if c not in DOCUMENT_COLUMNS] if path.is_file() else []
+    docs = docs[DOCUMENT_COLUMNS + own]
     docs["published"] = pd.to_datetime(docs["published"])
     return docs.sort_values(["published", "doc_id"], na_position="last", kind="stable").reset_index(drop=True)
 

@@ -49,6 +49,7 @@ from sklearn.base import clone
 from stance.classifiers import provenance_record
 from stance.corpus import text_hash
 from stance.evaluation import (
+    GROUP_PREFIX,
     Fold,
     TaskData,
     auto_scheme,
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
     from stance.corpus import Corpus
 
 __all__ = [
+    "FINETUNE_SCHEMES",
     "MIN_POSITIVES",
     "NOT_WORSE_TOLERANCE",
     "PROMOTION_RULE",
@@ -91,6 +93,8 @@ __all__ = [
     "rare_labels",
 ]
 
+#: Fold schemes of :func:`finetune_folds` (``group:COLUMN`` for any column of the corpus).
+FINETUNE_SCHEMES = ("auto", "document", "outlet", "stratified", "group:COLUMN")
 #: A new version is "not worse" when its primary metric is at least the old one's minus this.
 NOT_WORSE_TOLERANCE = 0.01
 #: The promotion rule, as printed by ``stance finetune --help`` and written into model cards.
@@ -209,27 +213,30 @@ def finetune_folds(
     Parameters
     ----------
     data : TaskData
-    scheme : {"document", "auto", "outlet", "stratified"}
-        Leave one document (outlet) out; ``auto`` is stratified when every document is one
-        passage (:func:`stance.evaluation.auto_scheme`) and ``document`` otherwise;
-        ``stratified`` warns when it leaks within documents.
+    scheme : {"document", "auto", "outlet", "stratified", "group:COLUMN"}
+        Leave one document (outlet, value of a column of the corpus) out; ``auto`` is
+        stratified when every document is one passage (:func:`stance.evaluation.auto_scheme`)
+        and ``document`` otherwise; ``stratified`` warns when it leaks within documents.
     max_folds : int
-        With more documents (outlets) than this, whole documents are dealt into ``max_folds``
-        folds of similar size (seeded, :func:`stance.evaluation.grouped_folds`), so every
-        document is still held out in one piece.
+        With more documents (outlets, values) than this, whole documents are dealt into
+        ``max_folds`` folds of similar size (seeded, :func:`stance.evaluation.grouped_folds`),
+        so every document is still held out in one piece.
     random_state : int
 
     Returns
     -------
     folds : list of Fold
     description : str
-        E.g. ``"leave-one-document-out (5 folds)"``.
+        E.g. ``"leave-one-document-out (5 folds)"`` or ``"group:year, 4 folds (...)"``.
     """
     if scheme == "auto":
         scheme = "stratified" if auto_scheme(data) == "stratified" else "document"
     if scheme == "stratified":
         folds = make_folds(data, "stratified", n_splits=min(max_folds, 5), random_state=random_state)
         return folds, describe_folds(folds)
+    if scheme.startswith(GROUP_PREFIX):
+        folds = make_folds(data, scheme, n_splits=max_folds, random_state=random_state)
+        return folds, describe_folds(folds, data.passages[scheme.removeprefix(GROUP_PREFIX)].nunique())
     if scheme not in ("document", "outlet"):
         make_folds(data, scheme)  # raises the error naming the known schemes
     folds = grouped_folds(data, scheme, max_folds, random_state)
@@ -932,7 +939,7 @@ def finetune(
         when the new version is not worse (see :data:`PROMOTION_RULE`).
     tolerance : float
         "Not worse" means ``new - old >= -tolerance`` on the primary metric.
-    scheme : {"auto", "document", "outlet", "stratified"}
+    scheme : {"auto", "document", "outlet", "stratified", "group:COLUMN"}
         Held-out folds (see :func:`finetune_folds`).
     max_folds : int
         Upper bound on the number of folds (documents are grouped beyond it).

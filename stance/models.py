@@ -636,9 +636,14 @@ def _r(value: Any, digits: int = 4) -> Any:
 
 
 def _matching_evaluation(
-    evaluation: str | Path | None, task: str, dhash: str, codebook: Codebook, use_codebook_examples: bool
+    evaluation: str | Path | None,
+    task: str,
+    dhash: str,
+    codebook: Codebook,
+    use_codebook_examples: bool,
+    folds: tuple[str, int] = ("auto", 5),
 ) -> pd.DataFrame | None:
-    """Rows of a saved comparison.csv for ``task`` when it was computed on the same data."""
+    """Rows of a saved comparison.csv for ``task`` when it was computed on the same data and ``(scheme, n_splits)``."""
     if evaluation is None:
         return None
     folder = Path(evaluation)
@@ -650,6 +655,7 @@ def _matching_evaluation(
         info.get("codebook_hash") == codebook.hash
         and (info.get("tasks") or {}).get(task, {}).get("data_hash") == dhash
         and bool(info.get("use_codebook_examples")) == bool(use_codebook_examples)
+        and (info.get("scheme", folds[0]), info.get("n_splits", folds[1])) == folds
     )
     if not same:
         return None
@@ -783,7 +789,7 @@ def train_default(
     dhash = data_hash(data)
     if evaluation is None or evaluation is True:
         evaluation = root / "evaluation"
-    table = _matching_evaluation(evaluation or None, task, dhash, codebook, use_codebook_examples)
+    table = _matching_evaluation(evaluation or None, task, dhash, codebook, use_codebook_examples, (scheme, n_splits))
     if table is not None and candidates is not None:
         table = table[table["model"].isin(list(candidates))]
     transfer = _matching_transfer(evaluation or None, task) if table is not None and len(table) else None

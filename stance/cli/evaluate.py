@@ -29,9 +29,13 @@ _FOLDS = typer.Option(
     "--folds",
     help="Primary folds: auto (stratified k-fold when every document is one passage, else grouped), grouped "
     "(whole documents dealt into --max-folds folds), document (leave one document out), outlet, cross-source, "
-    "kind, or stratified (warns when documents have several passages).",
+    "kind, group:COLUMN (leave one value of any column of the corpus's passages or documents out, e.g. "
+    "group:outlet, group:year or a column of your own table; more values than --max-folds are dealt into that "
+    "many folds), or stratified (warns when documents have several passages).",
 )
-_MAX_FOLDS = typer.Option(5, "--max-folds", "--n-splits", help="Folds of --folds auto, grouped and stratified.")
+_MAX_FOLDS = typer.Option(
+    5, "--max-folds", "--n-splits", help="Folds of --folds auto, grouped and stratified; at most, of group:COLUMN."
+)
 
 
 def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -82,9 +86,9 @@ def _inputs(corpus: Path | None, labels: Path | None, codebook: Path | None):
 
 
 def _check_folds(folds: str, max_folds: int) -> None:
-    from stance.evaluation import SCHEMES
+    from stance.evaluation import SCHEMES, is_scheme
 
-    if folds not in SCHEMES:
+    if not is_scheme(folds):
         fail(f"--folds must be one of {', '.join(SCHEMES)}")
     if max_folds < 2:
         fail(f"--max-folds must be at least 2, got {max_folds}")
@@ -163,12 +167,12 @@ def evaluate(
     Writes comparison.csv, per_label.csv, learning_curve.csv, confusion.csv, predictions.csv
     and run.json to --out. With --runtimes, compares encoder runtimes instead (runtimes.csv).
     """
-    from stance.evaluation import SCHEMES, LeakageWarning, evaluate_gold, gold_tasks
+    from stance.evaluation import LeakageWarning, evaluate_gold, gold_tasks, is_scheme
     from stance.paths import ProjectPaths
 
     _check_folds(folds, n_splits)
     schemes = [s.strip() for s in transfer.split(",") if s.strip()]
-    bad = [s for s in schemes if s not in SCHEMES or s in ("stratified", "auto")]
+    bad = [s for s in schemes if not is_scheme(s) or s in ("stratified", "auto")]
     if bad:
         fail(f"--transfer: unknown or passage-level scheme(s) {', '.join(bad)}; use cross-source, kind")
     if resample not in ("passage", "document"):
@@ -264,7 +268,7 @@ def train(
     evaluation: Path | None = typer.Option(
         None,
         "--evaluation",
-        help="Reuse the ranking of a stance evaluate run on the same data. Default: models/evaluation/.",
+        help="Reuse the ranking of a stance evaluate run on the same data and --folds. Default: models/evaluation/.",
     ),
     codebook_examples: bool = typer.Option(
         False, "--codebook-examples/--no-codebook-examples", help="Add codebook examples to the training data."

@@ -47,7 +47,8 @@ def finetune(
         "auto",
         "--folds",
         help="auto (stratified when every document is one passage, else document), document (leave one document "
-        "out), outlet, or stratified (warns when it leaks).",
+        "out), outlet, group:COLUMN (leave one value of any column of the corpus's passages or documents out, e.g. "
+        "group:year), or stratified (warns when it leaks).",
     ),
     max_folds: int = typer.Option(10, "--max-folds", help="With more documents, group them into this many folds."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the 95% intervals."),
@@ -67,12 +68,12 @@ def finetune(
     from stance.cli.evaluate import parse_params
     from stance.codebook import Codebook
     from stance.corpus import load_corpus
-    from stance.evaluation import SCHEMES, LeakageWarning
-    from stance.finetune import comparison_frame
+    from stance.evaluation import LeakageWarning, is_scheme
+    from stance.finetune import FINETUNE_SCHEMES, comparison_frame
     from stance.finetune import finetune as run
 
-    if folds not in SCHEMES:
-        fail(f"--folds must be one of {', '.join(SCHEMES)}")
+    if not is_scheme(folds, FINETUNE_SCHEMES):
+        fail(f"--folds must be one of {', '.join(FINETUNE_SCHEMES)}")
     cb = Codebook.load(codebook)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

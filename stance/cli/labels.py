@@ -424,7 +424,8 @@ def import_cmd(
         "--document-column",
         help=_TABLE_HELP + "COLUMN or COLUMN=FIELD: copy a column into the corpus table as document metadata of "
         "new passages, e.g. --document-column date=published (dates make the figures over time), "
-        "--document-column outlet (repeatable).",
+        "--document-column outlet, or a column of your own such as --document-column fold (folds can group by "
+        "it: --folds group:fold). Repeatable.",
     ),
     task: str = typer.Option(
         "frames",

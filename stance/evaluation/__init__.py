@@ -51,15 +51,19 @@ from stance.evaluation.cv import (
 )
 from stance.evaluation.data import TaskData, codebook_examples, data_hash, gold_task_data, gold_tasks, load_gold
 from stance.evaluation.folds import (
+    GROUP_PREFIX,
     SCHEMES,
     Fold,
     LeakageWarning,
     auto_scheme,
+    column_folds,
     cross_source_folds,
     describe_folds,
     fold_scheme,
     folds_from_column,
+    group_columns,
     grouped_folds,
+    is_scheme,
     kind_folds,
     make_folds,
 )
@@ -89,6 +93,7 @@ from stance.evaluation.selection import (
 
 __all__ = [
     "CRITERION",
+    "GROUP_PREFIX",
     "MODEL_FAILURES",
     "PARITY_METRICS",
     "PREDICTION_COLUMNS",
@@ -106,6 +111,7 @@ __all__ = [
     "bootstrap_weights",
     "build_model",
     "codebook_examples",
+    "column_folds",
     "compare_models",
     "confusion_matrix",
     "confusion_table",
@@ -123,7 +129,9 @@ __all__ = [
     "folds_from_column",
     "gold_task_data",
     "gold_tasks",
+    "group_columns",
     "grouped_folds",
+    "is_scheme",
     "kind_folds",
     "learning_curve",
     "learning_curve_models",

@@ -20,7 +20,7 @@ import pandas as pd
 from stance._progress import progress
 from stance.evaluation.cv import PREDICTION_COLUMNS, CVResult, cross_validate, learning_curve, model_name
 from stance.evaluation.data import TaskData, data_hash, gold_task_data, gold_tasks, load_gold
-from stance.evaluation.folds import Fold, describe_folds, fold_scheme, make_folds
+from stance.evaluation.folds import GROUP_PREFIX, Fold, describe_folds, fold_scheme, make_folds
 from stance.evaluation.metrics import primary_metric, score_predictions
 from stance.evaluation.reports import Evaluation, confusion_table
 from stance.evaluation.selection import TIE_TOLERANCE, learning_curve_models, rank_models, selection_scores
@@ -258,8 +258,11 @@ def compare_models(
 
 def _describe(data: TaskData, folds: Sequence[Fold]) -> str:
     """The folds in words, naming how many documents (outlets) grouped folds deal out."""
-    unit = {"grouped-document": "doc_id", "grouped-outlet": "outlet"}.get(fold_scheme(folds))
-    return describe_folds(folds, int(data.passages[unit].nunique()) if unit else None)
+    scheme = fold_scheme(folds)
+    unit = {"grouped-document": "doc_id", "grouped-outlet": "outlet"}.get(scheme)
+    if scheme.startswith(GROUP_PREFIX):
+        unit = scheme.removeprefix(GROUP_PREFIX)
+    return describe_folds(folds, int(data.passages[unit].nunique()) if unit in data.passages else None)
 
 
 TRANSFER_COLUMNS = [

@@ -52,7 +52,8 @@ class TaskData:
         One row per example: ``passage_id``, ``doc_id``, ``outlet``, ``side``, ``kind``,
         ``speaker_role`` and ``text`` (index 0..n-1). ``side`` and ``kind`` (of the passage's
         document) make the cross-source and leave-one-kind-out folds; empty when the corpus
-        does not record them.
+        does not record them. :func:`gold_task_data` adds every other column of the corpus's
+        passages and documents tables (and ``year``), the groups of ``group:COLUMN`` folds.
     y : ndarray
         Multi-label: indicator matrix of shape (n, k), int. Multi-class: label strings, shape (n,).
     """
@@ -153,18 +154,28 @@ PASSAGE_COLUMNS = ["passage_id", "doc_id", "outlet", "side", "kind", "speaker_ro
 _DOC_COLUMNS = ("outlet", "side", "kind")
 
 
-def _joined(corpus: Corpus, gold: pd.DataFrame) -> pd.DataFrame:
-    """Gold rows with their passage text, speaker role, and the document's id, outlet, side and kind."""
+def _joined(corpus: Corpus, gold: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Gold rows with their passage's and document's columns, and the names of those metadata columns.
+
+    Every column of the corpus's passages and documents tables comes along (a gold column of
+    the same name wins), so that folds can group by any of them (``group:COLUMN``); ``year``
+    is the year of ``published`` when the documents have no column of that name.
+    """
     cols = ["passage_id", "doc_id", "text"] + (["speaker_role"] if "speaker_role" in corpus.passages else [])
     passages = corpus.passages[cols]
     g = gold.drop(columns=[c for c in ("doc_id", "text", "speaker_role", *_DOC_COLUMNS) if c in gold.columns])
     merged = passages.merge(g, on="passage_id", how="inner")
-    doc_cols = [c for c in _DOC_COLUMNS if c in corpus.documents]
-    if doc_cols:
-        merged = merged.merge(corpus.documents[["doc_id", *doc_cols]], on="doc_id", how="left")
+    doc_cols = [c for c in corpus.documents.columns if c == "doc_id" or c not in merged.columns]
+    merged = merged.merge(corpus.documents[doc_cols], on="doc_id", how="left")
+    passage_cols = [c for c in corpus.passages.columns if c == "passage_id" or c not in merged.columns]
+    merged = merged.merge(corpus.passages[passage_cols], on="passage_id", how="left")
     for col in (*_DOC_COLUMNS, "speaker_role"):
         merged[col] = merged.get(col, pd.Series("", index=merged.index)).fillna("").astype(str)
-    return merged
+    meta = [c for c in (*doc_cols, *passage_cols) if c not in ("doc_id", "passage_id", *PASSAGE_COLUMNS)]
+    if "published" in merged and "year" not in merged:
+        merged["year"] = [("" if pd.isna(t) else str(pd.Timestamp(t).year)) for t in merged["published"]]
+        meta.append("year")
+    return merged, meta
 
 
 def _frame_targets(merged: pd.DataFrame, labels: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -235,7 +246,7 @@ def gold_task_data(corpus: Corpus, gold: pd.DataFrame, codebook: Codebook, task:
         raise ValueError("roles are evaluated per actor by stance.narrative.evaluate_roles")
     labels = codebook.task_labels(task)
     multilabel = codebook.is_multilabel(task)
-    merged = _joined(corpus, gold)
+    merged, meta = _joined(corpus, gold)
     if task == "frames":
         merged, y = _frame_targets(merged, labels)
         if not multilabel:
@@ -246,7 +257,7 @@ def gold_task_data(corpus: Corpus, gold: pd.DataFrame, codebook: Codebook, task:
         merged = merged[~merged[task].map(_missing)]
         merged = merged.sort_values(["doc_id", "passage_id"], kind="stable").reset_index(drop=True)
         y = merged[task].astype(str).to_numpy(dtype=object)
-    return TaskData(task, labels, multilabel, merged[PASSAGE_COLUMNS], y)
+    return TaskData(task, labels, multilabel, merged[PASSAGE_COLUMNS + meta], y)
 
 
 def codebook_examples(codebook: Codebook, task: str, labels: Sequence[str] | None = None) -> tuple[list[str], Any]:

@@ -26,6 +26,12 @@ Schemes
 ``grouped``
     :func:`grouped_folds` by document with ``n_splits`` folds: the affordable form of
     leave-one-document-out on a corpus of many documents.
+``group:COLUMN``
+    Leave one value of ``COLUMN`` out: any column of the corpus's passages or documents
+    table (``group:outlet``, ``group:year`` -- the year of ``published`` --, or a column of
+    the user's own table corpus). With more values than ``n_splits``, whole values are dealt
+    into ``n_splits`` folds of similar size (as :func:`grouped_folds` deals documents), so
+    every value is still held out in one piece. Folds record the scheme ``group:COLUMN``.
 ``cross-source``
     Train on one side, test on the other (the ``side`` of every document, e.g. ``CN`` and
     ``US``): one fold per side, named ``<train side>-><test side>``. With more than two
@@ -53,24 +59,51 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stance.errors import StanceInputError
 from stance.evaluation.data import TaskData
 
 __all__ = [
+    "GROUP_PREFIX",
     "SCHEMES",
     "Fold",
     "LeakageWarning",
     "auto_scheme",
+    "column_folds",
     "cross_source_folds",
     "describe_folds",
     "fold_scheme",
     "folds_from_column",
+    "group_columns",
     "grouped_folds",
+    "is_scheme",
     "kind_folds",
     "make_folds",
 ]
 
-SCHEMES = ("auto", "document", "outlet", "stratified", "grouped", "cross-source", "kind")
+SCHEMES = ("auto", "document", "outlet", "stratified", "grouped", "cross-source", "kind", "group:COLUMN")
+#: Prefix of the schemes that group folds by a column (``group:outlet``).
+GROUP_PREFIX = "group:"
+#: Columns of a :class:`TaskData`'s passages that are not groups of a ``group:COLUMN`` scheme.
+_NOT_GROUPS = ("passage_id", "text", "text_hash")
 _GROUP_COLUMN = {"document": "doc_id", "outlet": "outlet"}
+
+
+def is_scheme(name: str, schemes: Sequence[str] = SCHEMES) -> bool:
+    """Whether ``name`` is one of ``schemes`` (``group:COLUMN`` standing for any column).
+
+    Parameters
+    ----------
+    name : str
+    schemes : sequence of str
+        Default: every scheme :func:`make_folds` knows.
+
+    Returns
+    -------
+    bool
+    """
+    if name.startswith(GROUP_PREFIX):
+        return f"{GROUP_PREFIX}COLUMN" in schemes and bool(name.removeprefix(GROUP_PREFIX).strip())
+    return name in schemes
 
 
 class LeakageWarning(UserWarning):
@@ -242,16 +275,16 @@ def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, rand
     Parameters
     ----------
     data : TaskData
-    scheme : {"document", "auto", "outlet", "stratified", "grouped", "cross-source", "kind"}
+    scheme : {"document", "auto", "outlet", "stratified", "grouped", "cross-source", "kind", "group:COLUMN"}
         Leave one document out (default), the scheme that fits the data
         (:func:`auto_scheme`), leave one outlet out, stratified k-fold over passages
         (warns when it leaks within documents), documents dealt into ``n_splits`` grouped
-        folds, train on one side and test on the other, or leave one document kind out
-        (see the module docstring).
+        folds, train on one side and test on the other, leave one document kind out, or
+        leave one value of a column out (:func:`column_folds`; see the module docstring).
     n_splits : int
-        Folds for ``"auto"``, ``"stratified"`` and ``"grouped"``.
+        Folds for ``"auto"``, ``"stratified"`` and ``"grouped"``, and at most for ``"group:COLUMN"``.
     random_state : int
-        Shuffling seed for ``"stratified"`` and ``"grouped"``.
+        Shuffling seed for ``"stratified"``, ``"grouped"`` and ``"group:COLUMN"``.
 
     Returns
     -------
@@ -261,9 +294,12 @@ def make_folds(data: TaskData, scheme: str = "document", n_splits: int = 5, rand
     Raises
     ------
     ValueError
-        Unknown scheme, no outlets, or fewer than two groups.
+        Unknown scheme, no outlets, fewer than two groups, or a ``group:COLUMN`` the passages
+        do not have (the message names the columns they have).
     """
-    if scheme not in SCHEMES:
+    if scheme.startswith(GROUP_PREFIX):
+        return column_folds(data, scheme.removeprefix(GROUP_PREFIX), n_splits, random_state)
+    if not is_scheme(scheme):
         raise ValueError(f"unknown fold scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
     if scheme == "auto":
         scheme = auto_scheme(data)
@@ -308,9 +344,14 @@ def grouped_folds(data: TaskData, scheme: str = "document", n_folds: int = 10, r
     if scheme not in _GROUP_COLUMN:
         raise ValueError(f"grouped folds need scheme 'document' or 'outlet', not {scheme!r}")
     groups = _groups(data, scheme)
-    names, counts = np.unique(groups, return_counts=True)
-    if len(names) <= n_folds:
+    if len(set(groups.tolist())) <= n_folds:
         return folds_from_column(groups, scheme)
+    return _deal(groups, n_folds, random_state, f"{scheme}s", f"grouped-{scheme}")
+
+
+def _deal(groups: np.ndarray, n_folds: int, random_state: int, prefix: str, scheme: str) -> list[Fold]:
+    """Whole groups dealt into ``n_folds`` folds: shuffled (seeded), then largest first to the lightest fold."""
+    names, counts = np.unique(groups, return_counts=True)
     size = dict(zip(names.tolist(), counts.tolist(), strict=True))
     order = [str(names[i]) for i in np.random.default_rng(random_state).permutation(len(names))]
     order.sort(key=lambda g: -size[g])  # stable: equal sizes keep the seeded order
@@ -320,8 +361,70 @@ def grouped_folds(data: TaskData, scheme: str = "document", n_folds: int = 10, r
     for g in order:
         k = int(np.argmin(load))
         load[k] += size[g]
-        assign[g] = f"{scheme}s-{k + 1:0{width}d}"
-    return folds_from_column([assign[g] for g in groups], f"grouped-{scheme}")
+        assign[g] = f"{prefix}-{k + 1:0{width}d}"
+    return folds_from_column([assign[g] for g in groups], scheme)
+
+
+def group_columns(data: TaskData) -> list[str]:
+    """The columns of ``data``'s passages a ``group:COLUMN`` scheme can name, sorted.
+
+    Parameters
+    ----------
+    data : TaskData
+
+    Returns
+    -------
+    list of str
+    """
+    return sorted(c for c in data.passages.columns if c not in _NOT_GROUPS)
+
+
+def column_folds(data: TaskData, column: str, n_folds: int = 5, random_state: int = 0) -> list[Fold]:
+    """Leave one value of ``column`` out (scheme ``group:<column>``; see the module docstring).
+
+    Parameters
+    ----------
+    data : TaskData
+        Its passages carry the columns of the corpus's passages and documents tables.
+    column : str
+        E.g. ``"outlet"``, ``"year"`` or a column of the user's table corpus.
+    n_folds : int
+        With more values than this, whole values are dealt into ``n_folds`` folds.
+    random_state : int
+        Seed of the dealing.
+
+    Returns
+    -------
+    list of Fold
+        Scheme ``group:<column>``: one fold per value (named by it), or ``n_folds`` folds
+        named ``<column>s-1`` ... when there are more values.
+
+    Raises
+    ------
+    StanceInputError
+        A ``ValueError``: when the passages have no such column (naming the columns they have), when some
+        passages have no value in it, or when it has fewer than two values.
+    """
+    scheme = f"{GROUP_PREFIX}{column}"
+    if not column or column not in group_columns(data):
+        raise StanceInputError(
+            f"--folds {scheme}: the corpus has no column {column!r}; its passages and documents have "
+            f"{', '.join(group_columns(data))}"
+        )
+    groups = data.passages[column].fillna("").astype(str).str.strip().to_numpy()
+    empty = np.flatnonzero(groups == "")
+    if len(empty):
+        first = data.passages["passage_id"].iloc[empty[0]]
+        raise StanceInputError(
+            f"--folds {scheme}: {len(empty)} of {len(groups)} passages have no {column} (first: {first}); "
+            f"fill the column or choose another"
+        )
+    n_values = len(set(groups.tolist()))
+    if n_values < 2:
+        raise StanceInputError(f"--folds {scheme} needs at least two values of {column}, found {n_values}")
+    if n_values <= n_folds:
+        return folds_from_column(groups, scheme)
+    return _deal(groups, n_folds, random_state, f"{column}s", scheme)
 
 
 def fold_scheme(folds: Sequence[Fold]) -> str:
@@ -347,7 +450,7 @@ def describe_folds(folds: Sequence[Fold], n_groups: int | None = None) -> str:
     ----------
     folds : list of Fold
     n_groups : int, optional
-        Number of documents (outlets) dealt into grouped folds, named in the text.
+        Number of documents (outlets, column values) dealt into grouped folds, named in the text.
 
     Returns
     -------
@@ -356,6 +459,9 @@ def describe_folds(folds: Sequence[Fold], n_groups: int | None = None) -> str:
     scheme, k = fold_scheme(folds), len(folds)
     if scheme in _GROUP_COLUMN:
         return f"leave-one-{scheme}-out ({k} folds)"
+    if scheme.startswith(GROUP_PREFIX):
+        held = "each value held out whole" if n_groups is None else f"{n_groups} values, each held out whole"
+        return f"{scheme}, {k} folds ({held})"
     if scheme == "cross-source":
         return f"cross-source: train on one side, test on the other ({', '.join(f.name for f in folds)})"
     if scheme == "kind":

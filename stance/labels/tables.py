@@ -21,6 +21,7 @@ Label values
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -36,7 +37,7 @@ from stance.io import atomic_write, read_table
 from stance.labels.schema import LabelSchema, Located
 from stance.labels.store import ImportReport, LabelStore, state_record
 
-__all__ = ["DOCUMENT_METADATA", "TableSpec", "import_table", "read_labelled_table"]
+__all__ = ["DOCUMENT_METADATA", "RESERVED_COLUMNS", "TableSpec", "import_table", "read_labelled_table"]
 
 _TRUE = {"1", "true", "yes", "y", "x"}
 _FALSE = {"0", "false", "no", "n"}
@@ -55,6 +56,8 @@ DOCUMENT_METADATA = (
     "administration",
     "date_evidence",
 )
+#: Columns of a table corpus that ``document_columns`` may not name (the corpus fills them itself).
+RESERVED_COLUMNS = ("doc_id", "id", "text", "file", "sha256", "transcript", "corpus")
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,9 @@ class TableSpec:
         ``frames`` or ``stance:<target>``.
     document_columns : mapping of str to str
         Table column to corpus-table column (``{"date": "published"}``): metadata copied to the
-        documents of new passages; targets are :data:`DOCUMENT_METADATA`.
+        documents of new passages; targets are :data:`DOCUMENT_METADATA` or columns of the
+        user's own (``{"fold": "fold"}``; folds can group by them, ``--folds group:fold``),
+        named neither as a :data:`RESERVED_COLUMNS` nor close to a metadata field.
     """
 
     text_column: str
@@ -119,19 +124,28 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def _check_document_column(src: str, dst: str, path: Path) -> None:
+    """A document column is a metadata field, or a column of the user's own not mistakable for one."""
+    if dst in DOCUMENT_METADATA:
+        return
+    close = difflib.get_close_matches(dst.lower(), DOCUMENT_METADATA, n=1, cutoff=0.8)
+    if dst.lower() in RESERVED_COLUMNS or close or not dst.strip():
+        raise StanceInputError(
+            f"{dst!r} cannot be a document column of a table corpus{did_you_mean(dst, DOCUMENT_METADATA)} (metadata "
+            f"fields: {', '.join(DOCUMENT_METADATA)}, e.g. --document-column {src}=published; a column of your own "
+            f"needs a name that is none of {', '.join(RESERVED_COLUMNS)} and not close to a field)",
+            file=path,
+            line=1,
+            field=src,
+        )
+
+
 def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, path: Path) -> None:
     wanted = [spec.text_column, *spec.name_columns, *spec.label_columns]
     wanted += [spec.id_column] if spec.id_column else []
     wanted += list(spec.document_columns)
     for src, dst in spec.document_columns.items():
-        if dst not in DOCUMENT_METADATA:
-            raise StanceInputError(
-                f"{dst!r} is not a document column of a table corpus{did_you_mean(dst, DOCUMENT_METADATA)} (use one of "
-                f"{', '.join(DOCUMENT_METADATA)}, e.g. --document-column {src}=published)",
-                file=path,
-                line=1,
-                field=src,
-            )
+        _check_document_column(src, dst, path)
     for col in wanted:
         if col not in header:
             raise StanceInputError(
