@@ -28,9 +28,10 @@ from typing import Any
 
 import yaml
 
+from stance.cache import BoundedCache
 from stance.errors import StanceInputError, UnknownNameError
 
-__all__ = ["TASK_TYPES", "Actor", "Codebook", "Label", "canonical_hash"]
+__all__ = ["TASK_TYPES", "Actor", "Codebook", "Label", "cached_codebook", "canonical_hash"]
 
 NO_ROLE = "none"
 """A roles entry of this name defines the no-role outcome: it is not a role label."""
@@ -612,3 +613,36 @@ class Codebook:
 
     def __repr__(self) -> str:
         return f"Codebook(name={self.name!r}, version={self.version!r}, tasks={self.tasks})"
+
+
+#: Codebooks read by :func:`cached_codebook`, per file, modification time and size.
+_LOADED: BoundedCache[tuple[str, int, int], Codebook] = BoundedCache("codebook.loaded", maxsize=4)
+
+
+def cached_codebook(path: str | Path | None = None) -> Codebook:
+    """:meth:`Codebook.load` of ``path``, reused while the file is unchanged.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Defaults to the project's codebook.
+
+    Returns
+    -------
+    Codebook
+        Shared by every caller that reads the same file: do not modify it.
+
+    Raises
+    ------
+    StanceInputError
+        As :meth:`Codebook.load` (a missing file is not cached).
+    """
+    if path is None:
+        from stance.paths import ProjectPaths
+
+        path = ProjectPaths.discover().codebook
+    path = Path(path)
+    if not path.is_file():
+        return Codebook.load(path)  # raises the codebook's own error
+    st = path.stat()
+    return _LOADED.get_or_set((str(path.resolve()), st.st_mtime_ns, st.st_size), lambda: Codebook.load(path))

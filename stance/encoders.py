@@ -36,7 +36,6 @@ loaded encoder is shared per process and runtime.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -50,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from stance._lazy import require
+from stance.cache import BoundedCache, lru
 from stance.config import settings
 from stance.io import atomic_path
 
@@ -81,8 +81,10 @@ PACKAGED_MODELS: dict[str, tuple[str, str]] = {
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _LOCK = threading.Lock()
-_ENCODERS: dict[str, Encoder] = {}
-_HASHES: dict[tuple[str, int, int], str] = {}
+#: Loaded encoders, per (model folder, token limit, runtime, device).
+_ENCODERS: BoundedCache[str, Encoder] = BoundedCache("encoders.loaded", maxsize=8)
+#: sha256 of weight files, per (path, size, modification time).
+_HASHES: BoundedCache[tuple[str, int, int], str] = BoundedCache("encoders.file_hashes", maxsize=64)
 _SCOPE = threading.local()
 
 
@@ -108,7 +110,7 @@ def _batches(lengths: Sequence[int], batch_size: int, budget: int | None) -> lis
     return out
 
 
-@functools.cache
+@lru("encoders.libc_trim", maxsize=1)
 def _libc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, or None on other C libraries and systems."""
     import ctypes

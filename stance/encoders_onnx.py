@@ -114,9 +114,11 @@ def runtime_tag(runtime: str) -> str:
     return f"{runtime} (onnxruntime {_versions()['onnxruntime']})"
 
 
-#: Backends that embed with the shared frozen encoder, so follow the runtime setting.
-ENCODER_BACKENDS = ("embedding", "zeroshot")
-#: Backends that fine-tune and run their own copy of the encoder in torch.
+#: Backends that embed with the shared frozen encoder, so follow the runtime setting (the
+#: registry's classes built on :class:`stance.classifiers.embedding.EncoderMixin`).
+ENCODER_BACKENDS = ("embedding", "zeroshot", "conditioned")
+#: Backends that fine-tune and run their own copy of the encoder in torch (the registry's classes
+#: built on :class:`stance.classifiers._torch.FineTunedEncoderMixin`).
 _TORCH_BACKENDS = ("setfit", "transformer")
 
 

@@ -77,3 +77,59 @@ def test_private_import_check_finds_every_form(tmp_path):
     )
     found = [line.split(": ", 1)[1] for line in private_imports(pkg)]
     assert found == ["from stance.a import _Y", "from stance.a import _x"]
+
+
+_CONTAINERS = ("dict", "list", "set", "OrderedDict", "defaultdict", "WeakValueDictionary", "WeakKeyDictionary")
+_FUNCTOOLS_CACHES = ("cache", "lru_cache", "functools.cache", "functools.lru_cache")
+
+
+def _unregistered_caches(path: Path) -> list[str]:
+    """Module-level empty containers and functools caches of ``path``: caches that :mod:`stance.cache` cannot clear."""
+    found = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        empty = (
+            (isinstance(value, ast.Dict) and not value.keys)
+            or (isinstance(value, ast.List | ast.Set) and not value.elts)
+            or (
+                isinstance(value, ast.Call)
+                and ast.unparse(value.func).split(".")[-1] in _CONTAINERS
+                and not value.args
+                and not value.keywords
+            )
+        )
+        if empty:
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for deco in node.decorator_list:
+                call = deco.func if isinstance(deco, ast.Call) else deco
+                if ast.unparse(call) in _FUNCTOOLS_CACHES:
+                    found.append(f"{path.name}:{node.lineno}: @{ast.unparse(deco)} {node.name}")
+    return found
+
+
+def test_module_level_caches_are_registered():
+    """A module-level cache is a :class:`stance.cache.BoundedCache` or ``@cache.lru``: ``cache.clear()`` empties it."""
+    found = [
+        hit
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != PACKAGE / "cache.py"
+        for hit in _unregistered_caches(path)
+    ]
+    assert not found, "module-level caches outside stance.cache:\n" + "\n".join(found)
+
+
+def test_cache_check_finds_dicts_and_functools_caches(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import functools\nfrom collections import OrderedDict\n"
+        "TABLE = {'a': 1}\n_SEEN: dict[str, int] = {}\n_ORDER = OrderedDict()\n"
+        "@functools.lru_cache(maxsize=4)\ndef f(x):\n    return x\n"
+        "def g():\n    local = {}\n    return local\n",
+        encoding="utf-8",
+    )
+    assert [hit.split(": ", 1)[1].split(" ")[0] for hit in _unregistered_caches(path)] == [
+        "_SEEN:",
+        "_ORDER",
+        "@functools.lru_cache(maxsize=4)",
+    ]

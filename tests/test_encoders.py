@@ -404,6 +404,23 @@ def test_runtime_is_recorded_for_models_that_encode(monkeypatch):
     assert recorded_runtime(["zeroshot"]).startswith("torch ")
 
 
+def test_encoder_backends_are_every_registry_backend_that_embeds():
+    """The backend lists that key score caches and captions follow the classifier registry."""
+    import inspect
+
+    from stance.classifiers import REGISTRY
+    from stance.classifiers._torch import FineTunedEncoderMixin
+    from stance.classifiers.embedding import EncoderMixin
+    from stance.encoders_onnx import _TORCH_BACKENDS, ENCODER_BACKENDS
+
+    frozen = {name for name, cls in REGISTRY.items() if issubclass(cls, EncoderMixin)}
+    tuned = {name for name, cls in REGISTRY.items() if issubclass(cls, FineTunedEncoderMixin)}
+    assert set(ENCODER_BACKENDS) == frozen
+    assert set(_TORCH_BACKENDS) == tuned
+    takes_encoder = {name for name, cls in REGISTRY.items() if "encoder" in inspect.signature(cls).parameters}
+    assert takes_encoder == frozen | tuned, "a backend with an encoder parameter is in neither list"
+
+
 def test_score_file_records_the_runtime(tmp_path, codebook):
     import json
 

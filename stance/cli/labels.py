@@ -55,7 +55,7 @@ def _store(store: Path | None, codebook: Path | None = None) -> Any:
 
 
 def _codebook(path: Path | None, store: Any = None) -> Any:
-    from stance.labels.store import cached_codebook
+    from stance.codebook import cached_codebook
 
     if path is not None:
         return cached_codebook(path)

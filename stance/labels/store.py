@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stance.codebook import cached_codebook
 from stance.errors import StanceInputError
 from stance.io import atomic_write, json_value
 from stance.labels.schema import (
@@ -82,25 +83,6 @@ def _locked(folder: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
-
-
-_CODEBOOKS: dict[tuple[str, int, int], Any] = {}
-
-
-def cached_codebook(path: str | Path | None = None) -> Any:
-    """:meth:`Codebook.load` of ``path`` (default: the project codebook), reused while the file is unchanged."""
-    from stance.codebook import Codebook
-    from stance.paths import ProjectPaths
-
-    path = Path(path) if path is not None else ProjectPaths.discover().codebook
-    if not path.is_file():
-        return Codebook.load(path)  # raises the codebook's own error
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    if key not in _CODEBOOKS:
-        _CODEBOOKS.clear()
-        _CODEBOOKS[key] = Codebook.load(path)
-    return _CODEBOOKS[key]
 
 
 class CodebookMismatchWarning(UserWarning):

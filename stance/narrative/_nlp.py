@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from stance._lazy import require
+from stance.cache import BoundedCache
 from stance.corpus import split_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,8 +27,8 @@ __all__ = ["clear_cache", "load_nlp", "parse", "parse_many", "sentence_index", "
 
 _LOCK = threading.Lock()
 _NLP: Language | None = None
-_PARSES: dict[str, Doc] = {}
-_MAX_CACHE = 50_000
+#: Parsed passages, per text (at most 50,000; the least recently used is dropped first).
+_PARSES: BoundedCache[str, Doc] = BoundedCache("narrative.parses", maxsize=50_000)
 
 
 def load_nlp() -> Language:
@@ -125,15 +126,14 @@ def parse_many(texts: Iterable[str], batch_size: int = 32) -> list[Doc]:
         One parsed ``Doc`` per text, in order. Do not modify them: they are shared.
     """
     texts = list(texts)
-    todo = sorted({t for t in texts if t not in _PARSES})
+    found = {t: doc for t in set(texts) if (doc := _PARSES.get(t)) is not None}
+    todo = sorted(set(texts) - set(found))
     if todo:
         nlp = load_nlp()
         docs = nlp.pipe((_prepare(t) for t in todo), batch_size=batch_size)
         for text, doc in zip(todo, docs, strict=True):
-            if len(_PARSES) >= _MAX_CACHE:
-                _PARSES.clear()
-            _PARSES[text] = doc
-    return [_PARSES[t] for t in texts]
+            _PARSES[text] = found[text] = doc
+    return [found[t] for t in texts]
 
 
 def parse(text: str) -> Doc:

@@ -45,7 +45,7 @@ import pandas as pd
 from stance.cache import BoundedCache
 from stance.classifiers import check_texts
 from stance.classifiers._validation import Interval
-from stance.codebook import NO_ROLE, Codebook
+from stance.codebook import NO_ROLE, Codebook, cached_codebook
 from stance.corpus import load_corpus
 from stance.evaluation import (
     TRANSFER_SCHEMES,
@@ -197,15 +197,11 @@ _STANCE_TARGET = {"china": "china_government", "united_states": "us_government"}
 _FEATURES: BoundedCache[tuple[str, str], tuple[str | None, dict[str, float]]] = BoundedCache(
     "roles.features", maxsize=200_000
 )
-#: Codebooks read by the role models, per file and modification time.
-_CODEBOOKS: BoundedCache[tuple[str, float], Codebook] = BoundedCache("roles.codebooks", maxsize=4)
 
 
 def _load_codebook(path: str | None) -> Codebook:
-    """Codebook.load, cached per file and modification time."""
-    file = Path(path) if path else ProjectPaths.discover().codebook
-    key = (str(file.resolve()), file.stat().st_mtime if file.is_file() else 0.0)
-    return _CODEBOOKS.get_or_set(key, lambda: Codebook.load(path))
+    """:func:`stance.codebook.cached_codebook` of ``path`` (default: the project codebook)."""
+    return cached_codebook(path or None)
 
 
 def role_labels(codebook: Codebook | None = None) -> list[str]:
