@@ -21,6 +21,8 @@ Two data sets, read from wherever they are (nothing is copied into the project):
 Both run through the same code as the project's own evaluation
 (:func:`stance.evaluation.cross_validate` and :func:`stance.evaluation.score_predictions`):
 a fresh model per fold, thresholds and calibration tuned inside the training data only.
+Every headline and every tweet is a document of its own, so those inner splits hold out
+headlines or tweets (not whole folds or targets).
 """
 
 from __future__ import annotations
@@ -219,7 +221,8 @@ def run_gvfc(
     df = _subsample(load_gvfc(path), limit, "fold", random_state)
     cb = _gvfc_codebook(codebook)
     folds = folds_from_column(df["fold"].to_numpy())
-    passages = pd.DataFrame({"passage_id": df["id"], "doc_id": "fold" + df["fold"].astype(str), "text": df["text"]})
+    # every headline is a document of its own: inner splits (C, thresholds) hold headlines out, not folds
+    passages = pd.DataFrame({"passage_id": df["id"], "doc_id": df["id"].astype(str), "text": df["text"]})
     rows = []
     for setting in settings:
         task_cb = cb
@@ -330,7 +333,8 @@ def run_semeval(
             for target, part in groups:
                 part = part.reset_index(drop=True)
                 text = part["target"] + ": " + part["text"] if strategy == "joint" else part["text"]
-                passages = pd.DataFrame({"passage_id": part["id"], "doc_id": part["target"], "text": text})
+                # every tweet is a document of its own (a target as the group would leave no inner split)
+                passages = pd.DataFrame({"passage_id": part["id"], "doc_id": part["id"].astype(str), "text": text})
                 data = TaskData(f"semeval:{target}", STANCE_CLASSES, False, passages, part["stance"].to_numpy(object))
                 fold = Fold(
                     "test",

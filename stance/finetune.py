@@ -68,6 +68,7 @@ from stance.evaluation import (
     resample_weights,
     run_folds,
 )
+from stance.evaluation.cv import CODEBOOK_GROUP, takes_groups
 from stance.labels import LabelStore
 from stance.labels.store import MIN_POSITIVES, resolve_records
 from stance.models import default_version, load_version, models_root, save_version, task_slug
@@ -577,13 +578,19 @@ def _warm_from(est: Any, folder: Path | None) -> Any:
 def _fit(
     est: Any, data: TaskData, index: np.ndarray, targets: Mapping[str, Any] | None, extra: tuple[list[str], Any] | None
 ) -> Any:
-    """Fit a clone of ``est`` on the passages at ``index`` (with ``targets`` overriding the current labels)."""
+    """Fit a clone of ``est`` on the passages at ``index`` (with ``targets`` overriding the current labels).
+
+    A model whose ``fit`` takes ``groups`` is given the document of every passage (one group
+    for the codebook's examples), so its inner splits (``C``, calibration, thresholds) keep
+    documents whole.
+    """
     pids = data.passages["passage_id"].astype(str).to_numpy()
     if targets is not None:
         index = np.asarray([i for i in index if pids[i] in targets], dtype=int)
     if len(index) == 0:
         return None
     texts = [data.texts[i] for i in index]
+    groups = data.groups[index].tolist()
     if targets is None:
         y = data.y[index]
     elif data.multilabel:
@@ -593,7 +600,9 @@ def _fit(
     if extra is not None and len(extra[0]):
         texts = texts + list(extra[0])
         y = np.concatenate([y, extra[1]])
-    return clone(est).fit(texts, y)
+        groups += [CODEBOOK_GROUP] * len(extra[0])
+    model = clone(est)
+    return model.fit(texts, y, groups=groups) if takes_groups(model) else model.fit(texts, y)
 
 
 @dataclass

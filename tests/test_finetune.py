@@ -190,6 +190,27 @@ def test_finetune_writes_a_new_version_beside_the_old_and_compares_on_the_same_p
     assert config["provenance_extra"]["finetune"]["from_version"] == "v001"
 
 
+def test_finetune_gives_every_fit_the_documents_of_its_passages(gvfc, monkeypatch):
+    from stance.classifiers.base import TextClassifier
+    from stance.corpus import load_corpus
+
+    passages = load_corpus(gvfc / "corpus.csv").passages
+    doc_of = dict(zip(passages["text"], passages["doc_id"].astype(str), strict=False))
+    seen = []
+    original = TextClassifier.fit
+
+    def record(self, X, y=None, groups=None):
+        seen.append((list(X), groups))
+        return original(self, X, y, groups=groups)
+
+    monkeypatch.setattr(TextClassifier, "fit", record)
+    _run(gvfc)
+    assert len(seen) > 2  # the folds of both versions and the final fit
+    for texts, groups in seen:
+        assert groups is not None, "a fit without the documents of its passages"
+        assert list(groups) == [doc_of.get(t, "__codebook__") for t in texts]
+
+
 def test_nothing_new_is_not_fine_tuned_again(gvfc):
     first = _run(gvfc, promote=True)
     again = _run(gvfc)

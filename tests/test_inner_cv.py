@@ -105,6 +105,24 @@ def test_embedding_fit_with_groups_chooses_c_calibration_and_thresholds_on_whole
     assert est.C_ in est.C_scores_
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("backend", "params"),
+    [("setfit", {"num_iterations": 1, "max_steps": 2}), ("transformer", {"max_steps": 2, "C": "auto"})],
+)
+def test_fine_tuned_backends_fit_with_groups_tune_on_whole_documents(spy, task_data, backend, params):
+    """The held-out share of the fine-tuning backends (C, thresholds) is whole documents when groups are given."""
+    from stance.classifiers import REGISTRY
+
+    data = task_data(multilabel=True, n_docs=6, per_doc=5)
+    est = REGISTRY[backend](labels=data.labels, multilabel=True, **params)
+    est.fit(data.texts, data.y, groups=data.groups)
+    assert len(spy) >= 2  # C on the fine-tuned embeddings, then the thresholds' held-out share
+    for n, given, splits in spy:
+        assert given is not None and n == len(data)
+        assert splits and _crossing(splits, data.groups) == []
+
+
 def test_fold_loop_gives_the_training_documents_to_fit(task_data, keyword_classifier):
     class Grouped(keyword_classifier):
         seen: ClassVar[list] = []

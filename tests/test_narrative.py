@@ -20,6 +20,7 @@ from stance.narrative import (
     ActorMatcher,
     Mention,
     RoleCueBaseline,
+    default_role_models,
     evaluate_roles,
     extract_relations,
     find_actors,
@@ -275,6 +276,17 @@ def test_role_examples_and_lodo_evaluation(seed_corpus, toy_gold, matcher):
     assert len(preds) == 2 * len(ex)
     again, _ = evaluate_roles(ex, models=models, n_boot=50)
     pd.testing.assert_frame_equal(metrics, again)
+
+
+def test_every_default_role_model_fits_and_predicts_the_role_outcomes(codebook):
+    examples = codebook.examples("roles")
+    X, y = [t for t, _, _ in examples], [lab for _, lab, _ in examples]
+    models = default_role_models()
+    assert {"actor-prior", "role-cues", "role-lr", "role-lr-text", "tfidf"} <= set(models)
+    for name, make in models.items():
+        model = make().fit(X, y)
+        assert list(model.classes_) == role_labels(), name
+        assert set(model.predict(X[:5])) <= set(role_labels()), name
 
 
 def test_predict_roles_and_matrix(seed_corpus, synthetic_baseline, codebook):
@@ -634,6 +646,12 @@ def test_role_evaluation_follows_the_protocol_of_every_task():
     assert (cs["n_groups"] == 4).all() and (cs["n"] == 16).all()
     assert metrics["selection_score"].notna().all() and (metrics["rank"] == 1).all()
     assert len(preds) == len(examples)
+    from stance.narrative import role_model_card
+
+    card = role_model_card("words", examples, metrics)
+    header = next(line for line in card.splitlines() if line.startswith("| rank | model |"))
+    assert {"grouped-document", "cross-source", "cross-source CN->US", "cross-source US->CN"} <= set(header.split(" | "))
+    assert "words (this model)" in card and "- cross-source CN->US: train on CN, test on US" in card
 
 
 def test_macro_f1_excl_none_leaves_the_no_role_outcome_out():

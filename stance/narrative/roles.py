@@ -22,8 +22,9 @@ Models
     of failure verbs ("failed to", "has yet to regulate") -> antagonist; as the object of
     blame or sanctions, or the place or group of deaths and victims -> innocent; the
     codebook's role cues, frame cues and stance cues in the target's sentences add
-    evidence; a per-actor prior learnt in ``fit`` breaks ties. :meth:`RoleCueBaseline.explain`
-    lists the rules that fired.
+    evidence; the log of a per-actor role prior learnt in ``fit`` is added to the rule
+    scores (it breaks ties; a role the gold almost never gives an actor stays out of reach
+    of the rules). :meth:`RoleCueBaseline.explain` lists the rules that fired.
 Learned classifiers
     Any classifier of :mod:`stance.classifiers` trained on the marked texts (see
     :func:`role_examples`, :func:`evaluate_roles`).
@@ -983,9 +984,8 @@ def default_role_models() -> dict[str, Callable[[], object]]:
     Every model predicts the outcomes of :func:`role_labels` (the roles and ``none``).
     Always the transparent baseline (``role-cues``), the per-actor majority role
     (``actor-prior``) and the learned :class:`~stance.narrative.role_model.ActorRoleClassifier`
-    with (``role-lr``) and without (``role-lr-text``) the baseline's rule features; plus,
-    when :mod:`stance.classifiers` is installed, its ``tfidf`` classifier over the marked
-    passages.
+    with (``role-lr``) and without (``role-lr-text``) the baseline's rule features; and the
+    ``tfidf`` classifier of :mod:`stance.classifiers` over the marked passages.
     """
     from stance.narrative.role_model import ActorRoleClassifier
 
@@ -995,19 +995,10 @@ def default_role_models() -> dict[str, Callable[[], object]]:
         "role-lr": lambda: ActorRoleClassifier(),
         "role-lr-text": lambda: ActorRoleClassifier(use_rules=False),
     }
-    try:
-        from stance.classifiers import REGISTRY
-        from stance.codebook import Codebook
+    from stance.classifiers import REGISTRY
 
-        cb = Codebook.load()
-        outcomes = role_labels(cb)
-        for name in ("tfidf",):
-            if name in REGISTRY:
-                models[name] = lambda name=name: REGISTRY[name](labels=outcomes).set_provenance(
-                    codebook=cb, task="roles"
-                )
-    except ImportError:
-        pass
+    outcomes = role_labels()
+    models["tfidf"] = lambda: REGISTRY["tfidf"](labels=outcomes)
     return models
 
 
