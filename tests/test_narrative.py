@@ -650,7 +650,8 @@ def test_role_evaluation_follows_the_protocol_of_every_task():
 
     card = role_model_card("words", examples, metrics)
     header = next(line for line in card.splitlines() if line.startswith("| rank | model |"))
-    assert {"grouped-document", "cross-source", "cross-source CN->US", "cross-source US->CN"} <= set(header.split(" | "))
+    schemes = {"grouped-document", "cross-source", "cross-source CN->US", "cross-source US->CN"}
+    assert schemes <= set(header.split(" | "))
     assert "words (this model)" in card and "- cross-source CN->US: train on CN, test on US" in card
 
 
