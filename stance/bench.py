@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from stance.errors import StanceInputError
+from stance.paths import ProjectPaths
 
 __all__ = [
     "BACKENDS",
@@ -131,12 +132,11 @@ def generate_passages(n: int, seed: int = 0, corpus: Any = None) -> pd.DataFrame
     if corpus is None:
         import warnings
 
-        from stance.config import project_root
         from stance.corpus import load_corpus
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            corpus = load_corpus(project_root() / "seeds")
+            corpus = load_corpus(ProjectPaths.discover().seeds)
     passages = corpus.analysable()
     sentences = corpus.sentences[corpus.sentences["passage_id"].isin(set(passages["passage_id"]))]
     pool = list(dict.fromkeys(s.strip() for s in sentences["text"] if s.strip()))
@@ -833,21 +833,42 @@ _SUMMARY = re.compile(r"(\d+) of (\d+) built \((\d+) changed\) in ([\d.]+) s")
 _FIGURE_LINE = re.compile(r"\[\s*\d+/\d+\]\s+(\S+)\s+\S+\s+([\d.]+) s")
 
 
-def _figures(workdir: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    from stance.config import project_root
+def _project_inputs(paths: ProjectPaths) -> list[Path]:
+    """What a copy of the project needs to draw its figures, where it lies inside the project folder.
 
-    root = project_root()
+    The codebook folder, the corpora, the label store, the events table, the model store and the
+    ``stance.toml`` (and ``examples/``, whose codebooks some figures read); paths outside the project
+    are read where they are (``stance.toml`` names them absolutely).
+    """
+    root = paths.root
+    wanted = [
+        paths.codebook.parent if paths.codebook.parent != root else paths.codebook,
+        *paths.corpora,
+        paths.labels,
+        paths.events,
+        paths.models,
+        root / "examples",
+        root / "stance.toml",
+    ]
+    found = [p for p in dict.fromkeys(wanted) if p.exists() and root in p.parents]
+    return [p for p in found if not any(q in p.parents for q in found)]
+
+
+def _figures(workdir: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    paths = ProjectPaths.discover()
+    root = paths.root
     missing = _missing_defaults()
     if missing:
         note = f"not measured: no default model for {', '.join(missing)} (run `stance train`)"
         return [_row("figures", s, float("nan"), float("nan"), note=note) for s in ("cold", "warm")]
     project = workdir / "project"
-    for name in ("codebook", "seeds", "models", "examples"):
-        if (root / name).is_dir():
-            shutil.copytree(root / name, project / name)
-    for name in ("stance.toml",):
-        if (root / name).is_file():
-            shutil.copy2(root / name, project / name)
+    for source in _project_inputs(paths):
+        target = project / source.relative_to(root)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
     env = _child_env(
         workdir,
         {
@@ -894,16 +915,15 @@ def _figures(workdir: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
 
 
 def _finetune(workdir: Path, backend: str | None, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    from stance.config import project_root
-
     if backend is None and _missing_defaults(["frames"]):
         note = "not measured: no default frames model (run `stance train`, or pass a backend)"
         return [
             _row("finetune", s, 100, float("nan"), note=note) for s in ("fit per 100 labels", "finetune per 100 labels")
         ]
     root = workdir / "models"
-    if (project_root() / "models").is_dir():
-        shutil.copytree(project_root() / "models", root)
+    models = ProjectPaths.discover().models
+    if models.is_dir():
+        shutil.copytree(models, root)
     say("finetune frames (on a copy of the model store, not promoted)")
     res = measure({"kind": "finetune", "task": "frames", "root": str(root), "backend": backend}, workdir)
     n = max(1, int(res["n"]))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from stance.config import project_root
+from stance.paths import ProjectPaths
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.figures import FigureContext
@@ -49,7 +49,7 @@ KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": 
 
 def notebook_pairs(folder: Path | None = None) -> list[tuple[Path, Path]]:
     """``(py, ipynb)`` pairs in reading order."""
-    folder = folder or project_root() / "notebooks"
+    folder = folder or ProjectPaths.discover().notebooks
     return [(py, py.with_suffix(".ipynb")) for py in sorted(folder.glob("[0-9][0-9]_*.py"))]
 
 
@@ -133,7 +133,7 @@ def run(out: Path, smoke: bool = False, folder: Path | None = None, only: str | 
 
 def scratch_dir(name: str = "") -> Path:
     """A folder for files a notebook writes: ``<project>/build/notebooks/scratch/<name>`` (git-ignored)."""
-    folder = project_root() / "build" / "notebooks" / "scratch" / name
+    folder = ProjectPaths.discover().build / "notebooks" / "scratch" / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

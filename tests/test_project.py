@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -104,6 +105,31 @@ def test_a_writing_command_outside_any_project_refuses_the_seed_project(outside)
     assert _hashes(ROOT / "seeds") == before
 
 
+WRITING_WITH_AN_OPTION = [
+    ["score", "-o", "scores.parquet"],
+    ["benchmark", "gvfc", "--data", "headlines.csv"],
+    ["narrative", "roles", "--train"],
+    ["narrative", "roles", "--evaluate"],
+    ["narrative", "roles", "-o", "roles.csv"],
+    ["narrative", "actors", "-o", "actors.csv"],
+    ["narrative", "relations", "-o", "relations.csv"],
+    ["label", "export", "-o", "export.csv"],
+    ["label", "suggest", "-o", "suggest.csv"],
+    ["label", "reliability", "-o", "alpha.csv"],
+    ["label", "disagreements", "-o", "disagreements.csv"],
+]
+
+
+@pytest.mark.parametrize("args", WRITING_WITH_AN_OPTION, ids=" ".join)
+def test_a_command_that_writes_with_an_option_refuses_the_seed_project_then(outside, args):
+    before = _hashes(ROOT / "seeds")
+    res = cli(*args)
+    assert res.code == 2, (args, res.output)
+    assert "no stance project" in res.output and f"stance {args[0]}" in res.output and "--project" in res.output
+    assert not list(outside.iterdir())
+    assert _hashes(ROOT / "seeds") == before
+
+
 def test_every_command_names_its_project_first(outside):
     assert cli("init", "p").code == 0
     res = cli("--project", outside / "p", "codebook", "--check", quiet=False)
@@ -119,3 +145,21 @@ def test_an_empty_project_corpus_says_how_to_fill_it(outside):
     assert cli("init", "p").code == 0
     res = cli("--project", outside / "p", "corpus")
     assert res.code == 2 and "does not exist yet" in res.output and "stance label import" in res.output
+
+
+def test_library_defaults_read_the_named_project_not_the_package(outside, monkeypatch):
+    from stance.bench import generate_passages
+    from stance.classifiers.profile import profile_data
+
+    assert cli("init", "p").code == 0
+    texts = [f"Officials spoke about taxes and jobs in town number {i}. The budget grew again." for i in range(6)]
+    table = pd.DataFrame({"doc_id": [f"d{i}" for i in range(6)], "text": texts})
+    table.to_csv(outside / "p" / "corpus" / "passages.csv", index=False, lineterminator="\n")
+    monkeypatch.setenv("STANCE_PROJECT_DIR", str(outside / "p"))
+    own = set(texts)
+    assert ProjectPaths.discover().seeds == outside / "p" / "corpus" / "passages.csv"
+    generated = generate_passages(4, seed=0)
+    vocabulary = {w.strip(".") for t in texts for w in t.split()}
+    assert all({w.strip(".") for w in t.split()} <= vocabulary for t in generated["text"])
+    profiled, _ = profile_data()
+    assert own <= set(profiled)

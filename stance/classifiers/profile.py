@@ -39,13 +39,13 @@ def profile_data(codebook: Any = None, corpus_path: str | Path | None = None) ->
     """About 100 short passages with frame labels (see the module docstring)."""
     from stance.classifiers import make_classifier
     from stance.codebook import Codebook
-    from stance.config import project_root
     from stance.corpus import load_corpus
+    from stance.paths import ProjectPaths
 
     cb = codebook or Codebook.load()
     texts = [t for t, _, _ in cb.examples("frames")]
     y = [[label] for _, label, _ in cb.examples("frames")]
-    corpus = load_corpus(corpus_path or project_root() / "seeds")
+    corpus = load_corpus(corpus_path or ProjectPaths.discover().seeds)
     passages = corpus.analysable()["text"].tolist()
     lexicon = make_classifier("lexicon", "frames", cb).fit_from_params()
     texts += passages

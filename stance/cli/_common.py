@@ -21,6 +21,7 @@ __all__ = [
     "fail",
     "parse_pairs",
     "print_frame",
+    "refuse_seed_project",
     "seed_or_default",
 ]
 
@@ -103,11 +104,46 @@ ENCODER_RUNTIME = typer.Option(
 )
 
 
-#: Commands that write into the project (label store, models, figures, evaluation tables); ``label`` sub-commands
-#: are named ``label <name>``.
+#: Commands that always write (into the project: label store, models, figures, evaluation tables; or a file of
+#: what they read from it: an export, suggestions); ``label`` sub-commands are named ``label <name>``. Commands that
+#: write only with an option (``score -o``, ``narrative roles --train``, ``benchmark`` without ``--out``, ...) call
+#: :func:`refuse_seed_project` when given it.
 WRITING_COMMANDS = frozenset(
-    {"train", "finetune", "figures", "evaluate", "label import", "label adjudicate", "label reanchor"}
+    {
+        "train",
+        "finetune",
+        "figures",
+        "evaluate",
+        "label import",
+        "label adjudicate",
+        "label reanchor",
+        "label export",
+        "label suggest",
+    }
 )
+
+
+def refuse_seed_project(command: str) -> None:
+    """Stop ``command``, which is about to write, when it would act on the package's own seed project.
+
+    That is when no project is named (``--project``, ``STANCE_PROJECT_DIR``) and none holds the working
+    directory; ``--project`` with the package's folder asks for the seed project explicitly.
+
+    Parameters
+    ----------
+    command : str
+        The command as typed after ``stance`` (e.g. ``"score -o"``), named in the message.
+    """
+    from stance.config import PROJECT_SOURCES, find_project
+
+    root, how = find_project()
+    if how == PROJECT_SOURCES[2]:
+        fail(
+            f"no stance project in {Path.cwd()} or above it, so `stance {command}` would act on the package's "
+            f"own seed project ({root}) and write what it makes of it. Make a project with `stance init DIR` and run "
+            f"the command inside it, or name one with `stance --project DIR {command.split()[0]} ...` "
+            f"(`--project {root}` to use the seed project)"
+        )
 
 
 def announce_project(command: str) -> None:
@@ -119,13 +155,9 @@ def announce_project(command: str) -> None:
     """
     from stance.config import PROJECT_SOURCES, find_project, settings
 
+    if command in WRITING_COMMANDS:
+        refuse_seed_project(command)
     root, how = find_project()
-    if how == PROJECT_SOURCES[2] and command in WRITING_COMMANDS:
-        fail(
-            f"no stance project in {Path.cwd()} or above it, so `stance {command}` would write into the package's "
-            f"own seed project ({root}). Make a project with `stance init DIR` and run the command inside it, or "
-            f"name one with `stance --project DIR {command} ...` (`--project {root}` to use the seed project)"
-        )
     if not settings().quiet:
         where = {
             PROJECT_SOURCES[0]: " (from --project or STANCE_PROJECT_DIR)",

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame, seed_or_default
+from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame, refuse_seed_project, seed_or_default
 
 __all__ = ["benchmark", "evaluate", "parse_params", "train"]
 
@@ -230,9 +230,9 @@ def _runtime_names(runtimes: str) -> list[str]:
 
 def _compare_runtimes(c, gold, cb, tasks, names: list[str], models, out: Path | None, kwargs: dict[str, Any]) -> None:
     """``stance evaluate --runtimes``: the same evaluation under each encoder runtime, side by side."""
-    from stance.config import project_root
     from stance.evaluation import runtime_parity
     from stance.io import write_frame
+    from stance.paths import ProjectPaths
 
     t0 = time.perf_counter()
     table = runtime_parity(
@@ -253,7 +253,7 @@ def _compare_runtimes(c, gold, cb, tasks, names: list[str], models, out: Path | 
         differ = table[table[runtime].round(2) != table[names[0]].round(2)]
         verdict = "every metric the same to two decimals" if differ.empty else f"{len(differ)} metric(s) differ"
         console.print(f"{runtime} vs {names[0]}: {verdict} ({len(table)} metrics)")
-    out = out or project_root() / "build" / "evaluation"
+    out = out or ProjectPaths.discover().build / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     write_frame(table, out / "runtimes.csv")
     console.print(f"Took {time.perf_counter() - t0:.0f} s. Table written to {out / 'runtimes.csv'}")
@@ -361,7 +361,7 @@ def benchmark(
 ) -> None:
     """Run a public benchmark with the project's training code and print our scores next to the published ones."""
     from stance.benchmarks import PUBLISHED, run_benchmark
-    from stance.config import project_root
+    from stance.paths import ProjectPaths
 
     key = name.lower().replace("-", "").replace("_", "")
     kind = "gvfc" if key == "gvfc" else "semeval2016" if key.startswith("semeval") else None
@@ -370,7 +370,9 @@ def benchmark(
     kwargs: dict[str, Any] = {}
     if setting:
         kwargs["settings" if kind == "gvfc" else "strategies"] = list(setting)
-    out = out or project_root() / "build" / "benchmarks"
+    if out is None:
+        refuse_seed_project("benchmark")
+    out = out or ProjectPaths.discover().build / "benchmarks"
     t0 = time.perf_counter()
     result = run_benchmark(
         kind,

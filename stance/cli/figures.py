@@ -91,7 +91,7 @@ def figures(
     ]
     if missing and train:
         _train_missing(missing, context.codebook)
-    target = out if out is not None else context.root / "figures"
+    target = out if out is not None else context.paths.figures
     console.print(f"[bold]Figures[/bold] -> {target}", highlight=False)
 
     no_store = not context.labels_path.is_file()

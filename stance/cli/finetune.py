@@ -57,10 +57,12 @@ def finetune(
     ),
     force: bool = typer.Option(False, "--force", help="Fine-tune even when no label is new or changed."),
     labels: Path | None = typer.Option(
-        None, "--labels", "--store", "-s", help="Gold label store (JSONL). Default: seeds/labels.jsonl."
+        None, "--labels", "--store", "-s", help="Gold label store (JSONL). Default: the project's."
     ),
-    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder or table. Default: seeds/."),
-    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook YAML. Default: codebook/codebook.yaml."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Corpus folder or table. Default: the project's first corpus."
+    ),
+    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook YAML. Default: the project's."),
     root: Path | None = typer.Option(None, "--root", help="Model store. Default: models/."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default: STANCE_SEED or 0)."),
     encoder_runtime: str | None = ENCODER_RUNTIME,

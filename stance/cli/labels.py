@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from stance.cli._common import console, err_console, fail, parse_pairs, print_frame
+from stance.cli._common import console, err_console, fail, parse_pairs, print_frame, refuse_seed_project
 
 __all__ = ["app", "label_app"]
 
@@ -231,6 +231,8 @@ def reliability(
     from stance.io import atomic_write, check_output, replaced_note
     from stance.labels import reliability_table
 
+    if out is not None:
+        refuse_seed_project("label reliability -o")
     st = _store(store, codebook)
     replaced = check_output(out, [".csv"], inputs=[st.path, codebook]) if out is not None else False
     table = reliability_table(st, _codebook(codebook, st), coders=_coders(coders), round=round, intervals=intervals)
@@ -265,6 +267,8 @@ def disagreements_cmd(
     from stance.io import atomic_write, check_output, replaced_note
     from stance.labels import disagreements
 
+    if out is not None:
+        refuse_seed_project("label disagreements -o")
     st = _store(store, codebook)
     replaced = check_output(out, [".csv"], inputs=[st.path, corpus, codebook]) if out is not None else False
     table = disagreements(st, _codebook(codebook, st), coders=_coders(coders), corpus=_corpus(corpus, st), round=round)

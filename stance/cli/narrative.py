@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import console, fail, parse_pairs, print_frame
+from stance.cli._common import console, fail, parse_pairs, print_frame, refuse_seed_project
 
 __all__ = ["app"]
 
@@ -18,7 +18,9 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_PATH = typer.Argument(None, help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: seeds/.")
+_PATH = typer.Argument(
+    None, help="Corpus folder with manifest.csv, or a CSV/JSONL/Parquet table. Default: the project's first corpus."
+)
 _ALIAS = typer.Option(
     None,
     "--alias",
@@ -74,6 +76,8 @@ def actors(
     """
     from stance.narrative import ActorMatcher, find_actors, unmapped_entities
 
+    if out is not None:
+        refuse_seed_project("narrative actors -o")
     corpus = _corpus(path)
     matcher = ActorMatcher(aliases=_aliases(alias))
     mentions = find_actors(corpus, matcher=matcher, include_unmapped=True)
@@ -115,6 +119,8 @@ def relations(
     bad = sorted(set(action or []) - set(ACTIONS))
     if bad:
         fail(f"unknown action(s) {bad}; choose from {', '.join(ACTIONS)}")
+    if out is not None:
+        refuse_seed_project("narrative relations -o")
     corpus = _corpus(path)
     rel = extract_relations(corpus, matcher=ActorMatcher(aliases=_aliases(alias)))
     if action:
@@ -161,7 +167,7 @@ def roles(
     save: Path | None = typer.Option(
         None, "--save", help="Folder for the --train model. Default: a new version under models/roles/."
     ),
-    labels: Path | None = typer.Option(None, "--labels", help="Gold label store. Default: seeds/labels.jsonl."),
+    labels: Path | None = typer.Option(None, "--labels", help="Gold label store. Default: the project's."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the confidence intervals."),
     n_splits: int = typer.Option(5, "--n-splits", help="Grouped folds of --evaluate."),
     out: Path | None = _OUT,
@@ -172,11 +178,13 @@ def roles(
     """
     from stance.narrative import gold_roles, load_role_model, predict_roles
 
+    if evaluate or train or out is not None:
+        refuse_seed_project("narrative roles " + ("--evaluate" if evaluate else "--train" if train else "-o"))
     if evaluate or train:
         corpus = _corpus(path) if path is not None else _gold_corpus(labels)
         gold = gold_roles(labels)
         if gold.empty:
-            fail(f"no gold roles in {labels or 'seeds/labels.jsonl'}")
+            fail(f"no gold roles in {labels or _paths().labels}")
         if evaluate:
             _evaluate(corpus, gold, n_boot, n_splits, out)
         else:
@@ -199,10 +207,14 @@ def _gold_corpus(labels: Path | None):
     return load_corpus_for(labels)
 
 
-def _role_table_path() -> Path:
+def _paths():
     from stance.paths import ProjectPaths
 
-    return ProjectPaths.discover().evaluation / "roles.csv"
+    return ProjectPaths.discover()
+
+
+def _role_table_path() -> Path:
+    return _paths().evaluation / "roles.csv"
 
 
 def _examples(corpus, gold):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame
+from stance.cli._common import ENCODER_RUNTIME, console, fail, print_frame, refuse_seed_project
 
 __all__ = ["score"]
 
@@ -160,6 +160,8 @@ def score(
 ) -> None:
     if quiet:
         os.environ["STANCE_QUIET"] = "1"
+    if out is not None:
+        refuse_seed_project("score -o")
     if source is not None and source.is_file():
         if wide or gold or no_cache:
             fail("--wide, --gold and --no-cache apply to a corpus folder; a table is always written wide, uncached")

@@ -789,7 +789,7 @@ def train_role_model(
         X += [t for t, _, _ in extra]
         y += [label for _, label, _ in extra]
     if not X:
-        raise StanceInputError("no gold roles to train on (seeds/labels.jsonl has no 'roles' for this corpus)")
+        raise StanceInputError("no gold roles to train on (the label store has no 'roles' for this corpus)")
     fitted = models[model]().fit(X, np.asarray(y, dtype=object))
     fitted.provenance_ = role_provenance(model, examples, metrics, codebook_examples=codebook_examples)
     return fitted
