@@ -8,6 +8,12 @@ Two data sets, read from wherever they are (nothing is copied into the project):
     cross-validation on the given ``fold`` column (the split of Akyürek et al., ACL 2020),
     reported as the mean over folds, for the single-label task (first frame; macro-F1,
     micro-F1 = accuracy) and the multi-label task ({frame1, frame2}; macro- and micro-F1).
+    The headlines become examples as they would in a project of one's own
+    (``stance label import --id-column id --document-column fold``, then
+    ``stance evaluate --folds group:fold``): each headline is its own document, a headline
+    that repeats an earlier one's text is one passage (three do, each in the same fold and
+    with the same frames), examples are in :func:`stance.evaluation.passage_order`, and
+    the folds are ``group:fold``, so both paths give the same folds, models and scores.
     Models are built from the example GVFC codebook (``examples/gvfc/codebook.yaml``) when
     it is found, so the codebook-driven backends (lexicon, zeroshot) work too; the
     single-label setting uses it with its frames task declared single-label.
@@ -36,8 +42,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stance.corpus import text_hash
 from stance.errors import StanceInputError
-from stance.evaluation import Fold, TaskData, cross_validate, folds_from_column, score_predictions
+from stance.evaluation import Fold, TaskData, cross_validate, make_folds, passage_order, score_predictions
 
 __all__ = [
     "BENCHMARKS",
@@ -219,10 +226,15 @@ def run_gvfc(
         (all test predictions pooled, passage bootstrap), ``n_train, n_test, seconds``.
     """
     df = _subsample(load_gvfc(path), limit, "fold", random_state)
+    df = df[~df["text"].map(text_hash).duplicated()]  # one passage per text, as a label import keeps
+    df = passage_order(df.assign(passage_id=df["id"], doc_id=df["id"], fold=df["fold"].astype(str)))
     cb = _gvfc_codebook(codebook)
-    folds = folds_from_column(df["fold"].to_numpy())
-    # every headline is a document of its own: inner splits (C, thresholds) hold headlines out, not folds
-    passages = pd.DataFrame({"passage_id": df["id"], "doc_id": df["id"].astype(str), "text": df["text"]})
+    passages = df[["passage_id", "doc_id", "text", "fold"]]
+    folds = make_folds(
+        TaskData("frames", GVFC_FRAMES, False, passages, df["frame1"].to_numpy(dtype=object)),
+        "group:fold",
+        n_splits=df["fold"].nunique(),
+    )
     rows = []
     for setting in settings:
         task_cb = cb

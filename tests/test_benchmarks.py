@@ -92,7 +92,7 @@ def test_gvfc_smoke_both_settings(gvfc_csv, tmp_path):
     macro = result.set_index(["setting", "metric"])["value"]
     assert 0 <= macro[("single-label", "macro_f1")] <= 1
     assert macro[("single-label", "micro_f1")] == pytest.approx(macro[("single-label", "accuracy")])
-    assert (result["seconds"] > 0).all() and (result["n_test"] == 45).all()
+    assert (result["seconds"] > 0).all() and (result["n_test"] == load_gvfc(gvfc_csv)["text"].nunique()).all()
     saved = pd.read_csv(tmp_path / "gvfc.csv")
     assert len(saved) == len(result)
 
@@ -237,3 +237,45 @@ def test_gvfc_single_label_uses_a_single_label_codebook(gvfc_csv):
     assert set(result["metric"]) == {"macro_f1", "micro_f1", "accuracy"}
     acc = result.set_index("metric")["value"]
     assert acc["micro_f1"] == pytest.approx(acc["accuracy"])  # one frame per headline
+
+
+def test_the_own_project_path_scores_gvfc_as_the_benchmark_does(gvfc_csv, tmp_path, monkeypatch):
+    """`stance init`, `label import` and `evaluate --folds group:fold` give the benchmark's predictions, exactly."""
+    import yaml
+
+    from stance.evaluation import score_predictions
+    from tests.test_project import cli as stance
+
+    bench = run_benchmark("gvfc", gvfc_csv, ["tfidf"], settings=["single-label"], n_boot=20).set_index("metric")
+    codebook = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples/gvfc/codebook.yaml").read_text())
+    codebook["frames"] = {"type": "single-label", "labels": codebook["frames"]}
+    (tmp_path / "gvfc.yaml").write_text(yaml.safe_dump(codebook, sort_keys=False), encoding="utf-8")
+    monkeypatch.delenv("STANCE_PROJECT_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert stance("init", "p", "--codebook", "gvfc.yaml").code == 0
+    monkeypatch.chdir(tmp_path / "p")
+    maps = [x for i, name in enumerate(GVFC_FRAMES, 1) for x in ("--map", f"{i}={name}")]
+    columns = [
+        "--text-column",
+        "headline",
+        "--label-column",
+        "frame1",
+        "--id-column",
+        "id",
+        "--document-column",
+        "fold",
+    ]
+    res = stance("label", "import", gvfc_csv, *columns, *maps, "-a", "gold")
+    assert res.code == 0, res.output
+    res = stance("evaluate", "-m", "tfidf", "--folds", "group:fold", "--no-curve", "--n-boot", "20", "--transfer", "")
+    assert res.code == 0, res.output
+    predictions = pd.read_csv(tmp_path / "p/models/evaluation/predictions.csv", dtype={"fold": str})
+    assert predictions["passage_id"].nunique() == bench.loc["macro_f1", "n_test"] < 45  # repeated headlines: one each
+    per_fold = [
+        score_predictions(g, GVFC_FRAMES, False, n_boot=0)[0].set_index("metric")["value"]
+        for _, g in predictions.groupby("fold")
+    ]
+    pooled = score_predictions(predictions, GVFC_FRAMES, False, n_boot=0)[0].set_index("metric")["value"]
+    for metric in ("macro_f1", "accuracy"):
+        assert np.mean([v[metric] for v in per_fold]) == bench.loc[metric, "value"]
+        assert pooled[metric] == bench.loc[metric, "pooled"]

@@ -49,7 +49,15 @@ from stance.evaluation.cv import (
     model_name,
     run_folds,
 )
-from stance.evaluation.data import TaskData, codebook_examples, data_hash, gold_task_data, gold_tasks, load_gold
+from stance.evaluation.data import (
+    TaskData,
+    codebook_examples,
+    data_hash,
+    gold_task_data,
+    gold_tasks,
+    load_gold,
+    passage_order,
+)
 from stance.evaluation.folds import (
     GROUP_PREFIX,
     SCHEMES,
@@ -139,6 +147,7 @@ __all__ = [
     "make_folds",
     "metric_arrays",
     "model_name",
+    "passage_order",
     "percentile_interval",
     "prediction_matrices",
     "primary_metric",

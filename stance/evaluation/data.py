@@ -34,6 +34,7 @@ __all__ = [
     "gold_task_data",
     "gold_tasks",
     "load_gold",
+    "passage_order",
 ]
 
 
@@ -141,6 +142,25 @@ def data_hash(data: TaskData) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def passage_order(passages: pd.DataFrame) -> pd.DataFrame:
+    """Examples in the order every task takes them: by document id, then passage id (stable).
+
+    The order decides which rows inner cross-validation and seeded folds put together, so
+    every path to a :class:`TaskData` (the gold labels, a benchmark table) uses this one.
+
+    Parameters
+    ----------
+    passages : DataFrame
+        With ``doc_id`` and ``passage_id``.
+
+    Returns
+    -------
+    DataFrame
+        Sorted, with a fresh index 0..n-1.
+    """
+    return passages.sort_values(["doc_id", "passage_id"], kind="stable").reset_index(drop=True)
+
+
 def _missing(value: Any) -> bool:
     if value is None:
         return True
@@ -182,12 +202,12 @@ def _frame_targets(merged: pd.DataFrame, labels: list[str]) -> tuple[pd.DataFram
     cols = [f"frame:{name}" for name in labels]
     if all(c in merged.columns for c in cols):
         merged = merged[merged[cols].notna().all(axis=1)]
-        merged = merged.sort_values(["doc_id", "passage_id"], kind="stable").reset_index(drop=True)
+        merged = passage_order(merged)
         return merged, merged[cols].astype(bool).to_numpy().astype(int)
     if "frames" not in merged.columns:
         raise ValueError("gold labels have neither 'frames' nor 'frame:<name>' columns")
     merged = merged[merged["frames"].map(lambda v: isinstance(v, list | tuple | np.ndarray))]
-    merged = merged.sort_values(["doc_id", "passage_id"], kind="stable").reset_index(drop=True)
+    merged = passage_order(merged)
     y = np.array([[int(n in set(v)) for n in labels] for v in merged["frames"]], dtype=int)
     return merged, y.reshape(len(merged), len(labels))
 
@@ -255,7 +275,7 @@ def gold_task_data(corpus: Corpus, gold: pd.DataFrame, codebook: Codebook, task:
         if task not in merged.columns:
             raise ValueError(f"gold labels have no column {task!r}")
         merged = merged[~merged[task].map(_missing)]
-        merged = merged.sort_values(["doc_id", "passage_id"], kind="stable").reset_index(drop=True)
+        merged = passage_order(merged)
         y = merged[task].astype(str).to_numpy(dtype=object)
     return TaskData(task, labels, multilabel, merged[PASSAGE_COLUMNS + meta], y)
 
