@@ -37,6 +37,7 @@ def test_clear_empties_every_module_cache(root):
     from stance import codebook, encoders
     from stance.narrative import _nlp
 
+    cache.clear()  # earlier tests in the session may have filled them
     cb = codebook.cached_codebook(root / "codebook" / "codebook.yaml")
     assert codebook.cached_codebook(root / "codebook" / "codebook.yaml") is cb  # read once while unchanged
     encoders._ENCODERS["key"] = object()
