@@ -46,7 +46,6 @@ __all__ = [
     "evidence",
     "frame_shares",
     "gold_scores",
-    "model_refs",
     "narrative_arc",
     "passage_table",
     "passages_behind",
@@ -70,33 +69,6 @@ default_model_dir = default_folder
 def scored_tasks(codebook: Codebook) -> list[str]:
     """Codebook tasks scored per passage: ``frames`` and every ``stance:<target>``."""
     return [t for t in codebook.tasks if t == "frames" or t.startswith("stance:")]
-
-
-def model_refs(
-    tasks: Sequence[str],
-    models: Mapping[str, Any] | None = None,
-    models_dir: str | Path | None = None,
-    required: bool = True,
-) -> dict[str, ModelHandle]:
-    """Resolve the model of each task without loading it (see :func:`stance.models.resolve`).
-
-    Parameters
-    ----------
-    tasks : sequence of str
-        Codebook tasks.
-    models : mapping, optional
-        Task to classifier or model folder; tasks not given use their default model.
-    models_dir : path, optional
-        The models folder (default ``<project>/models``).
-    required : bool
-        Raise :class:`MissingModelError` for a task without a model (else skip it).
-
-    Returns
-    -------
-    dict
-        Task to :class:`stance.models.ModelHandle`.
-    """
-    return resolve(tasks, models, models_dir, required=required)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -153,7 +125,7 @@ def score_texts(
     texts : mapping
         Text hash to text (see :func:`stance.corpus.text_hash`).
     ref : ModelHandle
-        The model (see :func:`model_refs`); loaded only if some text is not cached.
+        The model (see :func:`stance.models.resolve`); loaded only if some text is not cached.
     multilabel : bool
         Whether the task is multi-label (part of the cache key); the decisions are the
         model's own (:meth:`stance.classifiers.TextClassifier.decide`).
@@ -261,7 +233,7 @@ def score_passages(
     """
     codebook = _load_codebook(codebook)
     tasks = list(tasks) if tasks is not None else scored_tasks(codebook)
-    refs = model_refs(tasks, models, models_dir)
+    refs = resolve(tasks, models, models_dir)
     passages = _passages(corpus)
     texts = dict(zip(passages["text_hash"], passages["text"], strict=False))
     base = passages[["passage_id", "doc_id", "text_hash"]].assign(_order=np.arange(len(passages)))
@@ -825,7 +797,7 @@ def _add_key_sentences(
     to_score = sentences[multi]
     scored = pd.DataFrame(columns=["text_hash", "label", "prob", "pred"])
     if len(to_score):
-        ref = model_refs([task], models, models_dir)[task]
+        ref = resolve([task], models, models_dir)[task]
         texts = dict(zip(to_score["text_hash"], to_score["text"], strict=False))
         scored = score_texts(texts, ref, codebook.is_multilabel(task), cache_dir=cache_dir)
     # the passage's only sentence, or the passage text when it has no sentence row

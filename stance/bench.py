@@ -929,23 +929,16 @@ def _finetune(workdir: Path, backend: str | None, say: Callable[[str], None]) ->
     n = max(1, int(res["n"]))
     s = res["seconds"]
     where = f"backend {res['backend']}, {n} labelled passages"
-    return [
-        _row(
-            "finetune",
-            "fit per 100 labels",
-            100,
-            s["final_fit"] * 100 / n,
-            peak_mb=res["peak_mb"],
-            note=f"final fit {s['final_fit']:.1f} s; {where}",
-        ),
-        _row(
-            "finetune",
+    timed = (
+        ("fit per 100 labels", s["final_fit"], f"final fit {s['final_fit']:.1f} s; {where}"),
+        (
             "finetune per 100 labels",
-            100,
-            s["total"] * 100 / n,
-            peak_mb=res["peak_mb"],
-            note=f"whole command {s['total']:.1f} s incl. comparison on {res['folds']}; {where}",
+            s["total"],
+            f"whole command {s['total']:.1f} s incl. comparison on {res['folds']}; {where}",
         ),
+    )
+    return [
+        _row("finetune", what, 100, secs * 100 / n, peak_mb=res["peak_mb"], note=note) for what, secs, note in timed
     ]
 
 

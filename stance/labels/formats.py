@@ -727,31 +727,19 @@ def labelstudio_config(codebook: Any) -> str:
         for lab in frames:
             ET.SubElement(choices, "Choice", value=lab.name, hint=" ".join(lab.definition.split()))
         for lab in frames:
-            ET.SubElement(
+            _ls_text_area(
                 view,
-                "TextArea",
-                name=_ls_name("rationale", lab.name),
-                toName="text",
-                rows="1",
-                maxSubmissions="1",
-                editable="true",
+                _ls_name("rationale", lab.name),
+                "1",
+                f"{lab.title}: quote the words that justify this frame",
                 visibleWhen="choice-selected",
                 whenTagName="frames",
                 whenChoiceValue=lab.name,
-                placeholder=f"{lab.title}: quote the words that justify this frame",
             )
     for t in getattr(codebook, "stance_targets", []):
         target = codebook.target(t)
         ET.SubElement(view, "Header", value=f"Stance toward {t.replace('_', ' ')}")
-        choices = ET.SubElement(
-            view,
-            "Choices",
-            name=_ls_name("stance", t),
-            toName="text",
-            choice="single-radio",
-            showInline="true",
-            required="true",
-        )
+        choices = _ls_radio(view, _ls_name("stance", t), required="true")
         for c in codebook.stance_classes:
             ET.SubElement(choices, "Choice", value=c, hint=" ".join(str(target.get("definition", "")).split()))
     roles = list(getattr(codebook, "roles", []))
@@ -759,29 +747,33 @@ def labelstudio_config(codebook: Any) -> str:
         ET.SubElement(view, "Header", value="Roles of the actors the passage mentions")
         for actor in codebook.actors:
             ET.SubElement(view, "Header", value=actor.display, size="6")
-            choices = ET.SubElement(
-                view,
-                "Choices",
-                name=_ls_name("role", actor.name),
-                toName="text",
-                choice="single-radio",
-                showInline="true",
-            )
+            choices = _ls_radio(view, _ls_name("role", actor.name))
             for lab in roles:
                 ET.SubElement(choices, "Choice", value=lab.name, hint=" ".join(lab.definition.split()))
             ET.SubElement(choices, "Choice", value=NO_ROLE, hint="Not mentioned, or no narrative role")
-    ET.SubElement(
-        view,
-        "TextArea",
-        name="note",
-        toName="text",
-        rows="2",
-        maxSubmissions="1",
-        editable="true",
-        placeholder="Note (optional)",
-    )
+    _ls_text_area(view, "note", "2", "Note (optional)")
     ET.indent(view, space="  ")
     return ET.tostring(view, encoding="unicode") + "\n"
+
+
+def _ls_radio(view: ET.Element, name: str, **extra: str) -> ET.Element:
+    """A Label Studio single-choice control (radio buttons in a row) on the passage text."""
+    return ET.SubElement(view, "Choices", name=name, toName="text", choice="single-radio", showInline="true", **extra)
+
+
+def _ls_text_area(view: ET.Element, name: str, rows: str, placeholder: str, **extra: str) -> ET.Element:
+    """A Label Studio one-submission text box on the passage text (``extra``: when it shows)."""
+    return ET.SubElement(
+        view,
+        "TextArea",
+        name=name,
+        toName="text",
+        rows=rows,
+        maxSubmissions="1",
+        editable="true",
+        **extra,
+        placeholder=placeholder,
+    )
 
 
 def _cells_of_row(row: Mapping[str, Any], schema: LabelSchema) -> dict[str, Any]:
