@@ -31,7 +31,10 @@ for the ONNX ones). Training embeds with torch (:func:`training_runtime`). torch
 CUDA device when it sees one, unless the ``device`` setting says ``cpu``.
 
 Loading torch and transformers is deferred until an encoder is actually used, and one
-loaded encoder is shared per process and runtime.
+loaded encoder is shared per process and runtime. The ONNX runtimes import neither: they
+tokenise with the ``tokenizers`` library (:class:`FastTokenizer`, the same ids) and, with
+a CPU-only torch build, find out that there is no CUDA device without importing torch;
+torch is loaded only to export a graph that is not cached yet.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ __all__ = [
     "PACKAGED_MODELS",
     "Encoder",
     "EncoderIntegrityError",
+    "FastTokenizer",
     "clear_encoders",
     "embed",
     "encoder_hash",
@@ -302,6 +306,72 @@ def _max_length(path: Path, tokenizer) -> int:
     return int(min(limit, 512))
 
 
+def _transformers_tokenizer(path: Path):
+    transformers = require("transformers", extra="models")
+    quiet_transformers()
+    return transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+
+def _hidden_size(path: Path) -> int:
+    """Embedding size from the model folder's ``config.json`` (through transformers for unusual key names)."""
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    if "hidden_size" in config:
+        return int(config["hidden_size"])
+    transformers = require("transformers", extra="models")
+    return int(transformers.AutoConfig.from_pretrained(str(path), local_files_only=True).hidden_size)
+
+
+class FastTokenizer:
+    """A model folder's ``tokenizer.json`` run by the ``tokenizers`` library, without transformers.
+
+    Called like a transformers tokenizer for what :class:`Encoder` needs (token ids with the
+    special tokens, truncated, unpadded); the ids equal those of the folder's transformers
+    tokenizer (``tests/test_encoders.py``). The padding and truncation stored in the file are
+    replaced by the caller's.
+
+    Parameters
+    ----------
+    path : Path
+        Model folder with ``tokenizer.json`` (and optionally ``tokenizer_config.json``).
+
+    Attributes
+    ----------
+    pad_token_id : int or None
+    model_max_length : int
+    """
+
+    def __init__(self, path: Path) -> None:
+        tokenizers = require("tokenizers", extra="models")
+        self._tokenizer = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._truncation: int | None = None
+        cfg_file = path / "tokenizer_config.json"
+        cfg = json.loads(cfg_file.read_text(encoding="utf-8")) if cfg_file.is_file() else {}
+        pad = cfg.get("pad_token")
+        pad = pad.get("content") if isinstance(pad, dict) else pad
+        self.pad_token_id = self._tokenizer.token_to_id(pad) if pad else None
+        self.model_max_length = int(cfg.get("model_max_length") or 512)
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, texts: Sequence[str], truncation: bool = True, max_length: int | None = None, padding: bool = False
+    ) -> dict[str, list[list[int]]]:
+        """``{"input_ids": [...]}``: the ids of each text, with special tokens, cut to ``max_length``."""
+        if padding:
+            raise ValueError("FastTokenizer does not pad; the encoder pads each batch itself")
+        limit = int(max_length or self.model_max_length) if truncation else None
+        with self._lock:  # the truncation is state of the shared tokenizer
+            if limit != self._truncation:
+                if limit is None:
+                    self._tokenizer.no_truncation()
+                else:
+                    self._tokenizer.enable_truncation(limit)
+                self._truncation = limit
+            encoded = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        return {"input_ids": [e.ids for e in encoded]}
+
+
 def set_torch_threads() -> None:
     """Apply ``settings().threads`` (``STANCE_THREADS``) to torch, when set."""
     threads = settings().threads
@@ -322,11 +392,28 @@ def torch_device() -> str:
     wanted = settings().device
     if wanted == "cpu":
         return "cpu"
-    torch = require("torch", extra="models")
-    available = bool(torch.cuda.is_available())
+    available = _torch_sees_cuda()
     if wanted == "cuda" and not available:
         raise RuntimeError("the device setting (STANCE_DEVICE) asks for cuda, but torch sees no CUDA device")
     return "cuda" if available else "cpu"
+
+
+def _torch_sees_cuda() -> bool:
+    """Whether torch sees a CUDA device; a CPU-only torch build answers without being imported.
+
+    Importing torch costs about 200 MB of resident memory, which the ONNX runtimes do not
+    otherwise need; a wheel built without CUDA or ROCm (``+cpu``) cannot see a device.
+    """
+    if "torch" not in sys.modules:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            if version("torch").endswith("+cpu"):
+                return False
+        except PackageNotFoundError:
+            pass
+    torch = require("torch", extra="models")
+    return bool(torch.cuda.is_available())
 
 
 @contextmanager
@@ -387,19 +474,16 @@ class Encoder:
         from stance.encoders_onnx import resolve_runtime
 
         self.hash: str | None = check_weights(resolved)  # before anything reads the weights
-        transformers = require("transformers", extra="models")
-        quiet_transformers()
-        set_torch_threads()
         self.spec = resolved.spec
         self.path = resolved.path
         self.runtime = resolve_runtime(runtime)
         self.device = torch_device() if self.runtime == "torch" else "cpu"
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
-        config = transformers.AutoConfig.from_pretrained(str(self.path), local_files_only=True)
+        # the ONNX runtimes tokenise with the tokenizers library: neither transformers nor torch is imported
+        fast = self.runtime != "torch" and (self.path / "tokenizer.json").is_file()
+        self.tokenizer = FastTokenizer(self.path) if fast else _transformers_tokenizer(self.path)
         self.pooling = pooling_mode(self.path)
         self.max_length = int(max_length or _max_length(self.path, self.tokenizer))
-        self.dim = int(config.hidden_size)
-        self._torch = require("torch", extra="models")
+        self.dim = _hidden_size(self.path)
         self._model = None
         self._session = None
         self._memory: dict[str, np.ndarray] = {}
@@ -417,6 +501,8 @@ class Encoder:
         """The transformers model (loaded on first use: ONNX runtimes need it only to export)."""
         if getattr(self, "_model", None) is None:
             transformers = require("transformers", extra="models")
+            quiet_transformers()
+            set_torch_threads()
             self._model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True)
             self._model.eval()
         return self._model
@@ -451,7 +537,6 @@ class Encoder:
         self.pooling = pooling
         self.max_length = int(max_length)
         self.dim = int(model.config.hidden_size)
-        self._torch = require("torch", extra="models")
         self._memory = {}
         self._disk_seen = set()
         return self
@@ -476,7 +561,7 @@ class Encoder:
         session = getattr(self, "_session", None)
         if session is not None:
             return session(input_ids, mask)
-        torch = self._torch
+        torch = require("torch", extra="models")
         device = getattr(self, "device", "cpu")
         ids_t = torch.from_numpy(input_ids).to(device)
         mask_t = torch.from_numpy(mask).to(device)

@@ -324,13 +324,18 @@ class OnnxEncoderSession:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        # Without the arena each run frees its activations: with it the resident size grows to
-        # the largest batch shapes seen and stays there (1.1 GB after 1,500 passages, 570 MB without).
-        options.enable_cpu_mem_arena = False
+        # Activations live in ONNX Runtime's arena, which is shrunk back after every run. Left to
+        # malloc (no arena), the large activations of one batch fragment the C heap and a batch of
+        # 8 texts of 256 tokens peaked 400-700 MB above the resident size; an arena that is never
+        # shrunk keeps the largest batch's memory for good. Shrunk after each run, the peak of such
+        # a batch is about 130 MB above the session's resident size and nothing stays.
+        options.enable_cpu_mem_arena = True
+        self.run_options = ort.RunOptions()
+        self.run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.path = Path(path)
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """Embeddings ``(batch, dim)`` float32 of int64 ``input_ids`` and ``attention_mask``."""
         feeds = {"input_ids": input_ids.astype(np.int64, copy=False), "attention_mask": attention_mask}
-        return np.asarray(self.session.run(None, feeds)[0], dtype=np.float32)
+        return np.asarray(self.session.run(None, feeds, self.run_options)[0], dtype=np.float32)

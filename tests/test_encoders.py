@@ -207,6 +207,19 @@ def test_device_cpu_setting_needs_no_torch(monkeypatch):
     assert encoders.torch_device() == "cpu"
 
 
+def test_installed_check_does_not_import_the_module(tmp_path, monkeypatch):
+    import sys
+
+    from stance._lazy import require_installed
+
+    (tmp_path / "stance_probe_heavy.py").write_text("raise RuntimeError('imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    require_installed("stance_probe_heavy", extra="models")  # found, and not run
+    assert "stance_probe_heavy" not in sys.modules
+    with pytest.raises(ImportError, match=r"stance_probe_missing.*pip install 'stance\[models\]'"):
+        require_installed("stance_probe_missing.sub", extra="models")
+
+
 def test_graph_cache_is_keyed_by_weights_pooling_and_versions(tmp_path, monkeypatch):
     from stance import encoders_onnx
 
@@ -256,6 +269,44 @@ def test_onnx_embeddings_match_torch(encoder, parity_texts, runtime, floor):
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
     cosine = np.sum(got * expected, axis=1)
     assert cosine.min() >= floor, f"{runtime}: cosine min {cosine.min():.5f}, mean {cosine.mean():.5f}"
+
+
+@pytest.mark.slow
+def test_onnx_tokenizer_gives_the_transformers_ids(parity_texts):
+    from stance.encoders import FastTokenizer, _transformers_tokenizer
+
+    path = resolve_encoder(PACKAGED).path
+    texts = [*parity_texts, "", "Ünïcödé — “quotes” 中国 émigré", "word " * 600, "\u200b\t\n x"]
+    fast, reference = FastTokenizer(path), _transformers_tokenizer(path)
+    for limit in (256, 16):
+        got = fast(texts, truncation=True, max_length=limit)["input_ids"]
+        assert got == reference(texts, truncation=True, max_length=limit, padding=False)["input_ids"]
+        assert max(map(len, got)) == limit
+    assert fast.pad_token_id == reference.pad_token_id
+
+
+@pytest.mark.slow
+def test_onnx_scoring_imports_neither_torch_nor_transformers(tmp_path):
+    """Loading every default model and scoring under ``onnx`` leaves out torch (about 200 MB resident)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    if not version("torch").endswith("+cpu"):
+        pytest.skip("torch is built with CUDA: finding out whether it sees a device imports it")
+    get_encoder(PACKAGED, runtime="onnx")  # the graph is exported (with torch) in this process, once
+    code = (
+        "import json, sys; import pandas as pd; from stance import scoring\n"
+        "models = scoring.resolve_models(None, 'default')\n"
+        "out = scoring.score_frame(pd.DataFrame({'text': ['China and the U.S. resumed talks.']}), models)\n"
+        "print(json.dumps([len(out), sorted(m for m in ('torch', 'transformers') if m in sys.modules)]))\n"
+    )
+    env = {**os.environ, "STANCE_ENCODER_RUNTIME": "onnx", "STANCE_DEVICE": "auto"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [1, []]
 
 
 @pytest.mark.slow

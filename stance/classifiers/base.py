@@ -39,7 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 
-from stance._lazy import require
+from stance._lazy import require_installed
 from stance.classifiers._head import Calibrator, choose_calibration, inner_splits, tune_thresholds
 from stance.classifiers._validation import Interval, Options, validate_params
 from stance.classifiers.card import model_card
@@ -510,7 +510,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Validate the parameters (``_parameter_constraints``), then check the optional packages."""
         validate_params(self, self._parameter_constraints)
         for mod, extra in self.needs:
-            require(mod, extra=extra)
+            require_installed(mod, extra=extra)
 
     def fold_proba(self, F_train: Any, Y_train: np.ndarray, F_test: Any) -> np.ndarray:
         """Fit on the features of training rows; the raw (uncalibrated) probabilities of test rows.
@@ -752,7 +752,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             return target.load(path, codebook)
         clf = cls(**cls._params_from_json(config["params"]))
         for mod, extra in cls.needs:
-            require(mod, extra=extra)
+            require_installed(mod, extra=extra)
         clf.set_fitted_state(config, _load_arrays(path), path)
         if codebook is not False:
             check_codebook(config, codebook, path)
