@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -145,3 +146,20 @@ def test_user_codebook_with_frames_only(tmp_path):
     assert cb.tasks == ["frames"] and cb.frame_names == ["economy", "politics"]
     with pytest.raises(KeyError, match="unknown task"):
         cb.task_labels("roles")
+
+
+def _allowed_keys(tmp_path, codebook, where: str) -> list[str]:
+    """The keys the loader allows at the top level or in a label, read from its refusal of an unknown key."""
+    data = copy.deepcopy(codebook.data)
+    (data if where == "top" else data["frames"][0])["zz_not_a_key"] = 1
+    message = str(_load_error(_write(tmp_path, data)))
+    return yaml.safe_load(message[message.index("expected one of ") + len("expected one of ") :].split("]")[0] + "]")
+
+
+@pytest.mark.parametrize("where", ["top", "label"])
+def test_schema_doc_describes_every_allowed_key(tmp_path, codebook, where):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "codebook.md").read_text(encoding="utf-8")
+    keys = _allowed_keys(tmp_path, codebook, where)
+    assert len(keys) >= 5
+    missing = [k for k in keys if f"| `{k}` |" not in doc]
+    assert not missing, f"docs/codebook.md does not describe {missing}"

@@ -152,11 +152,18 @@ class _Run:
 _RUN: _Run | None = None
 
 
+#: Caches a forked worker keeps: destroying an encoder's runtime session in the child waits for
+#: the session's threads, which do not survive the fork, so the worker would never start.
+KEPT_IN_WORKERS = ("encoders.loaded",)
+
+
 def _start_worker() -> None:
-    """Drop the models loaded in the parent: their runtimes' threads do not survive the fork."""
+    """Drop the models loaded in the parent (their threads do not survive the fork); keep the encoders."""
     from stance import cache
 
-    cache.clear()
+    for name in cache.registered():
+        if name not in KEPT_IN_WORKERS:
+            cache.clear(name)
 
 
 def _build_in_worker(name: str) -> FigureResult:
