@@ -368,9 +368,21 @@ def test_cuda_embeddings_match_the_cpu(encoder, parity_texts, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("backend", "params", "tolerance"), [("embedding", {"cv": 2, "calibration": None}, 0.01)])
+@pytest.mark.parametrize(
+    ("backend", "params", "tolerance"),
+    [
+        ("embedding", {"cv": 2, "calibration": None}, 0.01),
+        # fine-tuning: the encoder trains on the device, so float rounding compounds over the steps
+        ("setfit", {"cv": 2, "calibration": None, "max_pairs": 64, "num_epochs": 1}, 0.05),
+        ("transformer", {"cv": 2, "calibration": None, "num_epochs": 1}, 0.05),
+    ],
+)
 def test_training_on_cuda_matches_the_cpu(backend, params, tolerance, parity_texts, tmp_path, monkeypatch):
-    """Fitted with embeddings from a CUDA device (the default when torch sees one) or with STANCE_DEVICE=cpu."""
+    """Fitted on a CUDA device (the default when torch sees one) or with STANCE_DEVICE=cpu.
+
+    The embedding backend fits its head on CUDA embeddings; setfit and transformer fine-tune
+    and embed with their own copy of the encoder on the device.
+    """
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("torch sees no CUDA device")
@@ -384,6 +396,8 @@ def test_training_on_cuda_matches_the_cpu(backend, params, tolerance, parity_tex
         monkeypatch.setenv("STANCE_CACHE_DIR", str(tmp_path / where))  # no embedding crosses over
         clf = REGISTRY[backend](labels=["china", "other"], threshold=0.5, random_state=0, **params)
         probs[where] = clf.fit(texts, labels).predict_proba(texts)
+        body = getattr(clf, "_body", None)  # the fine-tuned encoder of setfit and transformer
+        assert body is None or body.device == ("cuda" if where == "auto" else "cpu")
     assert np.abs(probs["auto"] - probs["cpu"]).max() <= tolerance
 
 

@@ -1,4 +1,9 @@
-"""Small torch helpers shared by the fine-tuning backends (imported only when they train)."""
+"""Small torch helpers shared by the fine-tuning backends (imported only when they train).
+
+The fine-tuned encoder trains and embeds on the device of :func:`stance.encoders.torch_device`
+(a CUDA device when torch sees one, unless the ``device`` setting says ``cpu``), as the
+frozen encoder does; the frozen-layer cache and every returned array stay on the CPU.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +35,8 @@ def seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def pad(batch_ids: Sequence[Sequence[int]], pad_id: int = 0):
-    """Pad token-id lists to the longest in the batch; returns ``(input_ids, attention_mask)``."""
+def pad(batch_ids: Sequence[Sequence[int]], pad_id: int = 0, device: str = "cpu"):
+    """Pad token-id lists to the longest in the batch; returns ``(input_ids, attention_mask)`` on ``device``."""
     torch = require("torch", extra="models")
     width = max(len(ids) for ids in batch_ids)
     input_ids = torch.full((len(batch_ids), width), pad_id, dtype=torch.long)
@@ -39,7 +44,7 @@ def pad(batch_ids: Sequence[Sequence[int]], pad_id: int = 0):
     for i, ids in enumerate(batch_ids):
         input_ids[i, : len(ids)] = torch.tensor(list(ids), dtype=torch.long)
         mask[i, : len(ids)] = 1
-    return input_ids, mask
+    return input_ids.to(device), mask.to(device)
 
 
 def length_batches(ids: Sequence[Sequence[int]], batch_size: int) -> Iterator[np.ndarray]:
@@ -135,6 +140,11 @@ class TrainableBody:
         Top layers trained; None trains every layer (the token embeddings stay frozen).
     weights_hash : str
         sha256 of the starting weights (keys the cache of frozen outputs).
+
+    Attributes
+    ----------
+    device : str
+        Where the model's parameters are (``"cpu"`` or ``"cuda"``); batches are moved there.
     """
 
     def __init__(self, model, tokenizer, pooling: str, max_length: int, train_layers: int | None, weights_hash: str):
@@ -144,6 +154,7 @@ class TrainableBody:
         self.max_length = int(max_length)
         self.pad_id = tokenizer.pad_token_id or 0
         self.weights_hash = weights_hash
+        self.device = str(next(model.parameters()).device.type)
         found = _layers(model)
         n_layers = len(found[1]) if found else None
         self.n_frozen = 0
@@ -176,9 +187,9 @@ class TrainableBody:
         with torch.no_grad():
             for start in range(0, len(missing), 32):
                 batch = missing[start : start + 32]
-                input_ids, mask = pad([self._ids[i] for i in batch], self.pad_id)
+                input_ids, mask = pad([self._ids[i] for i in batch], self.pad_id, self.device)
                 hidden = self._base.embeddings(input_ids=input_ids)
-                hidden = self._run_layers(hidden, mask, self._all_layers[: self.n_frozen])
+                hidden = self._run_layers(hidden, mask, self._all_layers[: self.n_frozen]).cpu()
                 for row, i in enumerate(batch):
                     cache[keys[i]] = hidden[row, : len(self._ids[i])].clone()
         self._states = [cache[key] for key in keys]
@@ -198,7 +209,7 @@ class TrainableBody:
 
         torch = require("torch", extra="models")
         if not self.n_frozen:
-            input_ids, mask = pad([self._ids[i] for i in index], self.pad_id)
+            input_ids, mask = pad([self._ids[i] for i in index], self.pad_id, self.device)
             states = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
             return pool(states, mask, self.pooling, normalize=True)
         rows = [self._states[i] for i in index]
@@ -208,6 +219,7 @@ class TrainableBody:
         for i, r in enumerate(rows):
             hidden[i, : len(r)] = r
             mask[i, : len(r)] = 1
+        hidden, mask = hidden.to(self.device), mask.to(self.device)
         states = self._run_layers(hidden, mask, self._all_layers[self.n_frozen :])
         return pool(states, mask, self.pooling, normalize=True)
 
@@ -222,7 +234,7 @@ class TrainableBody:
         self.model.eval()
         with torch.no_grad():
             parts = [
-                self.embed(np.arange(s, min(s + batch_size, len(self._ids)))).numpy()
+                self.embed(np.arange(s, min(s + batch_size, len(self._ids)))).cpu().numpy()
                 for s in range(0, len(self._ids), batch_size)
             ]
         self.model.train(training)
@@ -293,7 +305,7 @@ class FineTunedEncoderMixin(TorchTrainingMixin):
 
     def _start_body(self, wrap: Callable | None = None) -> TrainableBody:
         """The starting encoder (seeded), optionally wrapped (e.g. by LoRA), as a :class:`TrainableBody`."""
-        from stance.encoders import pooling_mode
+        from stance.encoders import pooling_mode, torch_device
 
         transformers = require("transformers", extra="models")
         resolved = self._resolve_base()
@@ -302,6 +314,7 @@ class FineTunedEncoderMixin(TorchTrainingMixin):
         model = transformers.AutoModel.from_pretrained(str(resolved.path), local_files_only=True)
         if wrap is not None:
             model = wrap(model)
+        model.to(torch_device())
         return TrainableBody(
             model, tokenizer, pooling_mode(resolved.path), self.max_length, self.train_layers, self.encoder_hash_
         )
@@ -390,8 +403,10 @@ class FineTunedEncoderMixin(TorchTrainingMixin):
         quiet_transformers()
         set_torch_threads()
         self.encoder_hash_ = state["encoder_hash"]
+        from stance.encoders import torch_device
+
         model, tokenizer = self._load_body(state, path)
-        model.eval()
+        model.to(torch_device()).eval()
         self.encoder_ = state["encoder"]
         self._set_extra_state(state)
         folder = Path(path) / "encoder"

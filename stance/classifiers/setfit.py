@@ -194,7 +194,7 @@ class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
         def loss_of(batch: list[tuple[int, int, float]]):
             emb = body.embed([i for i, _, _ in batch] + [j for _, j, _ in batch])
             cos = (emb[: len(batch)] * emb[len(batch) :]).sum(-1)
-            target = torch.tensor([t for _, _, t in batch], dtype=cos.dtype)
+            target = torch.tensor([t for _, _, t in batch], dtype=cos.dtype, device=cos.device)
             return torch.nn.functional.mse_loss(cos, target)
 
         def batches(rng: np.random.Generator):

@@ -210,11 +210,12 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
         body = self._start_body(wrap=self._lora if self.lora else None)
         body.prepare(F)
         start = fit_head(self, body.embed_all(), Y)
-        coef = torch.nn.Parameter(torch.tensor(start.coef, dtype=torch.float32))
-        intercept = torch.nn.Parameter(torch.tensor(start.intercept, dtype=torch.float32))
-        inactive = torch.tensor(~start.active)
-        targets = torch.tensor(np.asarray(Y), dtype=torch.float32 if self.multilabel else torch.long)
-        loss_fn = self._loss(np.asarray(Y))
+        on = body.device  # the head trains beside the encoder (a CUDA device when torch sees one)
+        coef = torch.nn.Parameter(torch.tensor(start.coef, dtype=torch.float32, device=on))
+        intercept = torch.nn.Parameter(torch.tensor(start.intercept, dtype=torch.float32, device=on))
+        inactive = torch.tensor(~start.active, device=on)
+        targets = torch.tensor(np.asarray(Y), dtype=torch.float32 if self.multilabel else torch.long, device=on)
+        loss_fn = self._loss(np.asarray(Y)).to(on)
 
         def loss_of(idx: np.ndarray):
             logits = body.embed(idx) @ coef.T + intercept
@@ -243,5 +244,7 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
             seed=self.random_state,
         )
         body.model.eval()
-        self.head_ = LinearHead(coef.detach().numpy(), intercept.detach().numpy(), start.active, self.multilabel)
+        self.head_ = LinearHead(
+            coef.detach().cpu().numpy(), intercept.detach().cpu().numpy(), start.active, self.multilabel
+        )
         self._finish_body(body)
