@@ -141,3 +141,25 @@ def test_evaluation_tables_read_back(tmp_path, keyword_classifier, task_data):
     )
     with pytest.raises(FileNotFoundError, match="stance evaluate"):
         Evaluation.read(tmp_path / "missing")
+
+
+def test_tasks_evaluated_one_at_a_time_share_one_folder(tmp_path, codebook, gold_corpus):
+    from stance.evaluation import evaluate_gold
+
+    corpus, gold = gold_corpus(codebook, tmp_path)
+    out = tmp_path / "evaluation"
+    kw = {"models": ["lexicon"], "n_boot": 20, "curve": False, "out": out}
+    evaluate_gold(corpus, gold, codebook, tasks=["stance:us_government"], **kw)
+    evaluate_gold(corpus, gold, codebook, tasks=["frames"], **kw)
+    both = Evaluation.read(out)
+    assert list(both.info["tasks"]) == ["frames", "stance:us_government"]
+    assert both.comparison["task"].drop_duplicates().tolist() == ["frames", "stance:us_government"]
+    assert set(both.predictions["task"]) == {"frames", "stance:us_government"}
+    again = evaluate_gold(corpus, gold, codebook, tasks=["frames"], **kw)
+    timings = ["fit_seconds", "predict_ms"]
+    pd.testing.assert_frame_equal(again.comparison.drop(columns=timings), both.comparison.drop(columns=timings))
+    # other settings: the earlier tasks are not mixed in
+    evaluate_gold(corpus, gold, codebook, tasks=["frames"], **{**kw, "n_boot": 30})
+    assert list(Evaluation.read(out).info["tasks"]) == ["frames"]
+    with pytest.raises(ValueError, match="different settings"):
+        Evaluation.read(out).merged(both)

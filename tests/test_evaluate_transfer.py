@@ -11,6 +11,7 @@ import pytest
 from stance.evaluation import (
     CRITERION,
     TaskData,
+    cross_source_predictions,
     evaluate_task,
     make_folds,
     select_default,
@@ -73,7 +74,13 @@ def test_grouped_scheme_keeps_documents_whole(task_data):
 def test_evaluate_task_scores_transfer_and_ranks_by_the_selection_score(task_data, keyword_classifier):
     data = _sided(task_data)
     good = keyword_classifier(labels=data.labels)
-    comp, transfer, _ = evaluate_task(data, [good], scheme="grouped", n_splits=3, n_boot=20)
+    scored: dict = {}
+    comp, transfer, _ = evaluate_task(data, [good], scheme="grouped", n_splits=3, n_boot=20, comparisons=scored)
+    across = cross_source_predictions(comp, scored)
+    assert set(across["fold"]) == {"US->CN", "CN->US"} and set(across["scheme"]) == {"cross-source"}
+    assert across["passage_id"].nunique() == len(data)
+    assert set(across["model"]) == {comp.best}
+    assert cross_source_predictions(comp, {}).empty
     assert set(transfer["scheme"]) == {"cross-source", "cross-source US->CN", "cross-source CN->US", "kind"}
     row = comp.table.iloc[0]
     pooled = transfer[transfer["scheme"] == "cross-source"].iloc[0]

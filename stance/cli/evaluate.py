@@ -164,8 +164,11 @@ def evaluate(
 ) -> None:
     """Cross-validate every classifier on the gold labels and print a ranked table with 95% intervals.
 
-    Writes comparison.csv, per_label.csv, learning_curve.csv, confusion.csv, predictions.csv
-    and run.json to --out. With --runtimes, compares encoder runtimes instead (runtimes.csv).
+    Writes comparison.csv, per_label.csv, learning_curve.csv, confusion.csv, predictions.csv,
+    transfer.csv (the --transfer scores), transfer_predictions.csv (the cross-source predictions
+    of each task's best model) and run.json to --out. The tasks of an earlier run there that
+    --task leaves out are kept when that run used the same settings, so tasks can be evaluated
+    one at a time. With --runtimes, compares encoder runtimes instead (runtimes.csv).
     """
     from stance.evaluation import LeakageWarning, evaluate_gold, gold_tasks, is_scheme
     from stance.paths import ProjectPaths

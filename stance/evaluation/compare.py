@@ -35,6 +35,7 @@ __all__ = [
     "TRANSFER_SCHEMES",
     "Comparison",
     "compare_models",
+    "cross_source_predictions",
     "default_models",
     "evaluate_gold",
     "evaluate_task",
@@ -494,7 +495,9 @@ def evaluate_gold(
     fractions, n_repeats
         Learning-curve sizes and repeats.
     out : path, optional
-        Write the CSV tables here (e.g. ``paths.evaluation``).
+        Write the CSV tables here (e.g. ``paths.evaluation``). The tasks of an earlier run there
+        that this run does not evaluate are kept when that run had the same settings and codebook
+        (:meth:`Evaluation.merged`), so tasks can be evaluated one at a time.
     log : callable, optional
         Receives progress messages.
     paths : ProjectPaths, optional
@@ -526,7 +529,7 @@ def evaluate_gold(
     }
     info = _run_info(codebook, settings)
     comps: dict[str, Comparison] = {}
-    curves, transfers = [], []
+    curves, transfers, across = [], [], []
     datas = {
         task: gold_task_data(corpus, gold, codebook, task) for task in dict.fromkeys([*tasks, *gold_tasks(codebook)])
     }
@@ -536,6 +539,7 @@ def evaluate_gold(
             say(f"{task}: no gold labels, skipped")
             continue
         say(f"{task}: {len(data)} passages, {data.passages['doc_id'].nunique()} documents")
+        scored: dict[str, tuple[Comparison, list[Fold]]] = {}
         comp, table, folds = evaluate_task(
             data,
             _models_for(task, models),
@@ -551,9 +555,11 @@ def evaluate_gold(
             random_state=random_state,
             log=say,
             related=datas,
+            comparisons=scored,
         )
         comps[task] = comp
         transfers.append(table)
+        across.append(cross_source_predictions(comp, scored))
         info["tasks"][task] = _task_info(data, folds)
         if not curve:
             continue
@@ -581,7 +587,48 @@ def evaluate_gold(
         comparisons=comps,
         info=info,
         transfer=_cat(transfers, pd.DataFrame(columns=TRANSFER_COLUMNS)),
+        transfer_predictions=_cat(across),
     )
     if out is not None:
+        result = _merge_earlier(result, Path(out), gold_tasks(codebook), say)
         result.write(out)
     return result
+
+
+def cross_source_predictions(comp: Comparison, scored: Mapping[str, tuple[Comparison, list[Fold]]]) -> pd.DataFrame:
+    """The cross-source predictions of the top-ranked model of a task.
+
+    Parameters
+    ----------
+    comp : Comparison
+        The ranked comparison on the primary folds (:func:`evaluate_task`).
+    scored : mapping
+        The ``comparisons`` that :func:`evaluate_task` filled.
+
+    Returns
+    -------
+    DataFrame
+        Tidy predictions with a ``scheme`` column; ``fold`` is the direction (``CN->US``).
+        Empty when there were no cross-source folds or no model could be evaluated.
+    """
+    if "cross-source" not in scored or (comp.table["error"] == "").sum() == 0:
+        return pd.DataFrame()
+    preds = scored["cross-source"][0].predictions
+    preds = preds[preds["model"] == comp.best].copy()
+    preds.insert(2, "scheme", "cross-source")
+    return preds.reset_index(drop=True)
+
+
+def _merge_earlier(result: Evaluation, out: Path, order: Sequence[str], say: Callable[[str], None]) -> Evaluation:
+    """Keep the tasks of an earlier run in ``out`` that this run did not evaluate, when the settings match."""
+    if not (out / "comparison.csv").is_file():
+        return result
+    earlier = Evaluation.read(out)
+    kept = [t for t in earlier.info.get("tasks", {}) if t not in result.info["tasks"]]
+    if not kept:
+        return result
+    if not result.same_settings(earlier):
+        say(f"{out}: the earlier run used other settings; its tasks {', '.join(kept)} are replaced")
+        return result
+    say(f"{out}: kept the earlier rows of {', '.join(kept)} (same settings)")
+    return result.merged(earlier, order)

@@ -231,6 +231,9 @@ class Evaluation:
     transfer : DataFrame
         Scores on the transfer folds (cross-source, leave-one-kind-out): ``task, model,
         scheme, metric, score, ci_low, ci_high, n_passages, n_folds, folds, error``.
+    transfer_predictions : DataFrame
+        The cross-source predictions of each task's top-ranked model, tidy as ``predictions``
+        with a ``scheme`` column; ``fold`` names the direction (e.g. ``CN->US``).
     """
 
     comparison: pd.DataFrame
@@ -241,8 +244,17 @@ class Evaluation:
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     transfer: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transfer_predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    FILES = ("comparison", "per_label", "learning_curve", "confusion", "predictions", "transfer")
+    FILES = (
+        "comparison",
+        "per_label",
+        "learning_curve",
+        "confusion",
+        "predictions",
+        "transfer",
+        "transfer_predictions",
+    )
 
     @classmethod
     def read(cls, folder: str | Path) -> Evaluation:
@@ -267,6 +279,54 @@ class Evaluation:
         run = folder / "run.json"
         info = json.loads(run.read_text(encoding="utf-8")) if run.is_file() else {}
         return cls(**tables, info=info)
+
+    def same_settings(self, other: Evaluation) -> bool:
+        """Whether ``other`` ran with the same settings and codebook (its tasks may differ)."""
+        mine = {k: v for k, v in self.info.items() if k != "tasks"}
+        theirs = {k: v for k, v in other.info.items() if k != "tasks"}
+        return bool(mine) and mine == theirs
+
+    def merged(self, earlier: Evaluation, order: Sequence[str] = ()) -> Evaluation:
+        """This evaluation with the rows of the tasks that only ``earlier`` evaluated.
+
+        Parameters
+        ----------
+        earlier : Evaluation
+            An evaluation with the same settings (:meth:`same_settings`), e.g. read from the
+            folder this one is about to be written to.
+        order : sequence of str
+            Task order of the merged tables (e.g. the codebook's); tasks not in it follow, by name.
+
+        Returns
+        -------
+        Evaluation
+            Its ``comparisons`` are this evaluation's.
+
+        Raises
+        ------
+        ValueError
+            If the settings differ.
+        """
+        if not self.same_settings(earlier):
+            raise ValueError("the two evaluations ran with different settings; they cannot be merged")
+        kept = [t for t in earlier.info.get("tasks", {}) if t not in self.info.get("tasks", {})]
+        tasks = {**{t: earlier.info["tasks"][t] for t in kept}, **self.info.get("tasks", {})}
+        rank = {t: i for i, t in enumerate(order)}
+        names = sorted(tasks, key=lambda t: (rank.get(t, len(rank)), t))
+        tables = {}
+        for name in self.FILES:
+            old: pd.DataFrame = getattr(earlier, name)
+            parts = [getattr(self, name)]
+            if "task" in old.columns:
+                parts.append(old[old["task"].astype(str).isin(kept)])
+            parts = [p for p in parts if len(p.columns)]
+            frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+            if "task" in frame.columns and len(frame):
+                key = frame["task"].map({t: i for i, t in enumerate(names)})
+                frame = frame.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+            tables[name] = frame
+        info = {**self.info, "tasks": {t: tasks[t] for t in names}}
+        return Evaluation(**tables, comparisons=self.comparisons, info=info)
 
     def write(self, out: str | Path) -> list[Path]:
         """Write the tables as CSV (and ``run.json``) into ``out``; returns the paths."""
