@@ -20,7 +20,6 @@ Every function returns a tidy DataFrame:
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ from stance.io import atomic_path
 from stance.labels import LabelStore
 from stance.models import MissingModelError, ModelHandle, default_folder, resolve, task_slug
 from stance.paths import ProjectPaths
+from stance.timeseries import percentile_interval, seeded_rng
 
 if TYPE_CHECKING:  # pragma: no cover
     from stance.corpus import Corpus
@@ -407,21 +407,11 @@ def _groups(corpus: Corpus, by: str, freq: str = "Y") -> pd.DataFrame:
     return out
 
 
-def _rng(random_state: int, group: str) -> np.random.Generator:
-    """A generator seeded by the group's name: CIs of a group do not change when others are added."""
-    return np.random.default_rng([int(random_state), zlib.crc32(str(group).encode("utf-8"))])
-
-
 def _boot_means(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
     """Bootstrap means of the columns of ``values`` (n, k) over rows: (n_boot, k)."""
     n = len(values)
     weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
     return weights @ values / n
-
-
-def _ci(boot: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
-    a = (1.0 - ci) / 2.0
-    return np.quantile(boot, a, axis=0), np.quantile(boot, 1.0 - a, axis=0)
 
 
 def _with_groups(scores: pd.DataFrame, corpus: Corpus, by: str, freq: str) -> pd.DataFrame:
@@ -543,8 +533,8 @@ def frame_shares(
         p = prob_all[pos][:, keep]
         b = pred_all[pos][:, keep]
         n = len(p)
-        boot = _boot_means(np.hstack([p, b]), _rng(random_state, group), n_boot)
-        lo, hi = _ci(boot, ci)
+        boot = _boot_means(np.hstack([p, b]), seeded_rng(random_state, group), n_boot)
+        lo, hi = percentile_interval(boot, ci)
         k = len(cols)
         group_label, date = firsts[(source, group)]
         for j, lbl in enumerate(cols):
@@ -637,7 +627,7 @@ def stance_balance(
     ag_col = classes.index("AGAINST") if "AGAINST" in classes else None
     rows: list[dict[str, Any]] = []
     for source, group in _group_keys(df):
-        rng_seed = _rng(random_state, group).integers(0, 2**32 - 1)
+        rng_seed = seeded_rng(random_state, group).integers(0, 2**32 - 1)
         for t in targets:
             if (source, group, t) not in firsts:
                 continue
@@ -646,9 +636,9 @@ def stance_balance(
             fav = (pred == "FAVOR").astype(float)
             ag = (pred == "AGAINST").astype(float)
             n = len(pred)
-            rng = np.random.default_rng([int(rng_seed), zlib.crc32(t.encode("utf-8"))])
+            rng = seeded_rng(rng_seed, t)
             boot = _boot_means(np.column_stack([fav, ag, fav - ag]), rng, n_boot)
-            lo, hi = _ci(boot, ci)
+            lo, hi = percentile_interval(boot, ci)
             group_label, date = firsts[(source, group, t)]
             pf = _column_mean(prob, fav_col)
             pa = _column_mean(prob, ag_col)

@@ -71,7 +71,7 @@ from stance.evaluation import (
 from stance.evaluation.cv import CODEBOOK_GROUP, takes_groups
 from stance.labels import LabelStore
 from stance.labels.store import MIN_POSITIVES, resolve_records
-from stance.models import default_version, load_version, models_root, save_version, task_slug
+from stance.models import card_number, default_version, load_version, models_root, save_version, task_slug
 from stance.models import promote as promote_version
 from stance.paths import CONFIG_FILE, ProjectPaths
 
@@ -805,9 +805,9 @@ def _provenance(
     """What the new version's ``config.json`` records about where it comes from."""
     metrics = {
         "metric": result.metric,
-        "score": _r(result.new_score),
-        "ci_low": _r(float(top["new_lo"])),
-        "ci_high": _r(float(top["new_hi"])),
+        "score": card_number(result.new_score),
+        "ci_low": card_number(float(top["new_lo"])),
+        "ci_high": card_number(float(top["new_hi"])),
         "cv": result.folds,
         "n_folds": result.n_folds,
         "n_passages": result.n_passages,
@@ -823,9 +823,9 @@ def _promotion_info(result: FinetuneResult, warm: bool, not_worse: bool, do_prom
     return {
         "from_version": result.old_version or None,
         "warm_start": bool(warm),
-        "old_score": _r(result.old_score),
-        "delta": _r(result.delta),
-        "delta_ci": [_r(result.delta_ci[0]), _r(result.delta_ci[1])],
+        "old_score": card_number(result.old_score),
+        "delta": card_number(result.delta),
+        "delta_ci": [card_number(result.delta_ci[0]), card_number(result.delta_ci[1])],
         "tolerance": tolerance,
         "not_worse": not_worse,
         "promotion": "promote" if do_promote else "keep",
@@ -1054,10 +1054,6 @@ def _same_params(a: Any, b: Any) -> bool:
         return json.dumps(est.get_params(deep=False), sort_keys=True, default=str)
 
     return norm(a) == norm(b)
-
-
-def _r(value: float, digits: int = 4) -> float | None:
-    return None if value is None or np.isnan(value) else round(float(value), digits)
 
 
 def _card(result: FinetuneResult, decision: str, do_promote: bool, tolerance: float, warm: bool) -> str:

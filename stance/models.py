@@ -65,6 +65,7 @@ __all__ = [
     "MissingModelError",
     "ModelHandle",
     "TrainResult",
+    "card_number",
     "content_hash",
     "default_folder",
     "default_path",
@@ -627,7 +628,8 @@ class TrainResult:
     reasons: list[str] = field(default_factory=list)
 
 
-def _r(value: Any, digits: int = 4) -> Any:
+def card_number(value: Any, digits: int = 4) -> Any:
+    """A number as a model card or evaluation record stores it: rounded, NaN as None, non-numbers as given."""
     try:
         f = float(value)
     except (TypeError, ValueError):
@@ -845,12 +847,12 @@ def train_default(
         metric = str(row.get("metric", "score"))
         metrics = {
             "metric": metric,
-            "score": _r(row["score"]),
-            "ci_low": _r(row["ci_low"]),
-            "ci_high": _r(row["ci_high"]),
+            "score": card_number(row["score"]),
+            "ci_low": card_number(row["ci_low"]),
+            "ci_high": card_number(row["ci_high"]),
             "cv": _cv_words(row, scheme),
             "criterion": CRITERION,
-            "selection_score": _r(row.get("selection_score")),
+            "selection_score": card_number(row.get("selection_score")),
             "n_folds": int(row.get("n_folds", 0) or 0),
             "n_passages": int(row.get("n_passages", 0) or 0),
             "bootstrap": {"n_boot": int(row.get("n_boot", n_boot)), "resample": str(row.get("resample", resample))},
@@ -858,12 +860,15 @@ def train_default(
         if transfer is not None and len(transfer):
             mine = transfer[transfer["model"] == name]
             metrics["transfer"] = {
-                str(r["scheme"]): [_r(r["score"]), _r(r["ci_low"]), _r(r["ci_high"])] for _, r in mine.iterrows()
+                str(r["scheme"]): [card_number(r["score"]), card_number(r["ci_low"]), card_number(r["ci_high"])]
+                for _, r in mine.iterrows()
             }
         for m in ("macro_f1", "micro_f1", "accuracy", "f_avg", "brier", "subset_accuracy"):
             if m in row.index and not pd.isna(row[m]):
-                metrics[m] = [_r(row[m]), _r(row.get(f"{m}_lo")), _r(row.get(f"{m}_hi"))]
-        candidates_json = [{"model": str(m), "score": _r(ranked.loc[m, "score"])} for m in order if m in ranked.index]
+                metrics[m] = [card_number(row[m]), card_number(row.get(f"{m}_lo")), card_number(row.get(f"{m}_hi"))]
+        candidates_json = [
+            {"model": str(m), "score": card_number(ranked.loc[m, "score"])} for m in order if m in ranked.index
+        ]
         provenance = provenance_record(
             codebook=codebook,
             task=task,

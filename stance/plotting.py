@@ -586,28 +586,8 @@ def plot_stance_bars(
     ax.set_xlim(-1.05, 1.05)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["100%", "50%", "0", "50%", "100%"])
     ax.set_xlabel("share of passages")
-    ax.text(
-        0.0,
-        -0.085,
-        "◀ AGAINST",
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontsize=9.5,
-        fontweight="bold",
-        color="#B8334A",
-    )
-    ax.text(
-        1.0,
-        -0.085,
-        "FAVOR ▶",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=9.5,
-        fontweight="bold",
-        color=STANCE_COLORS["FAVOR"],
-    )
+    for x, end, ha, color in ((0.0, "◀ AGAINST", "left", "#B8334A"), (1.0, "FAVOR ▶", "right", STANCE_COLORS["FAVOR"])):
+        ax.text(x, -0.085, end, transform=ax.transAxes, ha=ha, va="top", fontsize=9.5, fontweight="bold", color=color)
     labels = _group_labels(model)
     ax.set_yticks(y)
     if show_labels:

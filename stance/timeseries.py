@@ -47,7 +47,9 @@ __all__ = [
     "measure_columns",
     "mentioning",
     "passage_measures",
+    "percentile_interval",
     "read_events",
+    "seeded_rng",
     "time_series",
     "trend_slopes",
     "with_periods",
@@ -219,9 +221,9 @@ def mentioning(table: pd.DataFrame, corpus: Any, pattern: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- cluster bootstrap
-def _rng(random_state: int, name: str) -> np.random.Generator:
-    """A generator seeded by the group's name, so a group's interval does not move when others are added."""
-    return np.random.default_rng([int(random_state), zlib.crc32(name.encode("utf-8"))])
+def seeded_rng(random_state: int, name: Any) -> np.random.Generator:
+    """A generator seeded by ``random_state`` and a group's name: its interval stays when groups are added."""
+    return np.random.default_rng([int(random_state), zlib.crc32(str(name).encode("utf-8"))])
 
 
 def _doc_sums(sub: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -258,12 +260,16 @@ def cluster_bootstrap(
         m = len(sums)
         if m == 0:
             return means, np.full((n_boot, len(cols)), np.nan)
-        weights = _rng(random_state, name).multinomial(m, np.full(m, 1.0 / m), size=n_boot).astype(float)
+        weights = seeded_rng(random_state, name).multinomial(m, np.full(m, 1.0 / m), size=n_boot).astype(float)
         boot = (weights @ sums) / (weights @ counts)
     return means, boot
 
 
-def _interval(boot: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+def percentile_interval(boot: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper percentile bounds of bootstrap replicates ``boot`` (n_boot, k) at level ``ci``, per column.
+
+    Missing replicates are left out; a column without any is NaN.
+    """
     a = (1.0 - ci) / 2.0
     with np.errstate(invalid="ignore"):
         return np.nanquantile(boot, a, axis=0), np.nanquantile(boot, 1.0 - a, axis=0)
@@ -280,7 +286,7 @@ def _group_rows(
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     name = "|".join(f"{k}={v}" for k, v in key.items())
     means, boot = cluster_bootstrap(sub, cols, n_boot=n_boot, random_state=random_state, name=name)
-    lo, hi = _interval(boot, ci)
+    lo, hi = percentile_interval(boot, ci)
     n_docs = sub["doc_id"].nunique()
     rows = [
         {
@@ -411,7 +417,7 @@ def _difference(
     n_boot, ci, seed = boot
     rows_a, boot_a = _group_rows(a, {**key, "part": tags[0]}, cols, n_boot, ci, seed)
     rows_b, boot_b = _group_rows(b, {**key, "part": tags[1]}, cols, n_boot, ci, seed)
-    lo, hi = _interval(boot_a - boot_b, ci)
+    lo, hi = percentile_interval(boot_a - boot_b, ci)
     out = []
     for j, col in enumerate(cols):
         ra, rb = rows_a[j], rows_b[j]

@@ -297,6 +297,23 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     #: Allowed values of the shared parameters; backends add their own (checked in ``fit``).
     _parameter_constraints: ClassVar[dict[str, list]] = SHARED_CONSTRAINTS
 
+    def __init__(
+        self,
+        labels: list[str] | None,
+        multilabel: bool,
+        calibration: str | None,
+        threshold: float | str,
+        cv: int | float,
+        random_state: int,
+    ) -> None:
+        """Store the shared parameters; a backend's ``__init__`` declares every parameter and passes these on."""
+        self.labels = labels
+        self.multilabel = multilabel
+        self.calibration = calibration
+        self.threshold = threshold
+        self.cv = cv
+        self.random_state = random_state
+
     @classmethod
     def from_codebook(cls, codebook: Any, task: str, **params: Any) -> TextClassifier:
         """An unfitted classifier for a codebook task (labels in codebook order).
@@ -327,8 +344,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return None
 
     def _fold_params(self) -> dict[str, Any]:
-        """Parameter overrides for the models fitted inside the inner CV."""
-        return {}
+        """Parameter overrides for the models fitted inside the inner CV.
+
+        A backend whose ``C="auto"`` has chosen ``C_`` fits its inner models with that ``C``.
+        """
+        return {"C": self.C_} if getattr(self, "C", None) == "auto" and hasattr(self, "C_") else {}
 
     # --------------------------------------------------------------- sklearn
     def __sklearn_tags__(self):

@@ -7,14 +7,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from stance.classifiers._head import LinearHead
-from stance.classifiers.base import TextClassifier, check_texts
-from stance.classifiers.embedding import EMBEDDING_CONSTRAINTS, EncoderMixin, c_state, fit_head, set_c_state
+from stance.classifiers.base import check_texts
+from stance.classifiers.embedding import EMBEDDING_CONSTRAINTS, EmbeddingClassifier
 
 __all__ = ["TargetConditionedClassifier"]
 
 
-class TargetConditionedClassifier(EncoderMixin, TextClassifier):
+class TargetConditionedClassifier(EmbeddingClassifier):
     """One logistic regression over (target, passage) pairs of every stance target.
 
     The features of a pair are the passage embedding ``e`` (frozen encoder), the
@@ -52,7 +51,6 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
     """
 
     backend = "conditioned"
-    needs = (("torch", "models"), ("transformers", "models"))
     #: The fold loop trains this model on the pairs of every target in ``targets``.
     pools_targets = True
     _parameter_constraints: ClassVar[dict[str, list]] = {
@@ -77,19 +75,21 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
         cv: int = 3,
         random_state: int = 0,
     ) -> None:
-        self.labels = labels
-        self.multilabel = multilabel
         self.target = target
         self.targets = targets
-        self.encoder = encoder
-        self.C = C
-        self.class_weight = class_weight
-        self.batch_size = batch_size
-        self.cache = cache
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
+        super().__init__(
+            labels=labels,
+            multilabel=multilabel,
+            encoder=encoder,
+            C=C,
+            class_weight=class_weight,
+            batch_size=batch_size,
+            cache=cache,
+            calibration=calibration,
+            threshold=threshold,
+            cv=cv,
+            random_state=random_state,
+        )
 
     @classmethod
     def from_codebook(cls, codebook: Any, task: str, **params: Any) -> TargetConditionedClassifier:
@@ -155,20 +155,10 @@ class TargetConditionedClassifier(EncoderMixin, TextClassifier):
         blocks = (T[:, :, None] * E[:, None, :]).reshape(len(texts), -1)
         return np.hstack([E, blocks, T])
 
-    def _fit_features(self, F: np.ndarray, Y: np.ndarray) -> None:
-        self.head_ = fit_head(self, F, Y)
-
-    def _fold_params(self) -> dict:
-        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
-
-    def _raw_proba(self, F: np.ndarray) -> np.ndarray:
-        return self.head_.proba(F)
-
     def _get_state(self, path) -> tuple[dict, dict[str, np.ndarray]]:
-        return {**self._encoder_state(), **c_state(self), "n_pairs": self.n_pairs_}, self.head_.arrays()
+        state, arrays = super()._get_state(path)
+        return {**state, "n_pairs": self.n_pairs_}, arrays
 
     def _set_state(self, state: dict, arrays: dict[str, np.ndarray], path) -> None:
-        self._set_encoder_state(state)
-        set_c_state(self, state)
+        super()._set_state(state, arrays, path)
         self.n_pairs_ = dict(state.get("n_pairs") or {})
-        self.head_ = LinearHead.from_arrays(arrays, self.multilabel)

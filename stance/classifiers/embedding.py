@@ -138,26 +138,18 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
         cv: int = 3,
         random_state: int = 0,
     ) -> None:
-        self.labels = labels
-        self.multilabel = multilabel
         self.encoder = encoder
         self.C = C
         self.class_weight = class_weight
         self.batch_size = batch_size
         self.cache = cache
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
+        super().__init__(labels, multilabel, calibration, threshold, cv, random_state)
 
     def _featurize(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts)
 
     def _fit_features(self, F: np.ndarray, Y: np.ndarray) -> None:
         self.head_ = fit_head(self, F, Y)
-
-    def _fold_params(self) -> dict:
-        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
 
     def _raw_proba(self, F: np.ndarray) -> np.ndarray:
         return self.head_.proba(F)

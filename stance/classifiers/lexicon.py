@@ -81,14 +81,9 @@ class LexiconClassifier(TextClassifier):
         random_state: int = 0,
     ) -> None:
         self.cues = cues
-        self.labels = labels
-        self.multilabel = multilabel
         self.none_label = none_label
         self.n_cues = n_cues
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
+        super().__init__(labels, multilabel, calibration, threshold, cv, random_state)
 
     @classmethod
     def from_codebook(cls, codebook: Any, task: str, **params: Any) -> LexiconClassifier:

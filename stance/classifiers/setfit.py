@@ -145,8 +145,6 @@ class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
         cv: int | float = 0.2,
         random_state: int = 0,
     ) -> None:
-        self.labels = labels
-        self.multilabel = multilabel
         self.encoder = encoder
         self.num_iterations = num_iterations
         self.max_pairs = max_pairs
@@ -158,13 +156,7 @@ class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
         self.train_layers = train_layers
         self.C = C
         self.class_weight = class_weight
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
-
-    def _fold_params(self) -> dict:
-        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
+        super().__init__(labels, multilabel, calibration, threshold, cv, random_state)
 
     def _extra_state(self) -> dict:
         return {"n_pairs": self.n_pairs_, "n_steps": self.n_steps_}

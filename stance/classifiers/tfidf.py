@@ -86,8 +86,6 @@ class TfidfClassifier(TextClassifier):
         cv: int = 3,
         random_state: int = 0,
     ) -> None:
-        self.labels = labels
-        self.multilabel = multilabel
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -95,10 +93,7 @@ class TfidfClassifier(TextClassifier):
         self.C = C
         self.class_weight = class_weight
         self.fallback_analyzer = fallback_analyzer
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
+        super().__init__(labels, multilabel, calibration, threshold, cv, random_state)
 
     def _vectorizer(self, vocabulary: list[str] | None = None) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -129,9 +124,6 @@ class TfidfClassifier(TextClassifier):
             self.vectorizer_.set_params(analyzer="char", ngram_range=(1, 1))
             X = self.vectorizer_.fit_transform(F)
         self.head_ = fit_head(self, X, Y)
-
-    def _fold_params(self) -> dict:
-        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
 
     def _raw_proba(self, F: list[str]) -> np.ndarray:
         return self.head_.proba(self.vectorizer_.transform(F))

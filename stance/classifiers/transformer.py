@@ -132,8 +132,6 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
         cv: int | float = 0.2,
         random_state: int = 0,
     ) -> None:
-        self.labels = labels
-        self.multilabel = multilabel
         self.encoder = encoder
         self.train_layers = train_layers
         self.lora = lora
@@ -151,10 +149,7 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
         self.C = C
         self.class_weight = class_weight
         self.max_pos_weight = max_pos_weight
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
+        super().__init__(labels, multilabel, calibration, threshold, cv, random_state)
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -162,9 +157,6 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
             from stance._lazy import require
 
             require("peft", extra="models")
-
-    def _fold_params(self) -> dict:
-        return {"C": self.C_} if self.C == "auto" and hasattr(self, "C_") else {}
 
     # ------------------------------------------------------------------ model
     def _lora(self, model):

@@ -86,16 +86,11 @@ class ZeroShotClassifier(EncoderMixin, TextClassifier):
     ) -> None:
         self.prototypes = prototypes
         self.negative_prototypes = negative_prototypes
-        self.labels = labels
-        self.multilabel = multilabel
         self.encoder = encoder
         self.temperature = temperature
         self.batch_size = batch_size
         self.cache = cache
-        self.calibration = calibration
-        self.threshold = threshold
-        self.cv = cv
-        self.random_state = random_state
+        super().__init__(labels, multilabel, calibration, threshold, cv, random_state)
 
     @classmethod
     def from_codebook(cls, codebook: Any, task: str, **params: Any) -> ZeroShotClassifier:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stance.errors import StanceInputError, did_you_mean
+from stance.errors import StanceInputError, did_you_mean, unknown_name
 from stance.io import atomic_write, check_output, csv_rows, json_value
 from stance.labels.schema import NO_ROLE, LabelSchema, Located
 from stance.labels.store import (
@@ -287,7 +287,7 @@ def _csv_frame_names(value: str, schema: LabelSchema, path: Path, line: int, fie
     for f in names:
         if f not in schema.frames:
             raise StanceInputError(
-                f"unknown frame {f!r}{did_you_mean(f, schema.frames)} (codebook frames: {', '.join(schema.frames)})",
+                unknown_name("frame", f, schema.frames, listed="codebook frames"),
                 file=path,
                 line=line,
                 field=field,
@@ -482,9 +482,7 @@ def _ls_choices(name: str, value: dict, schema: LabelSchema, path: Path, line: i
     if name == "frames":
         for f in choices:
             if f not in schema.frames:
-                raise StanceInputError(
-                    f"unknown frame {f!r}{did_you_mean(f, schema.frames)}", file=path, line=line, field=field
-                )
+                raise StanceInputError(unknown_name("frame", f, schema.frames), file=path, line=line, field=field)
     elif len(choices) != 1:
         raise StanceInputError(f"{name} takes exactly one choice, got {choices}", file=path, line=line, field=field)
     return choices

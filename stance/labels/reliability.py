@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stance.errors import StanceInputError, did_you_mean
+from stance.errors import StanceInputError, did_you_mean, missing_column, unknown_name
 from stance.io import csv_rows
 from stance.labels.schema import NO_ROLE, LabelSchema, Located, doc_id_of
 from stance.labels.store import CoderState, ImportReport, LabelStore, fold_records, state_record
@@ -392,12 +392,7 @@ def read_decisions(path: str | Path) -> list[dict]:
     header = reader.fieldnames or []
     for col in ("passage_id", "field", "decision", "reason"):
         if col not in header:
-            raise StanceInputError(
-                f"missing column {col!r}; write the file with `stance label disagreements --out`",
-                file=path,
-                line=1,
-                field=col,
-            )
+            raise missing_column(col, header, path, "; write the file with `stance label disagreements --out`")
     out = []
     prev = 1
     for row in csv_rows(reader, path):
@@ -420,11 +415,11 @@ def _decision_value(cell: str, raw: str, schema: LabelSchema) -> Any:
         raise ValueError(f"a frame decision is true or false, got {raw!r}")
     if kind == "stance":
         if raw not in schema.stance_classes:
-            raise ValueError(f"unknown stance class {raw!r}{did_you_mean(raw, schema.stance_classes)}")
+            raise ValueError(unknown_name("stance class", raw, schema.stance_classes))
         return raw
     value = NO_ROLE if raw.lower() in {"", NO_ROLE} else raw
     if value != NO_ROLE and value not in schema.roles:
-        raise ValueError(f"unknown role {raw!r}{did_you_mean(raw, schema.roles)} (or 'none')")
+        raise ValueError(unknown_name("role", raw, schema.roles) + " (or 'none')")
     return value
 
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stance.errors import StanceInputError, did_you_mean
+from stance.errors import StanceInputError, did_you_mean, unknown_name
 
 __all__ = [
     "KINDS",
@@ -501,10 +501,7 @@ class LabelSchema:
             return
         for f in frames:
             if f not in self.frames:
-                bad(
-                    f"unknown frame {f!r}{did_you_mean(f, self.frames)} (codebook frames: {', '.join(self.frames)})",
-                    "frames",
-                )
+                bad(unknown_name("frame", f, self.frames, listed="codebook frames"), "frames")
             elif fields is not None and f"frame:{f}" not in decided:
                 bad(f"frames lists {f!r}, which is outside the record's fields {fields}", "frames")
         if self.single_frame and len(set(frames)) > 1:
@@ -518,11 +515,10 @@ class LabelSchema:
         elif stance is not None:
             for t, c in stance.items():
                 if t not in self.stance_targets:
-                    bad(f"unknown stance target {t!r}{did_you_mean(t, self.stance_targets)}", f"stance.{t}")
+                    bad(unknown_name("stance target", t, self.stance_targets), f"stance.{t}")
                 elif c not in self.stance_classes:
                     bad(
-                        f"unknown stance class {c!r} for target {t!r}{did_you_mean(str(c), self.stance_classes)} "
-                        f"(classes: {', '.join(self.stance_classes)})",
+                        unknown_name("stance class", c, self.stance_classes, of=f" for target {t!r}", listed="classes"),
                         f"stance.{t}",
                     )
                 elif fields is not None and f"stance:{t}" not in decided:
@@ -538,14 +534,12 @@ class LabelSchema:
         """One actor's role (None for no role), checked against the codebook and the record's fields."""
         r_norm = None if role is None or str(role).strip().lower() in _NONE_ROLES else role
         if actor not in self.actors:
-            bad(
-                f"unknown actor {actor!r}{did_you_mean(actor, self.actors)} (actors: {', '.join(self.actors)})",
-                f"roles.{actor}",
-            )
+            bad(unknown_name("actor", actor, self.actors, listed="actors"), f"roles.{actor}")
         elif r_norm is not None and r_norm not in self.roles:
             bad(
-                f"unknown role {role!r} for actor {actor!r}{did_you_mean(str(role), self.roles)} "
-                f"(roles: {', '.join(self.roles)}, or null for none)",
+                unknown_name(
+                    "role", role, self.roles, of=f" for actor {actor!r}", listed="roles", more=", or null for none"
+                ),
                 f"roles.{actor}",
             )
         elif fields is not None and f"role:{actor}" not in decided:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stance.errors import StanceInputError, did_you_mean
+from stance.errors import StanceInputError, did_you_mean, missing_column
 from stance.io import atomic_write, read_table
 from stance.labels.schema import LabelSchema, Located
 from stance.labels.store import ImportReport, LabelStore, state_record
@@ -148,12 +148,7 @@ def _check_columns(header: Sequence[str], spec: TableSpec, schema: LabelSchema, 
         _check_document_column(src, dst, path)
     for col in wanted:
         if col not in header:
-            raise StanceInputError(
-                f"no column {col!r}{did_you_mean(col, list(header))} (columns: {', '.join(header)})",
-                file=path,
-                line=1,
-                field=col,
-            )
+            raise missing_column(col, header, path)
     if bool(spec.name_columns) == bool(spec.label_columns):
         raise StanceInputError("give either a label column or one column per label", file=path, field="label")
     if spec.label_columns and spec.task != "frames":

@@ -58,7 +58,7 @@ from stance.evaluation import (
     score_predictions,
 )
 from stance.labels import LabelStore
-from stance.models import default_folder, load_model_folder
+from stance.models import card_number, default_folder, load_model_folder
 from stance.narrative._nlp import parse_many, sentence_offsets
 from stance.narrative.actors import ActorMatcher, Mention, document_mentions, mark_actor
 from stance.narrative.relations import STATE_ACTORS, passage_statements
@@ -831,27 +831,20 @@ def role_provenance(
         mine = metrics[metrics["model"] == name]
         out["metrics"] = {
             f"{r.scheme}|{r.metric}{':' + r.label if r.label else ''}": [
-                _round(r.value),
-                _round(r.ci_low),
-                _round(r.ci_high),
+                card_number(r.value),
+                card_number(r.ci_low),
+                card_number(r.ci_high),
             ]
             for r in mine.fillna({"label": ""}).itertuples(index=False)
         }
         out["folds"] = {str(r.scheme): str(r.cv) for r in mine.drop_duplicates("scheme").itertuples(index=False)}
         out["criterion"] = CRITERION
-        out["selection_score"] = _round(mine["selection_score"].iloc[0]) if len(mine) else None
+        out["selection_score"] = card_number(mine["selection_score"].iloc[0]) if len(mine) else None
         out["candidates"] = {
-            str(m): _round(v) for m, v in metrics.drop_duplicates("model").set_index("model")["selection_score"].items()
+            str(m): card_number(v)
+            for m, v in metrics.drop_duplicates("model").set_index("model")["selection_score"].items()
         }
     return out
-
-
-def _round(value, digits: int = 4):
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(f) else round(f, digits)
 
 
 def predict_roles(
