@@ -486,8 +486,32 @@ def test_cli_train_role_model_writes_a_card(tmp_path, root):
     assert model.provenance_["role_counts"]["antagonist"] == 1 and model.provenance_["n_documents"] == 1
     config = json.loads((tmp_path / "model" / "config.json").read_text(encoding="utf-8"))
     assert config["provenance"]["codebook_version"] == codebook_version()
+    # the generic card header reads the provenance at the top level
+    assert config["training_data_hash"] == config["provenance"]["training_data_hash"]
+    assert config["codebook_hash"] == config["provenance"]["codebook_hash"]
     # a role table of other examples is not reused as this model's scores
     assert "Grouped and cross-source" not in card
+
+
+def test_saved_role_model_card_shows_its_scores(codebook, tmp_path):
+    from stance.narrative.role_model import ActorRoleClassifier
+
+    examples = codebook.examples("roles")
+    model = ActorRoleClassifier().fit([t for t, _, _ in examples], [lab for _, lab, _ in examples])
+    model.provenance_ = {
+        "training_data_hash": "abc",
+        "codebook_hash": codebook.hash,
+        "codebook_name": codebook.name,
+        "codebook_version": codebook.version,
+        "metrics": {"grouped-document|macro_f1": [0.6, 0.5, 0.7], "grouped-document|accuracy": [0.7, 0.6, 0.8]},
+        "selection_score": 0.55,
+    }
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert config["metrics"]["macro_f1 (grouped-document)"] == [0.6, 0.5, 0.7]
+    assert "macro_f1 (grouped-document|accuracy)" not in str(config["metrics"])
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "No evaluation results" not in card and "`abc`" in card and "(not recorded)" not in card
 
 
 def test_actor_role_classifier_roundtrip(codebook, seed_corpus, matcher, tmp_path):

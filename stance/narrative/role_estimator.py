@@ -32,6 +32,22 @@ __all__ = ["FORMAT", "ROLE_CONSTRAINTS", "RoleEstimator"]
 #: ``format`` field of a saved role model's ``config.json``.
 FORMAT = "stance-role-model"
 
+#: Provenance fields written at the top level of ``config.json`` (the model card reads them there).
+_TOP_LEVEL = ("codebook_hash", "codebook_version", "codebook_name", "intended_use", "training_data_hash")
+
+
+def _headline(provenance: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The card's metrics of a role model: macro-F1 ``[value, low, high]`` per scheme and the selection score."""
+    scores = {
+        f"macro_f1 ({key.split('|')[0]})": value
+        for key, value in (provenance.get("metrics") or {}).items()
+        if key.endswith("|macro_f1")
+    }
+    if not scores:
+        return None
+    return {**scores, "selection_score": provenance.get("selection_score"), "criterion": provenance.get("criterion")}
+
+
 #: Allowed values of the parameters every role model takes; each model's
 #: ``_parameter_constraints`` extends them with its own.
 ROLE_CONSTRAINTS: dict[str, list] = {
@@ -89,6 +105,11 @@ class RoleEstimator(ClassifierMixin, BaseEstimator):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         prov = dict(provenance or {})
+        own = dict(state.get("provenance") or {})
+        for key in _TOP_LEVEL:
+            if key not in prov and own.get(key) is not None:
+                prov[key] = own[key]
+        prov.setdefault("metrics", _headline(own))
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
         config = {
             "format": FORMAT,
@@ -100,7 +121,7 @@ class RoleEstimator(ClassifierMixin, BaseEstimator):
             "multilabel": False,
             "task": prov.pop("task", "roles"),
             "n_train": int(self.n_train_),
-            **{k: prov.pop(k) for k in list(prov) if k in ("codebook_hash", "codebook_version", "codebook_name")},
+            **{k: prov.pop(k) for k in list(prov) if k in _TOP_LEVEL},
             "metrics": prov.pop("metrics", None),
             "provenance_extra": prov,
             **state,

@@ -813,6 +813,7 @@ def role_provenance(
     out = {
         "model": name,
         "task": "roles",
+        "codebook_name": cb.name,
         "codebook_version": cb.version,
         "codebook_hash": cb.hash,
         "training_data_hash": role_examples_hash(examples),
