@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SCORE_COLUMNS",
     "MissingModelError",
+    "default_model_dir",
     "evidence",
     "frame_shares",
     "gold_scores",

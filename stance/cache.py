@@ -33,17 +33,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, Generic, TypeVar
 
-__all__ = ["BoundedCache", "clear", "lru", "register", "registered"]
+__all__ = ["BoundedCache", "clear", "clear_for_fork", "lru", "register", "registered"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 F = TypeVar("F", bound=Callable[..., Any])
 
 _REGISTRY: dict[str, Callable[[], None]] = {}
+#: Caches a forked child keeps (see :func:`clear_for_fork`).
+_KEPT_IN_FORKS: set[str] = set()
 _LOCK = threading.Lock()
 
 
-def register(name: str, clear_fn: Callable[[], None]) -> None:
+def register(name: str, clear_fn: Callable[[], None], *, keep_in_forks: bool = False) -> None:
     """Register a cache under ``name`` with the function that empties it.
 
     Parameters
@@ -52,6 +54,9 @@ def register(name: str, clear_fn: Callable[[], None]) -> None:
         Unique name, by convention ``<module>.<what>`` (e.g. ``"models.loaded"``).
     clear_fn : callable
         Called without arguments by :func:`clear`.
+    keep_in_forks : bool
+        :func:`clear_for_fork` leaves this cache alone: its items cannot be destroyed in a forked
+        child (e.g. a runtime session that waits for threads that do not survive the fork).
 
     Raises
     ------
@@ -62,6 +67,8 @@ def register(name: str, clear_fn: Callable[[], None]) -> None:
         if name in _REGISTRY and _REGISTRY[name] is not clear_fn:
             raise ValueError(f"a cache named {name!r} is already registered")
         _REGISTRY[name] = clear_fn
+        if keep_in_forks:
+            _KEPT_IN_FORKS.add(name)
 
 
 def registered() -> list[str]:
@@ -82,6 +89,15 @@ def clear(name: str | None = None) -> None:
         if name is not None and name not in _REGISTRY:
             raise KeyError(f"no cache named {name!r}; registered: {', '.join(sorted(_REGISTRY))}")
         targets = [_REGISTRY[name]] if name is not None else list(_REGISTRY.values())
+    for fn in targets:
+        fn()
+
+
+def clear_for_fork() -> None:
+    """Empty every registered cache a forked child may empty (all but those registered with
+    ``keep_in_forks=True``); called first thing in a forked worker."""
+    with _LOCK:
+        targets = [fn for name, fn in _REGISTRY.items() if name not in _KEPT_IN_FORKS]
     for fn in targets:
         fn()
 
@@ -116,16 +132,18 @@ class BoundedCache(Generic[K, V]):
         Registry name (see :func:`register`).
     maxsize : int
         Most items kept; adding one more drops the least recently used.
+    keep_in_forks : bool
+        Left alone by :func:`clear_for_fork` (see :func:`register`).
     """
 
-    def __init__(self, name: str, maxsize: int) -> None:
+    def __init__(self, name: str, maxsize: int, *, keep_in_forks: bool = False) -> None:
         if maxsize <= 0:
             raise ValueError(f"maxsize must be a positive integer, got {maxsize!r}")
         self.name = name
         self.maxsize = maxsize
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.RLock()
-        register(name, self.clear)
+        register(name, self.clear, keep_in_forks=keep_in_forks)
 
     def get(self, key: K, default: V | None = None) -> V | None:
         """The value of ``key`` (marked as recently used), or ``default``."""

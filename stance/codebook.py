@@ -31,7 +31,15 @@ import yaml
 from stance.cache import BoundedCache
 from stance.errors import StanceInputError, UnknownNameError
 
-__all__ = ["TASK_TYPES", "Actor", "Codebook", "Label", "cached_codebook", "canonical_hash"]
+__all__ = [
+    "NO_ROLE",
+    "TASK_TYPES",
+    "Actor",
+    "Codebook",
+    "Label",
+    "cached_codebook",
+    "canonical_hash",
+]
 
 NO_ROLE = "none"
 """A roles entry of this name defines the no-role outcome: it is not a role label."""

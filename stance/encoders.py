@@ -61,13 +61,18 @@ __all__ = [
     "Encoder",
     "EncoderIntegrityError",
     "FastTokenizer",
+    "ResolvedEncoder",
+    "check_weights",
     "clear_encoders",
     "embed",
     "encoder_hash",
     "get_encoder",
+    "pool",
     "pooling_mode",
+    "quiet_transformers",
     "release_memory",
     "resolve_encoder",
+    "set_torch_threads",
     "torch_device",
     "training_runtime",
     "transient_cache",
@@ -86,7 +91,7 @@ PACKAGED_MODELS: dict[str, tuple[str, str]] = {
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _LOCK = threading.Lock()
 #: Loaded encoders, per (model folder, token limit, runtime, device).
-_ENCODERS: BoundedCache[str, Encoder] = BoundedCache("encoders.loaded", maxsize=8)
+_ENCODERS: BoundedCache[str, Encoder] = BoundedCache("encoders.loaded", maxsize=8, keep_in_forks=True)
 #: sha256 of weight files, per (path, size, modification time).
 _HASHES: BoundedCache[tuple[str, int, int], str] = BoundedCache("encoders.file_hashes", maxsize=64)
 _SCOPE = threading.local()

@@ -72,3 +72,16 @@ def test_a_cached_codebook_is_read_again_when_its_file_changes(tmp_path, root):
     first = cached_codebook(path)
     path.write_text(text.replace("\nversion:", "\n# edited\nversion:", 1), encoding="utf-8")
     assert cached_codebook(path) is not first
+
+
+def test_clear_for_fork_keeps_the_encoders(root):
+    from stance import codebook, encoders
+
+    cache.clear()
+    codebook.cached_codebook(root / "codebook" / "codebook.yaml")
+    encoders._ENCODERS["key"] = object()
+    cache.clear_for_fork()
+    assert len(codebook._LOADED) == 0
+    assert "key" in encoders._ENCODERS
+    cache.clear()
+    assert "key" not in encoders._ENCODERS

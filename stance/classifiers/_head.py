@@ -16,6 +16,7 @@ __all__ = [
     "LinearHead",
     "brier",
     "choose_C",
+    "choose_calibration",
     "inner_splits",
     "sigmoid",
     "softmax",

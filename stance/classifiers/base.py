@@ -51,8 +51,10 @@ __all__ = [
     "SHARED_CONSTRAINTS",
     "CodebookChangedWarning",
     "TextClassifier",
+    "check_codebook",
     "check_texts",
     "decide_labels",
+    "library_versions",
     "provenance_record",
     "training_data_hash",
 ]

@@ -10,7 +10,14 @@ from stance.classifiers._head import LinearHead, choose_C
 from stance.classifiers._validation import Interval, Options
 from stance.classifiers.base import SHARED_CONSTRAINTS, TextClassifier
 
-__all__ = ["EMBEDDING_CONSTRAINTS", "EmbeddingClassifier", "EncoderMixin"]
+__all__ = [
+    "EMBEDDING_CONSTRAINTS",
+    "EmbeddingClassifier",
+    "EncoderMixin",
+    "c_state",
+    "fit_head",
+    "set_c_state",
+]
 
 
 #: Allowed parameter values of the frozen-encoder backends with a logistic-regression head.

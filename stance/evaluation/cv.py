@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from stance.codebook import Codebook
 
 __all__ = [
+    "CODEBOOK_GROUP",
     "PREDICTION_COLUMNS",
     "CVResult",
     "build_model",

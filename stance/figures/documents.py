@@ -17,7 +17,16 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["MAX_DOCUMENTS", "REST", "DocumentView", "document_view", "is_pool", "pool_label", "rest_label"]
+__all__ = [
+    "MAX_DOCUMENTS",
+    "REST",
+    "DocumentView",
+    "document_view",
+    "is_pool",
+    "pool_label",
+    "pool_rest",
+    "rest_label",
+]
 
 #: Most documents drawn one by one in a per-document figure.
 MAX_DOCUMENTS = 10

@@ -152,18 +152,16 @@ class _Run:
 _RUN: _Run | None = None
 
 
-#: Caches a forked worker keeps: destroying an encoder's runtime session in the child waits for
-#: the session's threads, which do not survive the fork, so the worker would never start.
-KEPT_IN_WORKERS = ("encoders.loaded",)
-
-
 def _start_worker() -> None:
-    """Drop the models loaded in the parent (their threads do not survive the fork); keep the encoders."""
+    """Drop the models loaded in the parent (their threads do not survive the fork).
+
+    The encoders stay: destroying an encoder's runtime session in the child waits for the
+    session's threads, which do not survive the fork, so the worker would never start (the
+    encoder cache is registered with ``keep_in_forks=True``).
+    """
     from stance import cache
 
-    for name in cache.registered():
-        if name not in KEPT_IN_WORKERS:
-            cache.clear(name)
+    cache.clear_for_fork()
 
 
 def _build_in_worker(name: str) -> FigureResult:

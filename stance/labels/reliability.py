@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_CODERS",
     "RELIABILITY_COLUMNS",
     "adjudicate",
+    "adjudications",
     "disagreements",
     "krippendorff_alpha",
     "read_decisions",

@@ -47,10 +47,12 @@ __all__ = [
     "document_counts",
     "fold_records",
     "frame_matrix",
+    "group_counts",
     "label_counts",
     "load_codebook_for",
     "load_corpus_for",
     "passage_index",
+    "resolve_records",
     "state_record",
     "task_targets",
 ]
