@@ -240,7 +240,7 @@ def test_atomic_writer_leaves_no_temporary_file(tmp_path, how):
     with pytest.raises(expected), atomic_path(target) as tmp:
         tmp.write_text("half")
         if how == "sigterm":
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)  # to this thread: os.kill may reach another one first
         raise expected("stop")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
@@ -251,7 +251,7 @@ def test_interrupted_command_says_so_and_leaves_nothing(project, tmp_path, monke
     from stance.labels import formats
 
     def interrupted(*args, **kwargs):
-        os.kill(os.getpid(), signum)
+        signal.raise_signal(signum)  # to this thread: os.kill may reach another one first
         raise AssertionError("the signal should have interrupted the command")
 
     monkeypatch.setattr(formats, "_write_csv", interrupted)
@@ -563,7 +563,7 @@ def test_sigterm_during_score_leaves_no_temporary_file(project, tmp_path, monkey
     def read_then_term(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)  # to this thread: os.kill may reach another one first
         return real(*args, **kwargs)
 
     monkeypatch.setattr(scoring, "read_part", read_then_term)
