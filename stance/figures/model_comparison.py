@@ -75,18 +75,11 @@ def _label_rows(ctx: FigureContext, data: pd.DataFrame, task: str) -> list[str]:
     return [lbl for lbl in label_order(ctx.codebook, task) if lbl in present]
 
 
-def _protocol(ctx: FigureContext) -> str:
-    """How the evaluation run split and resampled, from its ``run.json``."""
-    path = ctx.models_dir / "evaluation" / "run.json"
-    run = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    folds = {f for task in run.get("tasks", {}).values() for f in task.get("folds", [])}
-    if folds and all(f.startswith("documents-") for f in folds):
-        split = f"{len(folds)}-fold cross-validation with whole documents held out"
-    elif folds:
-        split = f"{len(folds)}-fold cross-validation ({run.get('scheme', 'auto')})"
-    else:
-        split = "cross-validation"
-    unit = "documents" if run.get("resample") == "document" else "passages"
+def _protocol(comparison: pd.DataFrame) -> str:
+    """How the evaluation run split and resampled, from the ``folds`` and ``resample`` columns of ``comparison.csv``."""
+    folds = comparison["folds"].dropna().unique() if "folds" in comparison else []
+    split = "; ".join(str(f) for f in folds) or "cross-validation"
+    unit = "documents" if "document" in set(comparison.get("resample", pd.Series(dtype=str))) else "passages"
     return f"{split}; bar: 95% bootstrap CI over {unit}"
 
 
@@ -135,7 +128,7 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
     plotting.add_caption(
         fig,
         ctx.caption(
-            f"Dot: F1 of the label over out-of-fold predictions ({_protocol(ctx)}). A label without a dot never "
+            f"Dot: F1 of the label over out-of-fold predictions ({_protocol(comparison)}). A label without a dot never "
             "occurs in the gold labels or the predictions. Source: models/evaluation/per_label.csv and "
             "comparison.csv (`stance evaluate`).",
         ),
