@@ -87,7 +87,7 @@ pd.crosstab(examples["actor"], examples["role"], margins=True)
 # roles) assigns a role to every actor mention in every analysable passage:
 
 # %%
-roles = narrative.predict_roles(corpus, codebook=codebook)
+roles = narrative.predict_roles(corpus, matcher=codebook)
 narrative.role_matrix(roles, corpus, by="all", role_names=codebook.role_names).pivot_table(
     index="actor", columns="role", values="count", fill_value=0)
 

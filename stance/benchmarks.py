@@ -316,7 +316,7 @@ def run_semeval(
     strategies : list of {"per-target", "joint"}
         One model per target, or one model with the target written before each tweet.
     params : mapping, optional
-        Constructor parameters per model name.
+        ``{model name: constructor parameters}``, as for :func:`run_gvfc`.
     limit : int, optional
         At most this many tweets per split (smoke runs).
     n_boot, random_state

@@ -440,10 +440,8 @@ def comparison_markdown(comparison: pd.DataFrame, metric: str) -> str:
 
     Parameters
     ----------
-    comparison : DataFrame
-        From :func:`paired_comparison`.
-    metric : str
-        The primary metric.
+    comparison, metric
+        As in :func:`comparison_frame`.
 
     Returns
     -------
@@ -964,7 +962,7 @@ def finetune(
     force : bool
         Fine-tune even when there is nothing new (same labels and recipe as the default).
     log : callable, optional
-        Receives progress messages.
+        Receives a message when the folds are set and when the cross-validation is done.
     paths : ProjectPaths, optional
         Project paths for the defaults; default :meth:`ProjectPaths.discover`.
 

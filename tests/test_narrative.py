@@ -290,7 +290,7 @@ def test_every_default_role_model_fits_and_predicts_the_role_outcomes(codebook):
 
 
 def test_predict_roles_and_matrix(seed_corpus, synthetic_baseline, codebook):
-    roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
+    roles = predict_roles(seed_corpus, model=synthetic_baseline, matcher=codebook)
     assert set(roles["role"]) <= {*codebook.role_names, "none"}
     assert roles["passage_id"].nunique() >= 60
     assert np.allclose(roles[[f"prob:{r}" for r in role_labels(codebook)]].sum(axis=1), 1.0)
@@ -321,7 +321,7 @@ def test_role_and_network_figures_are_deterministic(seed_corpus, codebook, relat
     from stance.figures import actor_network, actor_roles
 
     ctx = _roles_context(seed_corpus, codebook, tmp_path, tmp_path / "none.jsonl")
-    roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
+    roles = predict_roles(seed_corpus, model=synthetic_baseline, matcher=codebook)
     data = actor_roles.compute(ctx, by="document", table=roles)
     assert {"group", "actor", "role", "count"} <= set(data.columns)
     fig = actor_roles.draw(data, codebook, actor_roles.headline("document"), codebook.role_names)
@@ -342,7 +342,7 @@ def test_role_figures_skip_the_neutral_role(seed_corpus, codebook, synthetic_bas
     from stance.figures import actor_roles
 
     ctx = _roles_context(seed_corpus, codebook, tmp_path, tmp_path / "none.jsonl")
-    roles = predict_roles(seed_corpus, model=synthetic_baseline, codebook=codebook)
+    roles = predict_roles(seed_corpus, model=synthetic_baseline, matcher=codebook)
     neutral = roles.copy()
     neutral.loc[neutral.index[:5], "role"] = "none"
     data = actor_roles.compute(ctx, by="period", table=neutral)

@@ -96,8 +96,8 @@ class EmbeddingClassifier(EncoderMixin, TextClassifier):
 
     Parameters
     ----------
-    labels : sequence of str, optional
-    multilabel : bool
+    labels, multilabel
+        As in :class:`~stance.classifiers.base.TextClassifier`.
     encoder : str, optional
         Encoder spec (``packaged:all-MiniLM-L6-v2``, a folder or a hub id); default from
         settings.

@@ -64,8 +64,8 @@ class SetFitClassifier(FineTunedEncoderMixin, TextClassifier):
 
     Parameters
     ----------
-    labels : sequence of str, optional
-    multilabel : bool
+    labels, multilabel
+        As in :class:`~stance.classifiers.base.TextClassifier`.
     encoder : str, optional
         Encoder spec to start from; default from settings.
     num_iterations : int

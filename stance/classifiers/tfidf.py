@@ -26,8 +26,8 @@ class TfidfClassifier(TextClassifier):
 
     Parameters
     ----------
-    labels : sequence of str, optional
-    multilabel : bool
+    labels, multilabel
+        As in :class:`~stance.classifiers.base.TextClassifier`.
     ngram_range : tuple of int
         Word n-gram lengths.
     min_df : int or float

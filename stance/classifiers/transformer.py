@@ -38,10 +38,10 @@ class TransformerClassifier(FineTunedEncoderMixin, TextClassifier):
 
     Parameters
     ----------
-    labels : sequence of str, optional
-    multilabel : bool
+    labels, multilabel
+        As in :class:`~stance.classifiers.base.TextClassifier`.
     encoder : str, optional
-        Encoder spec to start from; default from settings.
+        Encoder spec whose weights are fine-tuned; default from settings.
     train_layers : int or None
         Top encoder layers trained (see :class:`~stance.classifiers._torch.TrainableBody`);
         None trains every layer. Token embeddings are never trained.

@@ -39,8 +39,8 @@ class ZeroShotClassifier(EncoderMixin, TextClassifier):
         use their name.
     negative_prototypes : dict of str to list of str, optional
         Multi-label only: texts that do *not* carry each label.
-    labels : sequence of str, optional
-    multilabel : bool
+    labels, multilabel
+        As in :class:`~stance.classifiers.base.TextClassifier`.
     encoder : str, optional
         Encoder spec; default from settings.
     temperature : float

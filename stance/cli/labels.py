@@ -166,15 +166,8 @@ def _show(
 
 # ------------------------------------------------------------------------------ commands
 @app.callback()
-def _labels(
-    ctx: typer.Context,
-    store: Path | None = _STORE,
-    annotator: str = _ANNOTATOR,
-    corpus: Path | None = _CORPUS,
-    codebook: Path | None = _CODEBOOK,
-    documents: bool = _DOCUMENTS,
-) -> None:
-    """Gold labels: counts per label and document (the default), reliability, adjudication, import, export."""
+def _labels(ctx: typer.Context) -> None:
+    """Gold labels: counts per label and document (as `label show`), reliability, adjudication, import, export."""
     if ctx.info_name == "labels":
         err_console.print(
             "[yellow]note:[/yellow] `stance labels` is now `stance label`; the old name will go", highlight=False
@@ -183,7 +176,7 @@ def _labels(
 
     announce_project(f"label {ctx.invoked_subcommand or 'show'}")
     if ctx.invoked_subcommand is None:
-        _show(store, annotator, corpus, codebook, documents)
+        _show(None, "gold", None, None)
 
 
 @app.command("show")

@@ -176,7 +176,7 @@ def roles(
 
     Without a corpus, --evaluate and --train read the corpora beside the label store (both sides).
     """
-    from stance.narrative import gold_roles, load_role_model, predict_roles
+    from stance.narrative import ActorMatcher, gold_roles, load_role_model, predict_roles
 
     if evaluate or train or out is not None:
         refuse_seed_project("narrative roles " + ("--evaluate" if evaluate else "--train" if train else "-o"))
@@ -192,7 +192,7 @@ def roles(
         return
     corpus = _corpus(path)
     role_model = load_role_model(model, data=corpus)
-    table = predict_roles(corpus, model=role_model, codebook=None, aliases=_aliases(alias))
+    table = predict_roles(corpus, model=role_model, matcher=ActorMatcher(aliases=_aliases(alias)))
     summary = table.pivot_table(index="actor", columns="role", values="passage_id", aggfunc="count", fill_value=0)
     print_frame(summary.reset_index(), title=f"Roles per actor ({type(role_model).__name__})")
     show = table[["passage_id", "actor", "role", "prob", "text"]].copy()

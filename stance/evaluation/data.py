@@ -123,6 +123,7 @@ def data_hash(data: TaskData) -> str:
     Parameters
     ----------
     data : TaskData
+        The examples to hash; only ids, texts and targets count, not their order.
 
     Returns
     -------

@@ -174,6 +174,7 @@ def auto_scheme(data: TaskData) -> str:
     Parameters
     ----------
     data : TaskData
+        The examples to split; their ``groups`` are the documents.
 
     Returns
     -------

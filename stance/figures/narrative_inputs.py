@@ -84,7 +84,7 @@ def roles(ctx: FigureContext) -> pd.DataFrame:
     return cached_table(
         "roles",
         key,
-        lambda: predict_roles(on_topic_corpus(ctx), model=role_model(ctx), codebook=ctx.codebook),
+        lambda: predict_roles(on_topic_corpus(ctx), model=role_model(ctx), matcher=ctx.codebook),
         cache_dir=ctx.cache_dir,
     )
 
@@ -102,6 +102,6 @@ def relations(ctx: FigureContext) -> pd.DataFrame:
     return cached_table(
         "relations",
         key,
-        lambda: extract_relations(on_topic_corpus(ctx), codebook=ctx.codebook),
+        lambda: extract_relations(on_topic_corpus(ctx), ctx.codebook),
         cache_dir=ctx.cache_dir,
     )

@@ -45,6 +45,7 @@ __all__ = [
     "UNMAPPED_COLUMNS",
     "ActorMatcher",
     "Mention",
+    "as_matcher",
     "clean_entity",
     "document_mentions",
     "find_actors",
@@ -151,6 +152,8 @@ class ActorMatcher:
 
     Attributes
     ----------
+    codebook : Codebook
+        The codebook the table was built from.
     alias_table : dict
         ``{alias as written: actor}`` used for matching.
     actors : list of str
@@ -169,6 +172,7 @@ class ActorMatcher:
             from stance.codebook import Codebook
 
             codebook = Codebook.load()
+        self.codebook = codebook
         self.actors: list[str] = [a.name for a in codebook.actors]
         self.display: dict[str, str] = {a.name: (a.display or a.name) for a in codebook.actors}
         table: dict[str, str] = dict(BUILTIN_ALIASES) if builtin else {}
@@ -486,13 +490,21 @@ def document_mentions(
     return passages, docs, found
 
 
+def as_matcher(matcher: ActorMatcher | Codebook | None = None) -> ActorMatcher:
+    """The matcher itself, ``ActorMatcher(codebook)`` for a codebook, or the project codebook's matcher.
+
+    The passage-level narrative functions take their actor table through this one argument;
+    extra aliases go in an :class:`ActorMatcher` (``ActorMatcher(codebook, aliases=...)``).
+    """
+    return matcher if isinstance(matcher, ActorMatcher) else ActorMatcher(matcher)
+
+
 def find_actors(
     data: Corpus | pd.DataFrame,
-    codebook: Codebook | None = None,
-    aliases: Mapping[str, str] | None = None,
+    matcher: ActorMatcher | Codebook | None = None,
+    *,
     include_unmapped: bool = False,
     analysable_only: bool = True,
-    matcher: ActorMatcher | None = None,
 ) -> pd.DataFrame:
     """Actor mentions in every passage, one row per mention.
 
@@ -500,16 +512,12 @@ def find_actors(
     ----------
     data : Corpus or DataFrame
         A corpus, or a passage table with ``passage_id`` and ``text`` (``doc_id`` optional).
-    codebook : Codebook, optional
-        Alias table source; default the project codebook.
-    aliases : mapping of str to str, optional
-        Extra ``{alias: actor}`` entries.
+    matcher : ActorMatcher or Codebook, optional
+        The actor table (see :func:`as_matcher`); default the project codebook.
     include_unmapped : bool
         Also return named entities that map to no actor (``actor`` is None).
     analysable_only : bool
         Skip passages marked as boilerplate.
-    matcher : ActorMatcher, optional
-        A ready matcher (overrides ``codebook`` and ``aliases``).
 
     Returns
     -------
@@ -524,7 +532,7 @@ def find_actors(
     >>> mentions = find_actors(load_corpus("seeds"))  # doctest: +SKIP
     >>> mentions.groupby("actor").size()  # doctest: +SKIP
     """
-    matcher = matcher or ActorMatcher(codebook, aliases=aliases)
+    matcher = as_matcher(matcher)
     passages, docs, found = document_mentions(data, matcher, analysable_only=analysable_only)
     rows = []
     for row in passages.itertuples(index=False):
@@ -555,11 +563,10 @@ def find_actors(
 
 def unmapped_entities(
     data: Corpus | pd.DataFrame,
-    codebook: Codebook | None = None,
-    aliases: Mapping[str, str] | None = None,
+    matcher: ActorMatcher | Codebook | None = None,
+    *,
     min_count: int = 1,
     analysable_only: bool = True,
-    matcher: ActorMatcher | None = None,
 ) -> pd.DataFrame:
     """Named entities that map to no actor, for the user to map.
 
@@ -567,7 +574,7 @@ def unmapped_entities(
     ----------
     data : Corpus or DataFrame
         Corpus or passage table.
-    codebook, aliases, analysable_only, matcher
+    matcher, analysable_only
         As in :func:`find_actors`.
     min_count : int
         Leave out entities seen fewer times.
@@ -579,9 +586,7 @@ def unmapped_entities(
         entity_label, count, n_passages, n_documents, example_passage_id, example (the
         sentence of the first occurrence). Sorted by count (descending), then entity.
     """
-    mentions = find_actors(
-        data, codebook, aliases=aliases, include_unmapped=True, analysable_only=analysable_only, matcher=matcher
-    )
+    mentions = find_actors(data, matcher, include_unmapped=True, analysable_only=analysable_only)
     un = mentions[mentions["actor"].isna()].copy()
     if un.empty:
         return pd.DataFrame(columns=UNMAPPED_COLUMNS).astype(

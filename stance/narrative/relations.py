@@ -24,14 +24,14 @@ sentence index and sentence text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from stance.narrative._nlp import sentence_index, sentence_offsets
-from stance.narrative.actors import ActorMatcher, Mention, document_mentions
+from stance.narrative.actors import ActorMatcher, Mention, as_matcher, document_mentions
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -522,10 +522,9 @@ def passage_statements(doc: Doc, mentions: Iterable[Mention]) -> list[Statement]
 
 def extract_relations(
     data: Corpus | pd.DataFrame,
-    codebook: Codebook | None = None,
-    aliases: Mapping[str, str] | None = None,
+    matcher: ActorMatcher | Codebook | None = None,
+    *,
     analysable_only: bool = True,
-    matcher: ActorMatcher | None = None,
 ) -> pd.DataFrame:
     """Agent-action-patient statements for every passage, with the sentence as evidence.
 
@@ -533,14 +532,10 @@ def extract_relations(
     ----------
     data : Corpus or DataFrame
         A corpus, or a passage table with ``passage_id`` and ``text``.
-    codebook : Codebook, optional
-        Alias table source; default the project codebook.
-    aliases : mapping of str to str, optional
-        Extra ``{alias: actor}`` entries.
+    matcher : ActorMatcher or Codebook, optional
+        The actor table (see :func:`stance.narrative.as_matcher`); default the project codebook.
     analysable_only : bool
         Skip boilerplate passages.
-    matcher : ActorMatcher, optional
-        A ready matcher (overrides ``codebook`` and ``aliases``).
 
     Returns
     -------
@@ -556,7 +551,7 @@ def extract_relations(
     >>> rel = extract_relations(load_corpus("seeds"))  # doctest: +SKIP
     >>> rel.query("action == 'blame'")[["agent", "patient", "sentence"]]  # doctest: +SKIP
     """
-    matcher = matcher or ActorMatcher(codebook, aliases=aliases)
+    matcher = as_matcher(matcher)
     passages, docs, found = document_mentions(data, matcher, analysable_only=analysable_only)
     rows: list[dict[str, Any]] = []
     for row in passages.itertuples(index=False):

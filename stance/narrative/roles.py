@@ -60,7 +60,7 @@ from stance.evaluation import (
 from stance.labels import LabelStore
 from stance.models import card_number, default_folder, load_model_folder
 from stance.narrative._nlp import parse_many, sentence_offsets
-from stance.narrative.actors import ActorMatcher, Mention, document_mentions, mark_actor
+from stance.narrative.actors import ActorMatcher, Mention, as_matcher, document_mentions, mark_actor
 from stance.narrative.relations import STATE_ACTORS, passage_statements
 from stance.narrative.role_estimator import ROLE_CONSTRAINTS, RoleEstimator
 from stance.paths import ProjectPaths
@@ -571,19 +571,20 @@ class RoleCueBaseline(RoleEstimator):
 # ------------------------------------------------------------------- data tables
 def role_candidates(
     data: Corpus | pd.DataFrame,
-    codebook: Codebook | None = None,
-    aliases: Mapping[str, str] | None = None,
+    matcher: ActorMatcher | Codebook | None = None,
+    *,
     analysable_only: bool = True,
-    matcher: ActorMatcher | None = None,
 ) -> pd.DataFrame:
     """One row per (passage, mentioned actor), with the marked text a role model reads.
+
+    ``data``, ``matcher`` and ``analysable_only`` are as in :func:`stance.narrative.find_actors`.
 
     Returns
     -------
     DataFrame
         Columns: passage_id, doc_id, actor, n_mentions, text (marked, see module docstring).
     """
-    matcher = matcher or ActorMatcher(codebook, aliases=aliases)
+    matcher = as_matcher(matcher)
     passages, _docs, found = document_mentions(data, matcher, analysable_only=analysable_only)
     rows = []
     for row in passages.itertuples(index=False):
@@ -604,9 +605,8 @@ def role_candidates(
 def role_examples(
     data: Corpus | pd.DataFrame,
     gold: pd.DataFrame,
-    codebook: Codebook | None = None,
-    aliases: Mapping[str, str] | None = None,
-    matcher: ActorMatcher | None = None,
+    matcher: ActorMatcher | Codebook | None = None,
+    *,
     include_none: bool | None = None,
 ) -> pd.DataFrame:
     """Training and evaluation examples from gold roles: one row per (passage, actor, role).
@@ -618,8 +618,9 @@ def role_examples(
     gold : DataFrame
         Gold labels with ``passage_id`` and ``roles`` (a ``{actor: role}`` dict per passage),
         e.g. ``LabelStore(path).resolved("gold")``.
-    codebook, aliases, matcher
-        Actor alias table (see :func:`stance.narrative.find_actors`).
+    matcher : ActorMatcher or Codebook, optional
+        The actor table (see :func:`stance.narrative.as_matcher`); its codebook also
+        supplies the roles.
     include_none : bool, optional
         Also give every actor that the matcher finds in a coded passage, and that has no
         gold role there, the outcome ``none`` (mentioned without being characterised).
@@ -633,9 +634,9 @@ def role_examples(
         and the document's outlet, side and kind when ``data`` is a corpus that records them
         (the cross-source and leave-one-kind-out folds use them).
     """
-    matcher = matcher or ActorMatcher(codebook, aliases=aliases)
+    matcher = as_matcher(matcher)
     if include_none is None:
-        include_none = NO_ROLE in role_labels(codebook)
+        include_none = NO_ROLE in role_labels(matcher.codebook)
     frame = data.passages if hasattr(data, "passages") else data
     coded = {str(p) for p, r in zip(gold["passage_id"], gold.get("roles", []), strict=False) if isinstance(r, Mapping)}
     passages, _docs, found = document_mentions(frame[frame["passage_id"].astype(str).isin(coded)], matcher, False)
@@ -851,8 +852,8 @@ def role_provenance(
 def predict_roles(
     data: Corpus | pd.DataFrame,
     model=None,
-    codebook: Codebook | None = None,
-    aliases: Mapping[str, str] | None = None,
+    matcher: ActorMatcher | Codebook | None = None,
+    *,
     analysable_only: bool = True,
 ) -> pd.DataFrame:
     """Role of every actor mentioned in every passage.
@@ -863,8 +864,8 @@ def predict_roles(
         Corpus or passage table.
     model : estimator, optional
         Role model over marked passages; default :func:`load_role_model`.
-    codebook, aliases
-        Actor alias table.
+    matcher : ActorMatcher or Codebook, optional
+        The actor table (see :func:`stance.narrative.as_matcher`); default the project codebook.
     analysable_only : bool
         Skip boilerplate passages.
 
@@ -875,8 +876,7 @@ def predict_roles(
         the predicted role), method (model class), n_mentions, text (the marked passage),
         plus one ``prob:<role>`` column per role.
     """
-    matcher = ActorMatcher(codebook, aliases=aliases)
-    cand = role_candidates(data, matcher=matcher, analysable_only=analysable_only)
+    cand = role_candidates(data, matcher, analysable_only=analysable_only)
     if model is None:
         model = load_role_model(data=data)
     if cand.empty:
