@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "BACKEND_PALETTE",
+    "DENSE_POINTS",
     "FRAME_PALETTE",
     "GOLD_STYLE",
     "NOT_ANALYSED_COLOR",
@@ -94,6 +95,15 @@ GOLD_STYLE: dict[str, Any] = {
     "markeredgewidth": 1.2,
     "linestyle": "none",
 }
+
+#: Above this many points, a date-axis panel draws small markers and thin translucent CI bars,
+#: so that hundreds of documents stay readable.
+DENSE_POINTS = 40
+
+#: Point and CI-bar style of a date-axis panel, and its style above :data:`DENSE_POINTS` points.
+_POINT_STYLE: dict[str, Any] = {"elinewidth": 1.6, "capsize": 3, "markersize": 5.5}
+_DENSE_POINT_STYLE: dict[str, Any] = {"elinewidth": 0.7, "capsize": 0, "markersize": 3.2, "alpha": 0.5}
+_DENSE_GOLD_STYLE: dict[str, Any] = {"markersize": 4.5, "markeredgewidth": 0.8, "alpha": 0.7}
 
 #: Matplotlib settings for every figure: readable sizes at 100 % zoom, fixed SVG ids.
 STYLE: dict[str, Any] = {
@@ -419,6 +429,7 @@ def _time_points(
         x = pd.to_datetime(model["date"]).dt.to_pydatetime()
         y = model[value].to_numpy(float)
         err = np.vstack([y - model[f"{value}_lo"].to_numpy(float), model[f"{value}_hi"].to_numpy(float) - y])
+        dense = len(model) > DENSE_POINTS
         ax.errorbar(
             x,
             y,
@@ -426,10 +437,8 @@ def _time_points(
             fmt="o",
             color=color,
             ecolor=color,
-            elinewidth=1.6,
-            capsize=3,
-            markersize=5.5,
             zorder=3,
+            **(_DENSE_POINT_STYLE if dense else _POINT_STYLE),
         )
         if model["date"].nunique() >= min_dates:
             fit = linear_trend(model["date"], model[value])
@@ -455,10 +464,13 @@ def _time_points(
                     va="top",
                     fontsize=8.5,
                     color="#333333",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
+                    zorder=4,
                 )
     if len(gold):
         # drawn under the model points and larger, so both stay visible where they coincide
-        ax.plot(pd.to_datetime(gold["date"]).dt.to_pydatetime(), gold[value].to_numpy(float), zorder=2.5, **GOLD_STYLE)
+        style = {**GOLD_STYLE, **_DENSE_GOLD_STYLE} if len(gold) > DENSE_POINTS else GOLD_STYLE
+        ax.plot(pd.to_datetime(gold["date"]).dt.to_pydatetime(), gold[value].to_numpy(float), zorder=2.5, **style)
     ax.set_ylim(*ylim)
     dates = pd.to_datetime(data["date"]).dropna()
     span = (dates.max().year - dates.min().year) if len(dates) else 0

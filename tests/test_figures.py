@@ -963,3 +963,22 @@ def test_document_view_of_one_side_pools_into_one_group():
     assert len(view.shown) == 9 and view.pools == {REST: view.rest} and view.labels == {REST: "other 21 documents"}
     assert view.shown_by_side == {} and "('other 21 documents')" in view.note()
     assert document_view(_view_corpus({"CN": 3, "US": 4}), limit=10).rest == []
+
+
+@pytest.mark.parametrize(("n", "dense"), [(plotting.DENSE_POINTS, False), (plotting.DENSE_POINTS + 1, True)])
+def test_date_panels_thin_their_points_above_dense_points(n, dense):
+    dates = pd.date_range("2021-01-01", periods=n, freq="7D")
+    data = pd.DataFrame(
+        {
+            "target": "cooperation",
+            "source": "model",
+            "date": dates,
+            "balance": np.linspace(-0.5, 0.5, n),
+            "balance_lo": np.linspace(-0.5, 0.5, n) - 0.2,
+            "balance_hi": np.linspace(-0.5, 0.5, n) + 0.2,
+        }
+    )
+    ax = plotting.plot_stance_trend(data, "cooperation")
+    points = next(line for line in ax.get_lines() if line.get_marker() == "o")
+    assert points.get_markersize() == (3.2 if dense else 5.5)
+    assert (points.get_alpha() is not None) == dense

@@ -133,14 +133,14 @@ def model_dates(data: pd.DataFrame) -> int:
     return data.loc[data["source"] == "model", "date"].nunique()
 
 
-def trend_note(data: pd.DataFrame, key: str, reading: str) -> str:
-    """Caption sentence on the trend lines of a :func:`with_trends` table; ``reading`` says how to read them."""
+def trend_note(data: pd.DataFrame, key: str) -> str:
+    """Caption sentence on the trend lines of a :func:`with_trends` table, and how to read them."""
     n_dates = model_dates(data)
     if not model_trends(data, key):
         return f"No trend line: only {n_dates} distinct dates (at least {MIN_TREND_DATES} needed)."
     return (
         f"Dashed line: least-squares trend over the {n_dates} document dates (drawn only with at least "
-        f"{MIN_TREND_DATES} distinct dates); {reading}"
+        f"{MIN_TREND_DATES} distinct dates); descriptive, not a test (the documents are not a sample of dates)."
     )
 
 

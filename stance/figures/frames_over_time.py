@@ -24,9 +24,6 @@ DESCRIPTION = (
     "a trend line when there are enough dates."
 )
 
-#: How the caption asks the trend lines to be read.
-_TREND_READING = "with so few documents it describes, it does not test."
-
 
 def compute(ctx: FigureContext) -> pd.DataFrame:
     """Frame shares per document with the trend (points a year) of each frame on model rows."""
@@ -77,7 +74,9 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         fig,
         ctx.caption(
             "Point: share of a document's analysable passages that the model codes with the frame, at the publication "
-            "date (true time axis); bar: 95% bootstrap CI over passages. " + trend_note(data, "frame", _TREND_READING),
+            "date (true time axis); bar: 95% bootstrap CI over passages. "
+            + trend_note(data, "frame")
+            + " One quarter per point, by side: frames-by-side-over-time.",
             models=["frames"],
             extra=ctx.gold_note(),
         ),

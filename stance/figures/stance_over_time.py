@@ -24,9 +24,6 @@ DESCRIPTION = (
     "target, with 95% CIs, gold and a trend line when there are enough dates."
 )
 
-#: How the caption asks the trend lines to be read.
-_TREND_READING = "descriptive, not a test."
-
 
 def compute(ctx: FigureContext) -> pd.DataFrame:
     """Stance balance per document with the trend (points a year) of each target on model rows."""
@@ -64,7 +61,8 @@ def build(ctx: FigureContext) -> tuple[Figure, pd.DataFrame]:
         ctx.caption(
             "Point: balance = share of the document's passages coded FAVOR − share coded AGAINST toward the target, "
             "at the publication date (true time axis); bar: 95% bootstrap CI over passages. "
-            + trend_note(data, "target", _TREND_READING),
+            + trend_note(data, "target")
+            + " One quarter per point, by side: stance-by-side-over-time.",
             models=[f"stance:{t}" for t in targets],
             extra=ctx.gold_note(),
         ),
