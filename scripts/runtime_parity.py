@@ -22,10 +22,9 @@ from stance.corpus import load_project_corpus
 
 
 def on_topic_texts() -> pd.DataFrame:
-    """Distinct texts of the analysable, on-topic passages of the project corpus."""
-    passages = load_project_corpus().passages
-    keep = passages["analysable"] & passages["on_topic"]
-    return pd.DataFrame({"text": passages.loc[keep, "text"].drop_duplicates().tolist()})
+    """Distinct texts of the passages that get scores (``Corpus.scored``) in the project corpus."""
+    texts = load_project_corpus().scored()["text"].drop_duplicates()
+    return pd.DataFrame({"text": texts.tolist()})
 
 
 def labels_under(runtime: str, frame: pd.DataFrame, models: list, cache_dir: str) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandas as pd
 from stance._progress import progress
 from stance.codebook import Codebook
 from stance.config import settings
-from stance.corpus import text_hash
+from stance.corpus import scored_passages, text_hash
 from stance.io import atomic_path
 from stance.labels import LabelStore
 from stance.models import MissingModelError, ModelHandle, default_folder, resolve, task_slug
@@ -179,15 +179,7 @@ def _load_codebook(codebook: Codebook | None) -> Codebook:
 
 def _passages(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
     """Analysable (and, where flagged, on-topic) passages of a corpus or a passages table, with text hashes."""
-    if hasattr(corpus, "analysable") and callable(corpus.analysable):
-        passages = corpus.analysable()
-    else:
-        passages = corpus
-        if "analysable" in passages.columns:
-            passages = passages[passages["analysable"].astype(bool)]
-    if "on_topic" in passages.columns:  # off-topic passages need no model
-        passages = passages[passages["on_topic"].fillna(True).astype(bool)]
-    passages = passages.copy()
+    passages = scored_passages(corpus if isinstance(corpus, pd.DataFrame) else corpus.passages)
     if "text_hash" not in passages.columns:
         passages["text_hash"] = passages["text"].map(text_hash)
     return passages.reset_index(drop=True)

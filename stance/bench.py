@@ -336,10 +336,7 @@ def _corpus_texts() -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         corpus = load_project_corpus()
-    passages = corpus.analysable()
-    if "on_topic" in passages.columns:
-        passages = passages[passages["on_topic"].fillna(True).astype(bool)]
-    return passages["text"].tolist()
+    return corpus.scored()["text"].tolist()
 
 
 def _child_corpus(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -368,7 +365,7 @@ def _child_corpus(spec: Mapping[str, Any]) -> dict[str, Any]:
     scores = analysis.score_passages(corpus, cache_dir=cache)
     seconds = time.perf_counter() - t0
     passages = corpus.analysable()
-    kept = passages[passages["on_topic"].fillna(True).astype(bool)] if "on_topic" in passages else passages
+    kept = corpus.scored()
     return {
         "n": len(kept),
         "n_analysable": len(passages),
@@ -729,7 +726,7 @@ def _growth_universe(n: int, seed: int) -> tuple[pd.DataFrame, str]:
     import dataclasses
     import warnings
 
-    from stance.corpus import load_project_corpus
+    from stance.corpus import load_project_corpus, on_topic_mask
 
     try:
         with warnings.catch_warnings():
@@ -737,9 +734,7 @@ def _growth_universe(n: int, seed: int) -> tuple[pd.DataFrame, str]:
             corpus = load_project_corpus()
     except StanceInputError:
         return generate_passages(n, seed), "the seed corpus"
-    passages = corpus.passages
-    if "on_topic" in passages.columns:
-        passages = passages[passages["on_topic"].fillna(True).astype(bool)]
+    passages = corpus.passages[on_topic_mask(corpus.passages)]
     corpus = dataclasses.replace(corpus, passages=passages)
     return generate_passages(n, seed, corpus), "the project corpus's on-topic passages"
 

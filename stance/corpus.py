@@ -49,7 +49,9 @@ __all__ = [
     "load_corpus",
     "load_project_corpus",
     "normalise_text",
+    "on_topic_mask",
     "read_text_file",
+    "scored_passages",
     "split_paragraphs",
     "split_sentences",
     "text_hash",
@@ -304,6 +306,25 @@ def _is_author_line(text: str, author: str) -> bool:
     return normalise_text(text).lower() in {name, f"by {name}"}
 
 
+def on_topic_mask(passages: pd.DataFrame) -> pd.Series:
+    """True for the passages on topic; a passage without an ``on_topic`` mark counts as on topic."""
+    if "on_topic" not in passages.columns:
+        return pd.Series(True, index=passages.index)
+    return passages["on_topic"].fillna(True).astype(bool)
+
+
+def scored_passages(passages: pd.DataFrame) -> pd.DataFrame:
+    """The passages that get scores: analysable and on topic (see :func:`on_topic_mask`), renumbered.
+
+    This is what ``stance score``, the analysis tables and the figures encode; off-topic and
+    boilerplate passages need no model.
+    """
+    keep = on_topic_mask(passages)
+    if "analysable" in passages.columns:
+        keep &= passages["analysable"].astype(bool)
+    return passages[keep].reset_index(drop=True)
+
+
 def classify_passage(
     text: str, title: str = "", author: str = "", rules: Sequence[BoilerplateRule] = BOILERPLATE_RULES
 ) -> str:
@@ -350,6 +371,10 @@ class Corpus:
     def analysable(self) -> pd.DataFrame:
         """Passages kept for analysis (boilerplate removed)."""
         return self.passages[self.passages["analysable"]].reset_index(drop=True)
+
+    def scored(self) -> pd.DataFrame:
+        """Passages that get scores: analysable and on topic (:func:`scored_passages`)."""
+        return scored_passages(self.passages)
 
     def passage(self, passage_id: str) -> pd.Series:
         """One passage by id."""

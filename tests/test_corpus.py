@@ -298,3 +298,18 @@ def test_table_duplicate_and_missing_text(tmp_path):
     path.write_text("doc_id,text\na,\n", encoding="utf-8")
     err = _error(path)
     assert err.line == 2 and err.field == "text"
+
+
+def test_scored_passages_keep_analysable_on_topic_and_unmarked():
+    from stance.corpus import on_topic_mask, scored_passages
+
+    table = pd.DataFrame(
+        {
+            "passage_id": ["a", "b", "c", "d"],
+            "analysable": [True, True, False, True],
+            "on_topic": [True, False, True, None],
+        }
+    )
+    assert on_topic_mask(table).tolist() == [True, False, True, True]
+    assert scored_passages(table)["passage_id"].tolist() == ["a", "d"]
+    assert scored_passages(table.drop(columns="on_topic"))["passage_id"].tolist() == ["a", "b", "d"]

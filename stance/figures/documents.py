@@ -174,11 +174,7 @@ def document_view(corpus: Any, limit: int = MAX_DOCUMENTS, weights: pd.Series | 
     if len(ids) <= limit:
         return DocumentView(ids, [])
     if weights is None:
-        passages = corpus.passages
-        kept = passages["analysable"].astype(bool)
-        if "on_topic" in passages.columns:
-            kept &= passages["on_topic"].fillna(True).astype(bool)
-        weights = passages[kept].groupby("doc_id").size()
+        weights = corpus.scored().groupby("doc_id").size()
     size = pd.Series(weights).reindex(ids).fillna(0)
     side_of = dict(zip(ids, _sides(docs), strict=True))
     sides = list(dict.fromkeys(side_of.values()))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from stance import models
+from stance.corpus import on_topic_mask
 from stance.narrative import cached_table, table_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,9 +28,7 @@ NEUTRAL_ROLE = "none"
 
 def passages(ctx: FigureContext) -> pd.DataFrame:
     """Analysable on-topic passages in document and paragraph order (what the narrative tables are computed from)."""
-    frame = ctx.corpus.analysable()
-    if "on_topic" in frame.columns:
-        frame = frame[frame["on_topic"].fillna(True).astype(bool)]
+    frame = ctx.corpus.scored()
     order = [c for c in ("doc_id", "para_index") if c in frame.columns]
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
 
@@ -37,9 +36,9 @@ def passages(ctx: FigureContext) -> pd.DataFrame:
 def on_topic_corpus(ctx: FigureContext) -> Any:
     """The context's corpus with only its on-topic passages (and their sentences): off-topic text is never parsed."""
     corpus = ctx.corpus
-    if "on_topic" not in corpus.passages.columns or corpus.passages["on_topic"].fillna(True).all():
+    keep = on_topic_mask(corpus.passages)
+    if keep.all():
         return corpus
-    keep = corpus.passages["on_topic"].fillna(True).astype(bool)
     passages_kept = corpus.passages[keep].reset_index(drop=True)
     sentences = getattr(corpus, "sentences", None)
     if sentences is not None and "passage_id" in sentences.columns:
