@@ -476,7 +476,7 @@ def measure(
 
 
 def machine_info() -> dict[str, Any]:
-    """CPU, cores, AVX2, memory, versions and load average of this machine."""
+    """CPU, cores, AVX2 and AVX-512, memory, versions and load average of this machine."""
     cpu, flags = platform.processor() or platform.machine(), ""
     try:
         info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
@@ -501,6 +501,7 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu,
         "cores": cores,
         "avx2": " avx2" in f" {flags} ",
+        "avx512": " avx512f" in f" {flags} ",
         "memory_gb": round(memory, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -1135,7 +1136,8 @@ def to_markdown(result: BenchResult) -> str:
     m = result.machine
     t = result.table
     lines = [
-        f"Machine: {m.get('cpu')}, {m.get('cores')} cores (AVX2: {'yes' if m.get('avx2') else 'no'}), "
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores (AVX2: {'yes' if m.get('avx2') else 'no'}, "
+        f"AVX-512: {'yes' if m.get('avx512') else 'no'}), "
         f"{m.get('memory_gb')} GB RAM; Python {m.get('python')}; "
         + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())
         + f". Load average (1, 5, 15 min) at the start {m.get('load_average')}, at the end "
