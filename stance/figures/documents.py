@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from stance.corpus import scored_passages
+
 __all__ = [
     "MAX_DOCUMENTS",
     "REST",
@@ -174,7 +176,7 @@ def document_view(corpus: Any, limit: int = MAX_DOCUMENTS, weights: pd.Series | 
     if len(ids) <= limit:
         return DocumentView(ids, [])
     if weights is None:
-        weights = corpus.scored().groupby("doc_id").size()
+        weights = scored_passages(corpus.passages).groupby("doc_id").size()
     size = pd.Series(weights).reindex(ids).fillna(0)
     side_of = dict(zip(ids, _sides(docs), strict=True))
     sides = list(dict.fromkeys(side_of.values()))
