@@ -405,3 +405,19 @@ def test_a_bug_in_a_model_is_raised_not_ranked(stance_data, keyword_classifier, 
 
     with pytest.raises(TypeError, match="a bug"):
         compare_models(stance_data, [model_for(stance_data), Buggy(labels=STANCE)], n_boot=0)
+
+
+def test_compare_models_shows_a_bar_over_each_models_folds(stance_data, model_for, monkeypatch):
+    import stance.evaluation.cv as cv
+
+    bars = []
+
+    def recording(iterable, desc="", total=None, leave=False):
+        bars.append((desc, total))
+        yield from iterable
+
+    monkeypatch.setattr(cv, "progress", recording)
+    model = model_for(stance_data)
+    folds = make_folds(stance_data, scheme="document")
+    compare_models(stance_data, {"kw": model}, folds, n_boot=0)
+    assert bars == [("kw folds", len(folds))]

@@ -228,6 +228,7 @@ def compare_models(
                 random_state=random_state,
                 name=name,
                 related=related,
+                desc=f"{name} folds",
             )
         except MODEL_FAILURES as exc:
             if on_error == "raise":

@@ -455,6 +455,7 @@ def cross_validate(
     random_state: int = 0,
     name: str | None = None,
     related: Mapping[str, TaskData] | None = None,
+    desc: str | None = None,
 ) -> CVResult:
     """Out-of-fold predictions of ``model`` on ``data``.
 
@@ -477,6 +478,8 @@ def cross_validate(
         Model name in the results (default: the registry name or class name).
     related : mapping of str to TaskData, optional
         Other targets' data for models that pool targets (see :func:`fit_on`).
+    desc : str, optional
+        Show a progress bar over the folds with this label (see :func:`run_folds`).
 
     Returns
     -------
@@ -496,7 +499,7 @@ def cross_validate(
             related=related,
         )
 
-    return run_folds(data, folds, fit, name or model_name(model))
+    return run_folds(data, folds, fit, name or model_name(model), desc=desc)
 
 
 def _subsampled(folds: Sequence[Fold], fraction: float, rng: np.random.Generator) -> list[Fold]:
