@@ -182,7 +182,7 @@ def _passages(corpus: Corpus | pd.DataFrame) -> pd.DataFrame:
     passages = scored_passages(corpus if isinstance(corpus, pd.DataFrame) else corpus.passages)
     if "text_hash" not in passages.columns:
         passages["text_hash"] = passages["text"].map(text_hash)
-    return passages.reset_index(drop=True)
+    return passages
 
 
 def score_passages(

@@ -176,7 +176,7 @@ def _labels(ctx: typer.Context) -> None:
 
     announce_project(f"label {ctx.invoked_subcommand or 'show'}")
     if ctx.invoked_subcommand is None:
-        _show(None, "gold", None, None)
+        _show(None, _ANNOTATOR.default, None, None)
 
 
 @app.command("show")
